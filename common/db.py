@@ -1,0 +1,43 @@
+"""Database expressions and rules that the models share."""
+
+from django.db import models
+
+
+class CodeKey(models.Func):
+    """The normalised form of a code or name, computed in the database.
+
+    PostgreSQL builds it from NORMALIZE(…, NFKC); SQLite calls the Python function that
+    ``common.apps`` registers on every connection. Both match ``common.text.code_key``.
+    """
+
+    function = "portfolio_code_key"
+    arity = 1
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="UPPER(BTRIM(NORMALIZE(%(expressions)s, NFKC)))",
+            **extra_context,
+        )
+
+
+def end_not_before_start(start: str, end: str, name: str, message: str) -> models.CheckConstraint:
+    """A check that an optional end date does not come before its start."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{end}__isnull": True})
+        | models.Q(**{f"{start}__isnull": True})
+        | models.Q(**{f"{end}__gte": models.F(start)}),
+        name=name,
+        violation_error_message=message,
+    )
+
+
+def in_choices(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
+    """Back a field's choices with the database."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}),
+        name=name,
+        violation_error_message=f"Choose one of the listed values for {field.replace('_', ' ')}.",
+    )

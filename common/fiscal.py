@@ -1,0 +1,33 @@
+"""Japanese fiscal years: FY N runs from N-04-01 to (N+1)-03-31, reckoned in Asia/Tokyo."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+FIRST_MONTH = 4
+
+
+def fiscal_year_of(value: dt.date | dt.datetime) -> int:
+    """The fiscal year a date, or an instant seen from Tokyo, falls in."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_naive(value):
+            raise ValueError("A naive datetime has no place in time; give it a time zone.")
+        value = value.astimezone(TOKYO).date()
+    return value.year if value.month >= FIRST_MONTH else value.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a fiscal year."""
+    return dt.date(fiscal_year, FIRST_MONTH, 1), dt.date(fiscal_year + 1, FIRST_MONTH, 1) - dt.timedelta(
+        days=1
+    )
+
+
+def current_fiscal_year() -> int:
+    return fiscal_year_of(timezone.now())
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    return f"FY{fiscal_year}"

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class PoliciesConfig(AppConfig):
+    name = "policies"
+    verbose_name = "Strategies and goals"
+
+    def ready(self) -> None:
+        from common.triggers import install_rules_after_migrate
+        from policies.rules import RULES
+
+        post_migrate.connect(install_rules_after_migrate(RULES), sender=self, weak=False)

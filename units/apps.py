@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class UnitsConfig(AppConfig):
+    name = "units"
+    verbose_name = "Institutions and units"
+
+    def ready(self) -> None:
+        from common.triggers import install_rules_after_migrate
+        from units.rules import RULES
+
+        post_migrate.connect(install_rules_after_migrate(RULES), sender=self, weak=False)

@@ -1,0 +1,265 @@
+"""Who pursues the strategies: institutions, their units and regions, and the people in them."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from common.db import CodeKey, end_not_before_start, in_choices
+from common.text import clean_code
+
+
+class InstitutionManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> "Institution":
+        return self.get(code=code)
+
+
+class Institution(models.Model):
+    """A university (or other body) whose strategy documents the installation holds."""
+
+    code = models.CharField(max_length=20, help_text="Short code, e.g. KU or TMU.")
+    name = models.CharField(max_length=200)
+    name_ja = models.CharField("name (Japanese)", max_length=200, blank=True)
+    website = models.URLField(blank=True)
+
+    objects = InstitutionManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(
+                CodeKey("code"),
+                name="%(app_label)s_%(class)s_code_unique",
+                violation_error_message="Another institution already has this code.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.code = clean_code(self.code)
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+
+class RegionManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> "Region":
+        return self.get(code=code)
+
+
+class Region(models.Model):
+    """A group of countries that activities are reported by (ASEAN, Europe, North America, …)."""
+
+    code = models.CharField(max_length=30)
+    name = models.CharField(max_length=200)
+    name_ja = models.CharField("name (Japanese)", max_length=200, blank=True)
+    countries = CountryField(multiple=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Position in region lists.")
+    note = models.TextField(blank=True)
+
+    objects = RegionManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                CodeKey("code"),
+                name="%(app_label)s_%(class)s_code_unique",
+                violation_error_message="Another region already has this code.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.code = clean_code(self.code)
+        super().save(*args, **kwargs)
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+
+class UnitQuerySet(models.QuerySet):
+    def active_on(self, day) -> "UnitQuerySet":
+        return self.filter(
+            models.Q(active_from__isnull=True) | models.Q(active_from__lte=day),
+            models.Q(active_until__isnull=True) | models.Q(active_until__gte=day),
+        )
+
+
+class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
+    def get_by_natural_key(self, institution_code: str, code: str) -> "Unit":
+        return self.get(institution__code=institution_code, code=code)
+
+
+class UnitKind(models.TextChoices):
+    OFFICE = "office", "Office"
+    OVERSEAS_CENTER = "overseas_center", "Overseas center"
+    NETWORK_OFFICE = "network_office", "Network office"
+    FACULTY = "faculty", "Faculty or department"
+    EXECUTIVE_OFFICE = "executive_office", "Executive office"
+    FORMER = "former", "Former organisation"
+
+
+class Unit(models.Model):
+    """An office, overseas center, network office, faculty or former organisation of an institution."""
+
+    Kind = UnitKind
+
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="units")
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=300)
+    name_ja = models.CharField("name (Japanese)", max_length=300, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OFFICE)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="units"
+    )
+    host_city = models.CharField(max_length=100, blank=True)
+    host_country = CountryField(blank=True)
+    location = models.CharField(max_length=300, blank=True, help_text="Building or address.")
+    active_from = models.DateField(null=True, blank=True)
+    active_until = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    source_note = models.TextField(
+        blank=True, help_text="Where the facts of this record come from, and how precise they are."
+    )
+
+    objects = UnitManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["institution__code", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                "institution",
+                CodeKey("code"),
+                name="%(app_label)s_%(class)s_code_unique",
+                violation_error_message="Another unit of this institution already has this code.",
+            ),
+            in_choices("kind", UnitKind, "%(app_label)s_%(class)s_kind_valid"),
+            end_not_before_start(
+                "active_from",
+                "active_until",
+                "%(app_label)s_%(class)s_active_dates_in_order",
+                "A unit cannot stop being active before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message="A unit cannot be its own parent.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.code = clean_code(self.code)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent_id and self.institution_id and self.parent.institution_id != self.institution_id:
+            raise ValidationError({"parent": "The parent unit must belong to the same institution."})
+        if self.parent_id and self.pk and self.pk in self.parent.ancestor_ids(include_self=True):
+            raise ValidationError({"parent": "A unit cannot sit under itself or its own sub-unit."})
+
+    def natural_key(self) -> tuple[str, str]:
+        return (*self.institution.natural_key(), self.code)
+
+    natural_key.dependencies = ["units.institution"]
+
+    def ancestor_ids(self, *, include_self: bool = False) -> list[int]:
+        """Ids from this unit up to its root (a unit tree is a handful of levels deep)."""
+        ids, node = ([self.pk] if include_self else []), self.parent
+        while node is not None and node.pk not in ids:
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
+
+class Person(models.Model):
+    """Someone who holds, or held, a role in a unit."""
+
+    name = models.CharField(max_length=200)
+    name_ja = models.CharField("name (Japanese)", max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        help_text="The login of this person, where they have one.",
+    )
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AppointmentRole(models.TextChoices):
+    DIRECTOR = "director", "Director"
+    VICE_DIRECTOR = "vice_director", "Vice-Director"
+    CENTER_DIRECTOR = "center_director", "Director of an overseas center"
+    FACULTY_MEMBER = "faculty_member", "Faculty member"
+    ASSISTANT = "assistant", "Assistant to an executive"
+    STAFF = "staff", "Staff member"
+    OTHER = "other", "Other"
+
+
+class Appointment(models.Model):
+    """A role in a unit over a period. The person may be unrecorded where a source names only the post."""
+
+    Role = AppointmentRole
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="appointments")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        help_text="Leave empty for a post whose holder is not recorded.",
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
+    title = models.CharField("role title", max_length=300)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["unit", "order", "start"]
+        constraints = [
+            in_choices("role", AppointmentRole, "%(app_label)s_%(class)s_role_valid"),
+            end_not_before_start(
+                "start",
+                "end",
+                "%(app_label)s_%(class)s_dates_in_order",
+                "An appointment cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        holder = self.person.name if self.person_id else "post"
+        return f"{self.title} ({holder})"
