@@ -1,1 +1,1 @@
-"""Pieces shared by the portfolio's apps: normalised codes, fiscal years, database rules, admin base."""
+"""Shared by the portfolio's apps: normalised codes, fiscal years, database rules, admin base."""

@@ -7,9 +7,7 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
     if connection.vendor == "sqlite":
         from common.text import code_key
 
-        connection.connection.create_function(
-            "portfolio_code_key", 1, code_key, deterministic=True
-        )
+        connection.connection.create_function("portfolio_code_key", 1, code_key, deterministic=True)
 
 
 class CommonConfig(AppConfig):

@@ -20,9 +20,9 @@ def fiscal_year_of(value: dt.date | dt.datetime) -> int:
 
 def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
     """First and last day of a fiscal year."""
-    return dt.date(fiscal_year, FIRST_MONTH, 1), dt.date(fiscal_year + 1, FIRST_MONTH, 1) - dt.timedelta(
-        days=1
-    )
+    return dt.date(fiscal_year, FIRST_MONTH, 1), dt.date(
+        fiscal_year + 1, FIRST_MONTH, 1
+    ) - dt.timedelta(days=1)
 
 
 def current_fiscal_year() -> int:

@@ -9,7 +9,7 @@ def clean_code(value: str) -> str:
 
 
 def code_key(value: str | None) -> str | None:
-    """The form uniqueness is judged on: ``ＣＯＮＮＥＣＴ``, ``connect`` and ``CONNECT`` share a key."""
+    """The form uniqueness is judged on: ``ＣＯＮＮＥＣＴ``, ``connect``, ``CONNECT`` share it."""
     if value is None:
         return None
     return unicodedata.normalize("NFKC", value).strip().upper()

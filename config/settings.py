@@ -1,8 +1,8 @@
 """Settings of the strategy portfolio, read from the environment.
 
-Without DATABASE_URL the product runs on a SQLite file in ``var/``; with it, on the database it names
-(PostgreSQL for any shared installation). DEBUG is off unless DJANGO_DEBUG asks for it, and with DEBUG
-off the process refuses to start without DJANGO_SECRET_KEY.
+Without DATABASE_URL the product runs on a SQLite file in ``var/``; with it, on the database it
+names (PostgreSQL for any shared installation). DEBUG is off unless DJANGO_DEBUG asks for it, and
+with DEBUG off the process refuses to start without DJANGO_SECRET_KEY.
 """
 
 import os

@@ -23,7 +23,9 @@ class Framework(models.Model):
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="frameworks"
     )
-    code = models.CharField(max_length=30, help_text="Short code used in spreadsheets, e.g. ISO-KU.")
+    code = models.CharField(
+        max_length=30, help_text="Short code used in spreadsheets, e.g. ISO-KU."
+    )
     title = models.CharField(max_length=300)
     title_ja = models.CharField("title (Japanese)", max_length=300, blank=True)
     adopted_on = models.DateField(null=True, blank=True)
@@ -209,11 +211,15 @@ class Alignment(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.source_id and self.target_id:
-            if self.source.framework_id == self.target.framework_id:
-                raise ValidationError(
-                    {"target": "An alignment links goals of two different frameworks."}
-                )
+        same_framework = (
+            self.source_id
+            and self.target_id
+            and self.source.framework_id == self.target.framework_id
+        )
+        if same_framework:
+            raise ValidationError(
+                {"target": "An alignment links goals of two different frameworks."}
+            )
 
 
 class Indicator(models.Model):

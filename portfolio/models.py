@@ -135,9 +135,7 @@ class Initiative(models.Model):
         Unit, blank=True, related_name="contributed_initiatives"
     )
     goals = models.ManyToManyField(Goal, blank=True, related_name="initiatives")
-    partners = models.ManyToManyField(
-        PartnerInstitution, blank=True, related_name="initiatives"
-    )
+    partners = models.ManyToManyField(PartnerInstitution, blank=True, related_name="initiatives")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
     health = models.CharField(max_length=20, choices=Health.choices, default=Health.ON_TRACK)
     start_date = models.DateField(null=True, blank=True)
@@ -178,11 +176,15 @@ class Initiative(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.lead_unit_id and self.institution_id:
-            if self.lead_unit.institution_id != self.institution_id:
-                raise ValidationError(
-                    {"lead_unit": "The lead unit must belong to the initiative's institution."}
-                )
+        foreign_lead = (
+            self.lead_unit_id
+            and self.institution_id
+            and self.lead_unit.institution_id != self.institution_id
+        )
+        if foreign_lead:
+            raise ValidationError(
+                {"lead_unit": "The lead unit must belong to the initiative's institution."}
+            )
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.institution.natural_key(), self.code)

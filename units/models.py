@@ -47,7 +47,6 @@ class Institution(models.Model):
         return (self.code,)
 
 
-
 class RegionManager(models.Manager):
     def get_by_natural_key(self, code: str) -> "Region":
         return self.get(code=code)
@@ -87,7 +86,6 @@ class Region(models.Model):
         return (self.code,)
 
 
-
 class UnitQuerySet(models.QuerySet):
     def active_on(self, day) -> "UnitQuerySet":
         return self.filter(
@@ -111,7 +109,7 @@ class UnitKind(models.TextChoices):
 
 
 class Unit(models.Model):
-    """An office, overseas center, network office, faculty or former organisation of an institution."""
+    """An office, overseas center, network office, faculty or former organisation."""
 
     Kind = UnitKind
 
@@ -171,8 +169,14 @@ class Unit(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.parent_id and self.institution_id and self.parent.institution_id != self.institution_id:
-            raise ValidationError({"parent": "The parent unit must belong to the same institution."})
+        if (
+            self.parent_id
+            and self.institution_id
+            and self.parent.institution_id != self.institution_id
+        ):
+            raise ValidationError(
+                {"parent": "The parent unit must belong to the same institution."}
+            )
         if self.parent_id and self.pk and self.pk in self.parent.ancestor_ids(include_self=True):
             raise ValidationError({"parent": "A unit cannot sit under itself or its own sub-unit."})
 
@@ -227,7 +231,7 @@ class AppointmentRole(models.TextChoices):
 
 
 class Appointment(models.Model):
-    """A role in a unit over a period. The person may be unrecorded where a source names only the post."""
+    """A role in a unit over a period; the person is empty where a source names only the post."""
 
     Role = AppointmentRole
 

@@ -1,0 +1,68 @@
+"""The base of every admin page: audit history with a reason for each change.
+
+Every ``ModelAdmin`` of the portfolio derives from ``AuditedAdmin``. Its forms carry a "reason for
+this change" field; the reason, and the signed-in user (through simple-history's request
+middleware), go onto the history rows that the save writes, including those of many-to-many links
+and of inline rows saved with it.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
+
+REASON_FIELD = "change_reason"
+
+
+class AuditedForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=500,
+        help_text="Kept in the record's history with your name and the time.",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+
+def reason_from(form: forms.Form, *, change: bool) -> str:
+    typed = (form.cleaned_data.get(REASON_FIELD) or "").strip()
+    return typed or ("Changed in the admin" if change else "Created in the admin")
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    form = AuditedForm
+    history_list_per_page = 50
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.fieldsets and REASON_FIELD not in str(fieldsets):
+            fieldsets = [*fieldsets, ("Audit", {"fields": [REASON_FIELD]})]
+        return fieldsets
+
+    def save_model(self, request, obj: models.Model, form: forms.Form, change: bool) -> None:
+        obj._change_reason = reason_from(form, change=change)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change) -> None:
+        reason = reason_from(form, change=change)
+        for inline_obj in formset.save(commit=False):
+            inline_obj._change_reason = reason
+            inline_obj.save()
+        for inline_obj in formset.deleted_objects:
+            inline_obj._change_reason = reason
+            inline_obj.delete()
+        formset.save_m2m()
+
+    def delete_model(self, request, obj: models.Model) -> None:
+        obj._change_reason = "Deleted in the admin"
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        # One delete per row, so that each leaves its history row with the user.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class AuditedInline(admin.TabularInline):
+    extra = 0
+    show_change_link = True

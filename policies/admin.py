@@ -1,0 +1,112 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from common.admin import AuditedAdmin, AuditedForm, AuditedInline
+from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
+
+
+class GoalInline(AuditedInline):
+    model = Goal
+    fields = ["code", "kind", "title", "parent", "order"]
+    autocomplete_fields = ["parent"]
+    ordering = ["order", "code"]
+
+
+@admin.register(Framework)
+class FrameworkAdmin(AuditedAdmin):
+    list_display = ["code", "title", "institution", "adopted_on", "revised_on", "goal_count"]
+    list_filter = ["institution"]
+    list_select_related = ["institution"]
+    search_fields = ["code", "title", "title_ja", "source"]
+    autocomplete_fields = ["institution"]
+    inlines = [GoalInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_goals=Count("goals"))
+
+    @admin.display(description="goals", ordering="_goals")
+    def goal_count(self, obj: Framework) -> int:
+        return obj._goals
+
+
+class TopLevelFilter(admin.SimpleListFilter):
+    title = "level"
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("top", "Top-level goals"), ("sub", "Sub-goals")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "top":
+            return queryset.filter(parent__isnull=True)
+        if self.value() == "sub":
+            return queryset.filter(parent__isnull=False)
+        return queryset
+
+
+class GoalForm(AuditedForm):
+    def clean(self):
+        cleaned = super().clean()
+        framework = cleaned.get("framework")
+        foreign = [
+            unit
+            for unit in cleaned.get("units") or []
+            if framework and unit.institution_id != framework.institution_id
+        ]
+        if foreign:
+            self.add_error(
+                "units",
+                "A goal is pursued only by units of its own institution; remove: "
+                + ", ".join(unit.code for unit in foreign)
+                + ".",
+            )
+        return cleaned
+
+
+@admin.register(Goal)
+class GoalAdmin(AuditedAdmin):
+    form = GoalForm
+    list_display = ["code", "title", "kind", "framework", "parent", "order"]
+    list_filter = ["framework__institution", "framework", "kind", TopLevelFilter]
+    list_select_related = ["framework", "parent"]
+    search_fields = ["code", "title", "title_ja", "description"]
+    autocomplete_fields = ["framework", "parent", "units"]
+    fieldsets = [
+        (None, {"fields": ["framework", "parent", "code", "kind", "order"]}),
+        ("Wording", {"fields": ["title", "title_ja", "description", "source_note"]}),
+        ("Pursued by", {"fields": ["units"]}),
+    ]
+
+
+@admin.register(Alignment)
+class AlignmentAdmin(AuditedAdmin):
+    list_display = ["source", "target", "note"]
+    list_filter = ["source__framework", "target__framework"]
+    list_select_related = ["source", "target"]
+    search_fields = ["source__code", "source__title", "target__code", "target__title", "note"]
+    autocomplete_fields = ["source", "target"]
+
+
+class IndicatorValueInline(AuditedInline):
+    model = IndicatorValue
+    fields = ["fiscal_year", "target", "actual", "note"]
+    ordering = ["fiscal_year"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(AuditedAdmin):
+    list_display = ["code", "name", "goal", "unit_of_measure", "higher_is_better", "baseline"]
+    list_filter = ["goal__framework", "higher_is_better"]
+    list_select_related = ["goal"]
+    search_fields = ["code", "name", "name_ja", "goal__code", "goal__title"]
+    autocomplete_fields = ["goal"]
+    inlines = [IndicatorValueInline]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(AuditedAdmin):
+    list_display = ["indicator", "fiscal_year", "target", "actual"]
+    list_filter = ["fiscal_year", "indicator__goal__framework"]
+    list_select_related = ["indicator"]
+    search_fields = ["indicator__name", "indicator__code"]
+    autocomplete_fields = ["indicator"]

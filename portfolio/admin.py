@@ -1,0 +1,148 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+
+from common.admin import AuditedAdmin, AuditedForm, AuditedInline
+from portfolio.models import (
+    Activity,
+    Agreement,
+    Initiative,
+    PartnerInstitution,
+    ProgressUpdate,
+)
+
+
+@admin.register(PartnerInstitution)
+class PartnerInstitutionAdmin(AuditedAdmin):
+    list_display = ["name", "local_name", "country", "city", "website"]
+    list_filter = ["country"]
+    search_fields = ["name", "local_name", "city"]
+
+
+@admin.register(Agreement)
+class AgreementAdmin(AuditedAdmin):
+    list_display = ["partner", "kind", "level", "unit", "signed_on", "expires_on"]
+    list_filter = ["kind", "level", "unit__institution"]
+    list_select_related = ["partner", "unit"]
+    search_fields = ["title", "partner__name", "partner__local_name", "unit__name"]
+    autocomplete_fields = ["partner", "unit"]
+    date_hierarchy = "signed_on"
+
+
+class InitiativeForm(AuditedForm):
+    def clean(self):
+        cleaned = super().clean()
+        institution = cleaned.get("institution")
+        if institution is None:
+            return cleaned
+        foreign_goals = [
+            goal
+            for goal in cleaned.get("goals") or []
+            if goal.framework.institution_id != institution.pk
+        ]
+        if foreign_goals:
+            self.add_error(
+                "goals",
+                ValidationError(
+                    "An initiative pursues only goals of its own institution's frameworks; "
+                    "remove: %(goals)s.",
+                    params={"goals": ", ".join(goal.reference for goal in foreign_goals)},
+                ),
+            )
+        foreign_units = [
+            unit
+            for unit in cleaned.get("contributing_units") or []
+            if unit.institution_id != institution.pk
+        ]
+        if foreign_units:
+            self.add_error(
+                "contributing_units",
+                "Contributing units must belong to the initiative's institution; remove: "
+                + ", ".join(unit.code for unit in foreign_units)
+                + ".",
+            )
+        return cleaned
+
+
+class ProgressUpdateInline(AuditedInline):
+    model = ProgressUpdate
+    fields = ["fiscal_year", "quarter", "health", "narrative", "author"]
+    autocomplete_fields = ["author"]
+    ordering = ["-fiscal_year", "-quarter"]
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(AuditedAdmin):
+    form = InitiativeForm
+    list_display = [
+        "code",
+        "title",
+        "institution",
+        "lead_unit",
+        "status",
+        "health",
+        "start_date",
+        "end_date",
+        "goal_count",
+    ]
+    list_filter = ["institution", "status", "health", "lead_unit"]
+    list_select_related = ["institution", "lead_unit"]
+    search_fields = ["code", "title", "title_ja", "summary"]
+    autocomplete_fields = [
+        "institution",
+        "lead_unit",
+        "owner",
+        "goals",
+        "contributing_units",
+        "partners",
+    ]
+    inlines = [ProgressUpdateInline]
+    fieldsets = [
+        (None, {"fields": ["institution", "code", "title", "title_ja", "summary"]}),
+        (
+            "Goals and people",
+            {"fields": ["goals", "lead_unit", "contributing_units", "owner", "partners"]},
+        ),
+        ("State", {"fields": ["status", "health", "start_date", "end_date", "budget_jpy"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_goals=Count("goals", distinct=True))
+
+    @admin.display(description="goals", ordering="_goals")
+    def goal_count(self, obj: Initiative) -> int:
+        return obj._goals
+
+
+@admin.register(Activity)
+class ActivityAdmin(AuditedAdmin):
+    list_display = [
+        "external_ref",
+        "title",
+        "activity_type",
+        "start_date",
+        "fiscal_year",
+        "initiative",
+        "unit",
+        "country",
+        "partner",
+        "inbound_participants",
+        "outbound_participants",
+    ]
+    list_filter = ["fiscal_year", "activity_type", "unit__institution", "country"]
+    list_select_related = ["initiative", "unit", "partner"]
+    search_fields = ["external_ref", "title", "city", "description"]
+    autocomplete_fields = ["initiative", "unit", "partner"]
+    date_hierarchy = "start_date"
+    readonly_fields = ["fiscal_year"]
+    list_per_page = 100
+    show_full_result_count = False
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(AuditedAdmin):
+    list_display = ["initiative", "fiscal_year", "quarter", "health", "author"]
+    list_filter = ["fiscal_year", "quarter", "health"]
+    list_select_related = ["initiative", "author"]
+    search_fields = ["initiative__code", "initiative__title", "narrative"]
+    autocomplete_fields = ["initiative", "author"]

@@ -1,0 +1,331 @@
+"""Load the labelled demo data set and a demo login; only ``make run`` calls this.
+
+Every record it writes says "[Demo]" in its title or name, so nobody mistakes it for a real
+record. The initiatives are the lines of work the sources name; the figures are made up by a
+seeded random generator, the same on every machine. Safe to run again: if the demo set is there,
+nothing is written.
+"""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from policies.models import Alignment, Goal, Indicator, IndicatorValue
+from portfolio.models import (
+    Activity,
+    ActivityType,
+    Agreement,
+    AgreementKind,
+    Initiative,
+    PartnerInstitution,
+    ProgressUpdate,
+)
+from portfolio.services import activities_create
+from units.models import Institution, Person, Unit
+
+DEMO = "[Demo]"
+REASON = "Demo data set (make run)"
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "portfolio-demo"
+
+PARTNERS = [
+    ("Bangkok", "TH"),
+    ("Chiang Mai", "TH"),
+    ("Kuala Lumpur", "MY"),
+    ("Singapore", "SG"),
+    ("Jakarta", "ID"),
+    ("Hanoi", "VN"),
+    ("Manila", "PH"),
+    ("Heidelberg", "DE"),
+    ("Paris", "FR"),
+    ("Leiden", "NL"),
+    ("Uppsala", "SE"),
+    ("Edinburgh", "GB"),
+    ("Bologna", "IT"),
+    ("Washington, D.C.", "US"),
+    ("Seattle", "US"),
+    ("Toronto", "CA"),
+    ("Vancouver", "CA"),
+    ("Seoul", "KR"),
+    ("Taipei", "TW"),
+    ("Sydney", "AU"),
+    ("Nairobi", "KE"),
+    ("São Paulo", "BR"),
+]
+
+# (institution, code, title, goal codes, lead unit, status, health)
+INITIATIVES = [
+    (
+        "KU",
+        "KU-DEMO-ONSITE",
+        "On-site Laboratory initiative",
+        ["CONNECT.3"],
+        "ISO-KU",
+        "active",
+        "on_track",
+    ),
+    (
+        "KU",
+        "KU-DEMO-RECRUIT",
+        "Recruitment of excellent international students",
+        ["CONNECT.4"],
+        "ISO-KU",
+        "active",
+        "at_risk",
+    ),
+    (
+        "KU",
+        "KU-DEMO-CENTERS",
+        "Reaching partners through the Overseas Centers",
+        ["CONNECT.2", "BOOST.2"],
+        "ASEAN-CENTER",
+        "active",
+        "on_track",
+    ),
+    (
+        "KU",
+        "KU-DEMO-WEB",
+        "Web and information dissemination",
+        ["BOOST.1"],
+        "ISO-KU",
+        "active",
+        "on_track",
+    ),
+    (
+        "KU",
+        "KU-DEMO-BASIC",
+        "Support of the Basic Concept",
+        ["PROMOTE.1"],
+        "ISO-KU",
+        "planned",
+        "on_track",
+    ),
+    (
+        "KU",
+        "KU-DEMO-CRISIS",
+        "International crisis management",
+        ["PROMOTE.3"],
+        "ISO-KU",
+        "active",
+        "off_track",
+    ),
+    (
+        "KU",
+        "KU-DEMO-GOOD",
+        "Information sharing and good practices",
+        ["PROMOTE.2", "PROMOTE.4"],
+        "INTL-OFFICES",
+        "active",
+        "at_risk",
+    ),
+    (
+        "KU",
+        "KU-DEMO-GOV",
+        "University-wide collaborative support",
+        ["STRENGTHEN.1"],
+        "ISO-KU-NETWORK",
+        "proposed",
+        "on_track",
+    ),
+    (
+        "TMU",
+        "TMU-DEMO-JOINT",
+        "International joint research",
+        ["2.1"],
+        "TMU-INTL",
+        "active",
+        "on_track",
+    ),
+    (
+        "TMU",
+        "TMU-DEMO-STUDY",
+        "Sending more students overseas",
+        ["1.4"],
+        "TMU-INTL",
+        "active",
+        "at_risk",
+    ),
+    (
+        "TMU",
+        "TMU-DEMO-WELCOME",
+        "Learning and living environment for international students",
+        ["1.3", "3.3"],
+        "TMU-INTL",
+        "active",
+        "on_track",
+    ),
+    ("TMU", "TMU-DEMO-PR", "International PR", ["3.2", "2.2"], "TMU-INTL", "completed", "on_track"),
+]
+
+ALIGNMENTS = [
+    (("TMU", "2.1"), ("KU", "CONNECT")),
+    (("TMU", "3.2"), ("KU", "BOOST")),
+    (("TMU", "1.3"), ("KU", "CONNECT.4")),
+    (("TMU", "3.1"), ("KU", "STRENGTHEN")),
+    (("TMU", "3.3"), ("KU", "PROMOTE")),
+]
+
+
+def demo_save(obj):
+    obj._change_reason = REASON
+    obj.save()
+    return obj
+
+
+class Command(BaseCommand):
+    help = "Load the labelled demo data set and create the demo login (skips what is there)."
+
+    def handle(self, *args, **options) -> None:
+        if Initiative.objects.filter(code="KU-DEMO-ONSITE").exists():
+            self.stdout.write("Demo data set: already loaded")
+        else:
+            self.load(random.Random(2025))
+            self.stdout.write(f"Demo data set: loaded {Activity.objects.count()} activities")
+        self.ensure_login()
+
+    def ensure_login(self) -> None:
+        user_model = get_user_model()
+        if user_model.objects.filter(username=DEMO_USERNAME).exists():
+            self.stdout.write(f"Demo login: {DEMO_USERNAME} (exists; its password is unchanged)")
+            return
+        user_model.objects.create_superuser(DEMO_USERNAME, "", DEMO_PASSWORD)
+        self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+
+    @transaction.atomic
+    def load(self, rng: random.Random) -> None:
+        institutions = {i.code: i for i in Institution.objects.all()}
+        demo_save(
+            Unit(
+                institution=institutions["TMU"],
+                code="TMU-INTL",
+                name=f"{DEMO} International office",
+                kind="office",
+            )
+        )
+        units = {
+            (u.institution.code, u.code): u for u in Unit.objects.select_related("institution")
+        }
+        goals = {
+            (g.framework.institution.code, g.code): g
+            for g in Goal.objects.select_related("framework__institution")
+        }
+        people = [
+            demo_save(Person(name=f"{DEMO} {name}"))
+            for name in ["Aiko Tanaka", "Kenji Suzuki", "Maria Rossi", "John Miller", "Yuki Sato"]
+        ]
+        partners = [
+            demo_save(
+                PartnerInstitution(name=f"{DEMO} University of {city}", country=country, city=city)
+            )
+            for city, country in PARTNERS
+        ]
+        initiatives = []
+        for inst, code, title, goal_codes, lead, status, health in INITIATIVES:
+            initiative = demo_save(
+                Initiative(
+                    institution=institutions[inst],
+                    code=code,
+                    title=f"{DEMO} {title}",
+                    summary="Demo record for trying the product; not a real initiative.",
+                    lead_unit=units[(inst, lead)],
+                    status=status,
+                    health=health,
+                    start_date=dt.date(2022, 4, 1),
+                    owner=rng.choice(people),
+                    budget_jpy=rng.randrange(1, 50) * 1_000_000,
+                )
+            )
+            initiative.goals.set([goals[(inst, g)] for g in goal_codes])
+            initiative.partners.set(rng.sample(partners, 3))
+            initiatives.append(initiative)
+        for (a_inst, a_code), (b_inst, b_code) in ALIGNMENTS:
+            demo_save(
+                Alignment(
+                    source=goals[(a_inst, a_code)],
+                    target=goals[(b_inst, b_code)],
+                    note=f"{DEMO} Alignment for trying the crosswalk.",
+                )
+            )
+        self.load_indicators(goals, rng)
+        self.load_agreements(units, partners, rng)
+        self.load_activities(initiatives, partners, rng)
+        for initiative in initiatives[:6]:
+            for quarter in (1, 2):
+                demo_save(
+                    ProgressUpdate(
+                        initiative=initiative,
+                        fiscal_year=2025,
+                        quarter=quarter,
+                        health=initiative.health,
+                        narrative=f"{DEMO} Progress narrative, Q{quarter}.",
+                    )
+                )
+
+    def load_indicators(self, goals: dict, rng: random.Random) -> None:
+        for inst, goal_code, code, name, unit in [
+            ("KU", "CONNECT", "INBOUND", "International students enrolled", "students"),
+            ("KU", "BOOST", "PARTNERS", "Partnerships with leading universities", "agreements"),
+            ("TMU", "1.4", "OUTBOUND", "Students sent overseas", "students"),
+        ]:
+            indicator = demo_save(
+                Indicator(
+                    goal=goals[(inst, goal_code)],
+                    code=code,
+                    name=f"{DEMO} {name}",
+                    unit_of_measure=unit,
+                )
+            )
+            for year in range(2022, 2026):
+                target = Decimal(100 + 20 * (year - 2022))
+                demo_save(
+                    IndicatorValue(
+                        indicator=indicator,
+                        fiscal_year=year,
+                        target=target,
+                        actual=target + rng.randrange(-30, 30),
+                    )
+                )
+
+    def load_agreements(self, units: dict, partners: list, rng: random.Random) -> None:
+        for n, partner in enumerate(partners[:15]):
+            signed = dt.date(2019 + n % 6, 1 + n % 12, 1)
+            demo_save(
+                Agreement(
+                    partner=partner,
+                    unit=units[("KU", "ISO-KU")] if n % 3 else units[("TMU", "TMU-INTL")],
+                    kind=rng.choice(AgreementKind.values),
+                    title=f"{DEMO} Agreement {n + 1}",
+                    signed_on=signed,
+                    expires_on=signed.replace(year=signed.year + 5),
+                )
+            )
+
+    def load_activities(self, initiatives: list, partners: list, rng: random.Random) -> None:
+        first, days = dt.date(2022, 4, 1), (dt.date(2026, 10, 31) - dt.date(2022, 4, 1)).days
+        activities = []
+        for n in range(300):
+            initiative = rng.choice(initiatives)
+            partner = rng.choice(partners)
+            kind = rng.choice(ActivityType.values)
+            start = first + dt.timedelta(days=rng.randrange(days))
+            activities.append(
+                Activity(
+                    external_ref=f"DEMO-{n + 1:04d}",
+                    initiative=initiative,
+                    unit=initiative.lead_unit,
+                    activity_type=kind,
+                    title=f"{DEMO} {ActivityType(kind).label}, {partner.city}",
+                    start_date=start,
+                    end_date=start + dt.timedelta(days=rng.randrange(0, 5)),
+                    country=partner.country,
+                    city=partner.city,
+                    partner=partner,
+                    inbound_participants=rng.randrange(0, 40),
+                    outbound_participants=rng.randrange(0, 25),
+                )
+            )
+        activities_create(activities=activities, user=None, reason=REASON)
