@@ -1,0 +1,178 @@
+"""Factories for every model; sub-factories keep related rows in one institution."""
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
+from portfolio.models import (
+    Activity,
+    Agreement,
+    Initiative,
+    PartnerInstitution,
+    ProgressUpdate,
+)
+from units.models import Appointment, Institution, Person, Region, Unit
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pass-for-tests")
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+
+    code = factory.Sequence(lambda n: f"INST{n}")
+    name = factory.Sequence(lambda n: f"University {n}")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+
+    code = factory.Sequence(lambda n: f"REGION{n}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+    countries = ["TH", "VN"]
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+
+    institution = factory.SubFactory(InstitutionFactory)
+    code = factory.Sequence(lambda n: f"UNIT{n}")
+    name = factory.Sequence(lambda n: f"Office {n}")
+    kind = "office"
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Person {n}")
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    unit = factory.SubFactory(UnitFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = "staff"
+    title = "Coordinator"
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Framework
+
+    institution = factory.SubFactory(InstitutionFactory)
+    code = factory.Sequence(lambda n: f"FW{n}")
+    title = factory.Sequence(lambda n: f"Strategy {n}")
+    source = "Test document"
+
+
+class GoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Goal
+
+    framework = factory.SubFactory(FrameworkFactory)
+    code = factory.Sequence(lambda n: f"G{n}")
+    kind = "mission"
+    title = factory.Sequence(lambda n: f"Goal {n}")
+
+
+class AlignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alignment
+
+    source = factory.SubFactory(GoalFactory)
+    target = factory.SubFactory(GoalFactory)
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    goal = factory.SubFactory(GoalFactory)
+    code = factory.Sequence(lambda n: f"IND{n}")
+    name = factory.Sequence(lambda n: f"Indicator {n}")
+    unit_of_measure = "students"
+
+
+class IndicatorValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicatorValue
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    fiscal_year = factory.Sequence(lambda n: 2000 + n % 150)
+    target = 100
+    actual = 90
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerInstitution
+
+    name = factory.Sequence(lambda n: f"Partner University {n}")
+    country = "TH"
+    city = "Bangkok"
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agreement
+
+    partner = factory.SubFactory(PartnerFactory)
+    unit = factory.SubFactory(UnitFactory)
+    kind = "mou"
+    signed_on = dt.date(2024, 4, 1)
+    expires_on = dt.date(2029, 3, 31)
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Initiative
+
+    institution = factory.SubFactory(InstitutionFactory)
+    code = factory.Sequence(lambda n: f"INI{n}")
+    title = factory.Sequence(lambda n: f"Initiative {n}")
+    lead_unit = factory.SubFactory(
+        UnitFactory, institution=factory.SelfAttribute("..institution")
+    )
+    status = "active"
+    health = "on_track"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+
+    external_ref = factory.Sequence(lambda n: f"ACT-{n:06d}")
+    initiative = factory.SubFactory(InitiativeFactory)
+    unit = factory.SelfAttribute("initiative.lead_unit")
+    activity_type = "symposium"
+    title = factory.Sequence(lambda n: f"Activity {n}")
+    start_date = dt.date(2025, 6, 1)
+    country = "TH"
+    partner = factory.SubFactory(PartnerFactory)
+    inbound_participants = 3
+    outbound_participants = 2
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgressUpdate
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    fiscal_year = factory.Sequence(lambda n: 2000 + n // 4)
+    quarter = factory.Sequence(lambda n: 1 + n % 4)
+    health = "on_track"
+    narrative = "Going as planned."
