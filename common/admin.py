@@ -8,6 +8,7 @@ and of inline rows saved with it.
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,13 +25,14 @@ class AuditedForm(forms.ModelForm):
     )
 
 
-def reason_from(form: forms.Form, *, change: bool) -> str:
+def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
     typed = (form.cleaned_data.get(REASON_FIELD) or "").strip()
-    return typed or ("Changed in the admin" if change else "Created in the admin")
+    return typed or default or ("Changed in the admin" if change else "Created in the admin")
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
     form = AuditedForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     history_list_per_page = 50
 
     def get_fieldsets(self, request, obj=None):
@@ -40,8 +42,22 @@ class AuditedAdmin(SimpleHistoryAdmin):
         return fieldsets
 
     def save_model(self, request, obj: models.Model, form: forms.Form, change: bool) -> None:
-        obj._change_reason = reason_from(form, change=change)
+        obj._change_reason = reason_from(
+            form, change=change, default=getattr(request, "revert_reason", "")
+        )
         super().save_model(request, obj, form, change)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history hides the Revert button from users without the permission; this also
+        # refuses their POST, so a hand-made request cannot revert either.
+        if request.method == "POST":
+            may_revert = self.has_change_permission(request) and (
+                self.has_change_history_permission(request)
+            )
+            if not may_revert:
+                raise PermissionDenied
+            request.revert_reason = f"Reverted to history version {version_id}"
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_formset(self, request, form, formset, change) -> None:
         reason = reason_from(form, change=change)

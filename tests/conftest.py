@@ -1,4 +1,4 @@
-import os
+import io
 
 import pytest
 from django.core.management import call_command
@@ -20,4 +20,13 @@ def admin_client(client, superuser):
 @pytest.fixture
 def sources(db):
     """The two source documents' goals and organisation, loaded as `make run` loads them."""
-    call_command("load_sources", stdout=open(os.devnull, "w"))
+    call_command("load_sources", stdout=io.StringIO())
+
+
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Tests do not run collectstatic, so they resolve static files without the manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

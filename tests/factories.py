@@ -144,9 +144,7 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
     institution = factory.SubFactory(InstitutionFactory)
     code = factory.Sequence(lambda n: f"INI{n}")
     title = factory.Sequence(lambda n: f"Initiative {n}")
-    lead_unit = factory.SubFactory(
-        UnitFactory, institution=factory.SelfAttribute("..institution")
-    )
+    lead_unit = factory.SubFactory(UnitFactory, institution=factory.SelfAttribute("..institution"))
     status = "active"
     health = "on_track"
 
