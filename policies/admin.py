@@ -67,6 +67,7 @@ class GoalForm(AuditedForm):
 class GoalAdmin(AuditedAdmin):
     form = GoalForm
     list_display = ["code", "title", "kind", "framework", "parent", "order"]
+    ordering = ["framework", "code"]  # a code sorts under its parent: CONNECT, CONNECT.1, …
     list_filter = ["framework__institution", "framework", "kind", TopLevelFilter]
     list_select_related = ["framework", "parent"]
     search_fields = ["code", "title", "title_ja", "description"]
