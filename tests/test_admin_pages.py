@@ -1,6 +1,7 @@
 """Every admin page of the portfolio answers, and its query count does not grow with the data."""
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -114,3 +115,11 @@ def test_autocomplete_for_goals_answers(admin_client, sources):
         "1.3 To enhance the learning and living environment for increased acceptance of "
         "international students"
     ]
+
+
+@pytest.mark.parametrize("label", MODELS)
+def test_every_constraint_has_a_readable_message(label):
+    model = apps.get_model(label)
+    for constraint in model._meta.constraints:
+        message = constraint.get_violation_error_message()
+        assert "violated" not in message, f"{constraint.name} has Django's default message"
