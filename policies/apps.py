@@ -7,6 +7,7 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Strategies and goals"
 
     def ready(self) -> None:
+        import policies.resources  # noqa: F401  (registers its spreadsheet kinds)
         from common.triggers import install_rules_after_migrate
         from policies.rules import RULES
 

@@ -1,0 +1,70 @@
+"""History rows for writes that bypass ``Model.save()``: bulk inserts, updates, deletes and links.
+
+simple-history's own bulk helpers write no history for many-to-many links and cannot write a
+deletion; these build the same rows its signal handlers would, in bulk.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.db import models
+
+BATCH = 500
+
+
+def write_history(
+    model: type[models.Model],
+    objs: Sequence[models.Model],
+    *,
+    history_type: str,
+    user,
+    reason: str,
+    date: dt.datetime,
+) -> list[models.Model]:
+    """One history row per object ("+" created, "~" changed, "-" deleted), saved in bulk."""
+    historical = model.history.model
+    rows = [
+        historical(
+            history_date=date,
+            history_user=user,
+            history_change_reason=reason,
+            history_type=history_type,
+            **{field.attname: getattr(obj, field.attname) for field in historical.tracked_fields},
+        )
+        for obj in objs
+    ]
+    return historical.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def m2m_history_model(model: type[models.Model], field_name: str) -> type[models.Model]:
+    historical = model.history.model
+    return historical._meta.get_field(f"{historical._meta.model_name}_{field_name}").related_model
+
+
+def write_link_history(
+    model: type[models.Model],
+    field_name: str,
+    history_rows: Iterable[models.Model],
+    links: dict[int, list[tuple[int, int]]],
+) -> None:
+    """Snapshot an object's links (through id, target id) under each of its new history rows."""
+    field = model._meta.get_field(field_name)
+    source_attname = field.m2m_column_name()
+    target_attname = field.m2m_reverse_name()
+    snapshot_model = m2m_history_model(model, field_name)
+    rows = [
+        snapshot_model(
+            history=history_row,
+            id=through_id,
+            **{source_attname: history_row.id, target_attname: target_id},
+        )
+        for history_row in history_rows
+        for through_id, target_id in links.get(history_row.id, [])
+    ]
+    snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
+    """Slices small enough for an ``IN (…)`` on any database."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,457 @@
+"""The import engine: a sheet kind says how its columns map to a model; the engine plans and writes.
+
+``plan_import`` reads every row, resolves references with one query per referenced table, and
+sorts rows into new, updated, unchanged and failed, with each failure's row, column and message.
+``apply_plan`` writes a plan whole or not at all: rows, history rows, many-to-many links and their
+history, in bulk. ``undo_batch`` removes what a batch created and restores what it changed.
+"""
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from common.history import chunks, m2m_history_model, write_history, write_link_history
+from common.models import ImportBatch
+from common.parsing import text
+from common.sheets import Table, write_table
+from common.text import code_key
+
+SAMPLE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    ja: str
+    required: bool = False
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class RowErrors:
+    """Collects the errors of one row; ``cell`` parses a value and notes a failure."""
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.items: list[RowError] = []
+
+    def add(self, column: str, message: str) -> None:
+        self.items.append(RowError(self.row, column, message))
+
+    def cell(self, raw: dict, column: str, parse: Callable = text, **kwargs):
+        try:
+            return parse(raw.get(column), **kwargs)
+        except ValueError as error:
+            self.add(column, str(error))
+            return None
+
+
+@dataclass
+class Parsed:
+    """The field values of one row (by attname), and its links by many-to-many field."""
+
+    values: dict[str, object]
+    links: dict[str, set[int]] = field(default_factory=dict)
+
+
+class SheetKind:
+    """How one kind of spreadsheet maps to one model. Subclasses fill in the hooks."""
+
+    key: str
+    label: str
+    model: type[models.Model]
+    columns: list[Column]
+    link_fields: list[str] = []
+
+    def prepare(self, rows: list[dict]) -> None:
+        """Load what rows refer to, one query per referenced table."""
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        raise NotImplementedError
+
+    def key_of(self, parsed: Parsed) -> Hashable:
+        raise NotImplementedError
+
+    def existing(self, keys: list[Hashable]) -> dict[Hashable, models.Model]:
+        raise NotImplementedError
+
+    def export_queryset(self) -> models.QuerySet:
+        return self.model.objects.all()
+
+    def export_row(self, obj: models.Model) -> list[object]:
+        raise NotImplementedError
+
+    def current_links(self, pks: list[int]) -> dict[str, dict[int, set[int]]]:
+        """For each link field, the targets each of the given objects is linked to now."""
+        result: dict[str, dict[int, set[int]]] = {name: {} for name in self.link_fields}
+        for name in self.link_fields:
+            through, source, target = link_columns(self.model, name)
+            for chunk in chunks(pks):
+                for owner, linked in through.objects.filter(**{f"{source}__in": chunk}).values_list(
+                    source, target
+                ):
+                    result[name].setdefault(owner, set()).add(linked)
+        return result
+
+    def header_for(self, column: Column, language: str) -> str:
+        return column.ja if language == "ja" else column.name
+
+    def headers(self, language: str = "en") -> list[str]:
+        return [self.header_for(column, language) for column in self.columns]
+
+
+def link_columns(model: type[models.Model], name: str) -> tuple[type[models.Model], str, str]:
+    field = model._meta.get_field(name)
+    return field.remote_field.through, field.m2m_column_name(), field.m2m_reverse_name()
+
+
+KINDS: dict[str, type[SheetKind]] = {}
+
+
+def register(kind: type[SheetKind]) -> type[SheetKind]:
+    """Make a sheet kind importable; each import uses a fresh instance, as kinds hold lookups."""
+    KINDS[kind.key] = kind
+    return kind
+
+
+@dataclass
+class Plan:
+    kind: SheetKind
+    counts: Counter
+    errors: list[RowError]
+    creates: list[tuple[models.Model, Parsed]]
+    updates: list[tuple[models.Model, Parsed]]
+    changed_fields: set[str]
+    sample: list[dict]
+    notes: list[str]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors)
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"{c['new']} new, {c['updated']} updated, {c['unchanged']} unchanged, "
+            f"{c['failed']} failed"
+        )
+
+
+def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], list[str], list[str]]:
+    """Sheet column index → template column name; the missing and the unknown headers."""
+    known = {}
+    for column in kind.columns:
+        known[text(column.name).casefold()] = column.name
+        known[text(column.ja).casefold()] = column.name
+    mapping, unknown = {}, []
+    for index, header in enumerate(headers):
+        name = known.get(text(header).casefold())
+        if name:
+            mapping[index] = name
+        elif header:
+            unknown.append(header)
+    missing = [c.name for c in kind.columns if c.required and c.name not in mapping.values()]
+    return mapping, missing, unknown
+
+
+def plan_import(kind: SheetKind, table: Table) -> Plan:
+    mapping, missing, unknown = _header_map(kind, table.headers)
+    counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
+    notes = [f"Column “{header}” is not in the template and was ignored." for header in unknown]
+    if missing:
+        errors = [
+            RowError(1, name, "This column is missing from the header row.") for name in missing
+        ]
+        counts["failed"] = len(table.rows)
+        return Plan(kind, counts, errors, [], [], set(), [], notes)
+
+    raws = [
+        {name: (row[index] if index < len(row) else None) for index, name in mapping.items()}
+        for row in table.rows
+    ]
+    kind.prepare(raws)
+    errors: list[RowError] = []
+    parsed_rows: list[tuple[int, Parsed]] = []
+    first_row_of: dict[Hashable, int] = {}
+    for number, raw in zip(table.numbers, raws, strict=True):
+        row_errors = RowErrors(number)
+        parsed = kind.parse(raw, row_errors)
+        if parsed is not None and not row_errors.items:
+            key = kind.key_of(parsed)
+            if key in first_row_of:
+                row_errors.add(
+                    kind.columns[0].name,
+                    f"The same record as row {first_row_of[key]}; each record may appear once.",
+                )
+            else:
+                first_row_of[key] = number
+        if row_errors.items:
+            errors.extend(row_errors.items)
+            counts["failed"] += 1
+            continue
+        parsed_rows.append((number, parsed))
+
+    existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
+    current = kind.current_links([obj.pk for obj in existing.values()]) if kind.link_fields else {}
+    creates, updates, changed_fields, sample = [], [], set(), []
+    for number, parsed in parsed_rows:
+        obj = existing.get(kind.key_of(parsed))
+        if obj is None:
+            creates.append((kind.model(**parsed.values), parsed))
+            status = "new"
+        else:
+            changed = _changes(obj, parsed, current)
+            if changed:
+                for attname in changed & parsed.values.keys():
+                    setattr(obj, attname, parsed.values[attname])
+                changed_fields |= changed & parsed.values.keys()
+                updates.append((obj, parsed))
+                status = "updated"
+            else:
+                status = "unchanged"
+        counts[status] += 1
+        if len(sample) < SAMPLE_SIZE:
+            sample.append({"row": number, "status": status, "record": _describe(parsed)})
+    return Plan(kind, counts, errors, creates, updates, changed_fields, sample, notes)
+
+
+def _comparable(value: object) -> object:
+    return getattr(value, "code", value) if value is not None else None
+
+
+def _changes(obj: models.Model, parsed: Parsed, current: dict) -> set[str]:
+    changed = {
+        attname
+        for attname, value in parsed.values.items()
+        if _comparable(getattr(obj, attname)) != _comparable(value)
+    }
+    for name, targets in parsed.links.items():
+        if current.get(name, {}).get(obj.pk, set()) != targets:
+            changed.add(name)
+    return changed
+
+
+def _describe(parsed: Parsed) -> str:
+    shown = [str(value) for value in parsed.values.values() if value not in (None, "")][:4]
+    return " · ".join(shown)
+
+
+@transaction.atomic
+def apply_plan(plan: Plan, *, user, reason: str) -> None:
+    """Write every row of the plan, with history and links, or nothing (a failed plan raises)."""
+    if plan.failed:
+        raise ValueError("A plan with failing rows cannot be applied.")
+    kind, model, now = plan.kind, plan.kind.model, timezone.now()
+    created = [obj for obj, _parsed in plan.creates]
+    updated = [obj for obj, _parsed in plan.updates]
+    model.objects.bulk_create(created, batch_size=500)
+    value_fields = sorted(plan.changed_fields - set(kind.link_fields))
+    if updated and value_fields:
+        model.objects.bulk_update(updated, value_fields, batch_size=500)
+    history = [
+        *write_history(model, created, history_type="+", user=user, reason=reason, date=now),
+        *write_history(model, updated, history_type="~", user=user, reason=reason, date=now),
+    ]
+    if kind.link_fields:
+        desired = {obj.pk: parsed.links for obj, parsed in [*plan.creates, *plan.updates]}
+        set_links(model, kind.link_fields, desired, history)
+
+
+def set_links(
+    model: type[models.Model],
+    field_names: Iterable[str],
+    desired: dict[int, dict[str, set[int]]],
+    history: list[models.Model],
+) -> None:
+    """Make each object's links what ``desired`` says and snapshot them under its history row."""
+    pks = list(desired)
+    for name in field_names:
+        through, source, target = link_columns(model, name)
+        have: dict[int, dict[int, int]] = {}
+        for chunk in chunks(pks):
+            rows = through.objects.filter(**{f"{source}__in": chunk}).values_list(
+                "pk", source, target
+            )
+            for through_pk, owner, linked in rows:
+                have.setdefault(owner, {})[linked] = through_pk
+        stale = [
+            through_pk
+            for owner, links in have.items()
+            for linked, through_pk in links.items()
+            if linked not in desired[owner].get(name, set())
+        ]
+        for chunk in chunks(stale):
+            through.objects.filter(pk__in=chunk).delete()
+        fresh = [
+            through(**{source: owner, target: linked})
+            for owner, wanted in desired.items()
+            for linked in sorted(wanted.get(name, set()) - have.get(owner, {}).keys())
+        ]
+        through.objects.bulk_create(fresh, batch_size=500)
+        snapshot: dict[int, list[tuple[int, int]]] = {}
+        for owner, links in have.items():
+            for linked, through_pk in links.items():
+                if linked in desired[owner].get(name, set()):
+                    snapshot.setdefault(owner, []).append((through_pk, linked))
+        for row in fresh:
+            snapshot.setdefault(getattr(row, source), []).append((row.pk, getattr(row, target)))
+        write_link_history(model, name, history, snapshot)
+
+
+def export_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
+    rows = (kind.export_row(obj) for obj in kind.export_queryset().iterator(chunk_size=2000))
+    return write_table(file_format, kind.headers(language), rows)
+
+
+def template_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
+    return write_table(file_format, kind.headers(language), [])
+
+
+def error_workbook(table: Table, errors: list[dict]) -> bytes:
+    """The failing rows as uploaded, with an error column to fix them by, as XLSX."""
+    by_row: dict[int, list[str]] = {}
+    for error in errors:
+        by_row.setdefault(error["row"], []).append(f"{error['column']}: {error['message']}")
+    rows = [
+        [*row, "; ".join(by_row[number])]
+        for number, row in zip(table.numbers, table.rows, strict=True)
+        if number in by_row
+    ]
+    width = max([len(table.headers), *(len(row) - 1 for row in rows)])
+    headers = [*table.headers, *[""] * (width - len(table.headers)), "errors"]
+    padded = [[*row[:-1], *[None] * (width - len(row) + 1), row[-1]] for row in rows]
+    return write_table("xlsx", headers, padded)
+
+
+def _links_at(
+    model: type[models.Model], field_names: list[str], history_rows: list[models.Model]
+) -> dict[int, dict[str, set[int]]]:
+    """The links each object had at the given history rows (one query per field and chunk)."""
+    result: dict[int, dict[str, set[int]]] = {}
+    history_ids = [row.history_id for row in history_rows]
+    for name in field_names:
+        _through, source, target = link_columns(model, name)
+        snapshots = m2m_history_model(model, name).objects
+        for chunk in chunks(history_ids):
+            for owner, linked in snapshots.filter(history_id__in=chunk).values_list(source, target):
+                result.setdefault(owner, {}).setdefault(name, set()).add(linked)
+    return result
+
+
+class UndoRefused(Exception):
+    """An undo that would lose later work; the message says what stands in the way."""
+
+
+@transaction.atomic
+def undo_batch(*, batch: ImportBatch, user) -> Counter:
+    """Remove the rows a batch created and restore the rows it changed, leaving history."""
+    if batch.status != ImportBatch.Status.APPLIED:
+        raise UndoRefused("Only an imported batch can be undone.")
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    kind = KINDS[batch.kind]()
+    model, historical = kind.model, kind.model.history.model
+    mine = list(historical.objects.filter(history_change_reason=batch.reason))
+    ids = [row.id for row in mine]
+    later = [
+        row.id
+        for chunk in chunks(ids)
+        for row in historical.objects.filter(
+            id__in=chunk, history_id__gt=max(r.history_id for r in mine)
+        ).only("id")
+    ]
+    if later:
+        raise UndoRefused(
+            f"{len(set(later))} records of this batch were changed after it; undoing it would "
+            "lose those changes. Undo the later changes first, or edit the records by hand."
+        )
+    now, reason = timezone.now(), batch.undo_reason
+    created_ids = [row.id for row in mine if row.history_type == "+"]
+    updated_rows = {row.id: row for row in mine if row.history_type == "~"}
+    restored = _restore(kind, updated_rows, user=user, reason=reason, date=now)
+    doomed = list(model.objects.filter(pk__in=created_ids)) if created_ids else []
+    write_history(model, doomed, history_type="-", user=user, reason=reason, date=now)
+    try:
+        for chunk in chunks([obj.pk for obj in doomed]):
+            model.objects.filter(pk__in=chunk).delete()
+    except models.ProtectedError as error:
+        raise UndoRefused(
+            "Records this batch created are now used elsewhere (for example by activities "
+            "imported later), so they cannot be removed: "
+            + ", ".join(str(obj) for obj in list(error.protected_objects)[:5])
+        ) from error
+    batch.status, batch.undone_at, batch.undone_by = ImportBatch.Status.UNDONE, now, user
+    batch._change_reason = reason
+    batch.save()
+    return Counter(removed=len(doomed), restored=restored)
+
+
+def _restore(kind: SheetKind, updated_rows: dict, *, user, reason: str, date: dt.datetime) -> int:
+    """Put back the values (and links) each changed object had before the batch."""
+    if not updated_rows:
+        return 0
+    model, historical = kind.model, kind.model.history.model
+    before: dict[int, models.Model] = {}
+    for chunk in chunks(list(updated_rows)):
+        earlier = historical.objects.filter(id__in=chunk).order_by("id", "history_id")
+        for row in earlier:
+            if row.history_id < updated_rows[row.id].history_id:
+                before[row.id] = row
+    objs = list(model.objects.filter(pk__in=list(before)))
+    fields = [f.attname for f in historical.tracked_fields if f.attname != "id"]
+    for obj in objs:
+        for attname in fields:
+            setattr(obj, attname, getattr(before[obj.pk], attname))
+    model.objects.bulk_update(objs, fields, batch_size=500)
+    history = write_history(model, objs, history_type="~", user=user, reason=reason, date=date)
+    if kind.link_fields:
+        desired = _links_at(model, kind.link_fields, list(before.values()))
+        set_links(
+            model, kind.link_fields, {obj.pk: desired.get(obj.pk, {}) for obj in objs}, history
+        )
+    return len(objs)
+
+
+class Lookup:
+    """Records by a normalised reference, for resolving a sheet's cells without a query per row.
+
+    A reference may be shared (a unit code used by two institutions); ``find`` then asks the
+    sheet to say which one, and ``narrow`` lets a kind choose by another column.
+    """
+
+    def __init__(self, noun: str, qualify_hint: str = "") -> None:
+        self.noun = noun
+        self.qualify_hint = qualify_hint
+        self.by_key: dict[str, list] = {}
+
+    def add(self, reference: str, obj) -> None:
+        entries = self.by_key.setdefault(code_key(reference), [])
+        if obj not in entries:
+            entries.append(obj)
+
+    def candidates(self, reference: str) -> list:
+        return self.by_key.get(code_key(reference), [])
+
+    def is_shared(self, reference: str) -> bool:
+        return len(self.candidates(reference)) > 1
+
+    def find(self, reference: str, narrow: Callable[[list], list] | None = None):
+        found = self.candidates(reference)
+        if narrow and len(found) > 1:
+            found = narrow(found)
+        if not found:
+            raise ValueError(f"No {self.noun} “{reference}” is known.")
+        if len(found) > 1:
+            raise ValueError(f"“{reference}” names more than one {self.noun}. {self.qualify_hint}")
+        return found[0]

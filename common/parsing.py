@@ -1,0 +1,162 @@
+"""Cell values as people type them, Japanese forms included, turned into Python values.
+
+Each parser raises ``ValueError`` with a message a data steward understands; the import puts it
+next to the row and the column.
+"""
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from django.db import models
+from django.utils import translation
+from django_countries import countries
+
+DATE_FORMS = [
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+]
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+DATE_HINT = "Write dates as 2025-04-01, 2025/4/1 or 2025年4月1日."
+
+
+def text(value: object) -> str:
+    """A cell as trimmed text in NFKC form (full-width letters and digits become ASCII)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def plain_text(value: object) -> str:
+    """A cell as trimmed text, as typed (for titles and descriptions)."""
+    return "" if value is None else str(value).strip()
+
+
+def parse_date(value: object) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # an Excel date serial number (1954–2119)
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ValueError(f"“{value}” is a number, not a date. {DATE_HINT}")
+    typed = text(value)
+    if not typed:
+        return None
+    if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d", typed):  # a date with a time of day
+        typed = typed[:10]
+    typed = typed.replace(" ", "")
+    for form in DATE_FORMS:
+        match = form.match(typed)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            try:
+                return dt.date(year, month, day)
+            except ValueError:
+                raise ValueError(f"“{value}” is not a day of the calendar.") from None
+    raise ValueError(f"“{value}” is not a date. {DATE_HINT}")
+
+
+def _number_text(value: object) -> str:
+    typed = text(value).replace(",", "").replace(" ", "").replace("_", "")
+    return typed.removesuffix("円").removeprefix("¥").removeprefix("￥")
+
+
+def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"“{value}” is not a whole number.")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"“{value}” is not a whole number.")
+        number = int(value)
+    elif isinstance(value, int):
+        number = value
+    else:
+        typed = _number_text(value)
+        if not typed:
+            return None
+        if not re.fullmatch(r"-?\d+", typed):
+            raise ValueError(f"“{value}” is not a whole number.")
+        number = int(typed)
+    if minimum is not None and number < minimum:
+        raise ValueError(f"“{value}” is below {minimum}.")
+    return number
+
+
+def parse_decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    typed = _number_text(value)
+    if not typed:
+        return None
+    try:
+        return Decimal(typed)
+    except InvalidOperation:
+        raise ValueError(f"“{value}” is not a number.") from None
+
+
+def parse_fiscal_year(value: object) -> int | None:
+    """``2025``, ``FY2025``, ``2025年度`` (full-width digits too)."""
+    typed = text(value).upper().removeprefix("FY").removesuffix("年度").strip()
+    if not typed:
+        return None
+    if not re.fullmatch(r"\d{4}", typed):
+        raise ValueError(f"“{value}” is not a fiscal year. Write 2025, FY2025 or 2025年度.")
+    return int(typed)
+
+
+def split_list(value: object) -> list[str]:
+    """A list cell: items separated by ``;`` (a full-width ``；`` too), blanks dropped."""
+    return [item.strip() for item in text(value).split(";") if item.strip()]
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    names = {}
+    for language in ("en", "ja"):
+        with translation.override(language):
+            for code, name in countries:
+                names[text(name).casefold()] = code
+    return names
+
+
+def parse_country(value: object) -> str:
+    """An ISO 3166 alpha-2 code, from the code or the English or Japanese name."""
+    typed = text(value)
+    if not typed:
+        return ""
+    if len(typed) == 2 and typed.isascii() and typed.upper() in dict(countries):
+        return typed.upper()
+    code = _country_names().get(typed.casefold()) or countries.by_name(typed)
+    if not code:
+        raise ValueError(
+            f"“{value}” is not a country. Give its two-letter ISO code (TH, DE, US) or its name."
+        )
+    return code
+
+
+def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
+    """A choice by its stored value or its label, in any case."""
+    typed = text(value).casefold()
+    if not typed:
+        return None
+    for stored, label in choices.choices:
+        if typed in (str(stored).casefold(), str(label).casefold()):
+            return stored
+    allowed = ", ".join(str(stored) for stored in choices.values)
+    raise ValueError(f"“{value}” is not one of: {allowed}.")

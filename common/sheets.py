@@ -1,0 +1,386 @@
+"""Reading and writing spreadsheets (CSV, XLSX, ODS) safely.
+
+A file is checked before any row is read: its size, that its content is what its extension says,
+and for the zipped formats the number and unpacked size of its entries (zip bombs) and any DTD in
+its XML (entity expansion). Formula cells are refused: an import takes values, never formulas.
+Written cells that a spreadsheet program would take for a formula are prefixed with ``'``.
+"""
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from defusedxml import ElementTree as SafeET
+from django.conf import settings
+
+FORMATS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+ZIP_MAGIC = b"PK\x03\x04"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+class SheetRefused(Exception):
+    """The file is refused as a whole, before any row is written; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_rows: int
+    max_unpacked_bytes: int
+    max_zip_entries: int
+
+    @classmethod
+    def from_settings(cls) -> "Limits":
+        return cls(
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_rows=settings.IMPORT_MAX_ROWS,
+            max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+            max_zip_entries=settings.IMPORT_MAX_ZIP_ENTRIES,
+        )
+
+
+@dataclass
+class Table:
+    """A sheet's header and data rows; ``numbers[i]`` is the sheet row number of ``rows[i]``."""
+
+    headers: list[str]
+    rows: list[list[object]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    encoding: str = ""
+
+
+def format_of(name: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in FORMATS:
+        raise SheetRefused(
+            f"“{name}” is not a CSV, XLSX or ODS file. Save the sheet in one of these formats."
+        )
+    return extension
+
+
+def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table:
+    """The table in a file, after every check; raises ``SheetRefused`` with a clear message."""
+    limits = limits or Limits.from_settings()
+    kind = format_of(name)
+    if len(content) > limits.max_bytes:
+        raise SheetRefused(
+            f"The file is {len(content) / 1e6:.1f} MB; the limit is "
+            f"{limits.max_bytes / 1e6:.0f} MB. Split it into smaller files."
+        )
+    if kind == "csv":
+        table = _read_csv(content)
+    else:
+        archive = _open_archive(content, kind, limits)
+        table = _read_xlsx(content) if kind == "xlsx" else _read_ods(archive)
+    if len(table.rows) > limits.max_rows:
+        raise SheetRefused(
+            f"The sheet has {len(table.rows):,} rows; the limit is {limits.max_rows:,}. "
+            "Split it into smaller files."
+        )
+    return table
+
+
+def _blank(row: Sequence[object]) -> bool:
+    return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
+
+
+def _table(rows: Iterable[tuple[int, Sequence[object]]], encoding: str = "") -> Table:
+    """Header from the first non-blank row; blank rows are skipped but keep their numbers."""
+    table: Table | None = None
+    for number, row in rows:
+        if _blank(row):
+            continue
+        if table is None:
+            headers = ["" if value is None else str(value).strip() for value in row]
+            table = Table(headers=headers, encoding=encoding)
+            continue
+        table.rows.append(list(row))
+        table.numbers.append(number)
+    if table is None:
+        raise SheetRefused("The sheet is empty: it has no header row.")
+    return table
+
+
+def decode_csv(content: bytes) -> tuple[str, str]:
+    """Text and encoding of a CSV: UTF-8 (with or without BOM), else cp932 as Excel writes it."""
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return content.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise SheetRefused(
+        "The CSV file is neither UTF-8 nor Shift_JIS (cp932) text. Save it as “CSV UTF-8”."
+    )
+
+
+def _read_csv(content: bytes) -> Table:
+    if content.startswith(ZIP_MAGIC) or b"\x00" in content[:65536]:
+        raise SheetRefused(
+            "The file is named .csv but is not text (it looks like a workbook). "
+            "Use the extension that matches its content."
+        )
+    text, encoding = decode_csv(content)
+    try:
+        return _table(enumerate(csv.reader(io.StringIO(text, newline="")), start=1), encoding)
+    except csv.Error as error:
+        raise SheetRefused(f"The CSV file cannot be read: {error}.") from error
+
+
+def _open_archive(content: bytes, kind: str, limits: Limits) -> zipfile.ZipFile:
+    if not content.startswith(ZIP_MAGIC):
+        raise SheetRefused(
+            f"The file is named .{kind} but its content is not a {kind.upper()} workbook. "
+            "Use the extension that matches its content."
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise SheetRefused(f"The {kind.upper()} file is damaged and cannot be opened.") from error
+    if len(entries) > limits.max_zip_entries:
+        raise SheetRefused(
+            f"The workbook holds {len(entries):,} parts; the limit is {limits.max_zip_entries:,}."
+        )
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > limits.max_unpacked_bytes:
+        raise SheetRefused(
+            f"The workbook unpacks to {unpacked / 1e6:.0f} MB; the limit is "
+            f"{limits.max_unpacked_bytes / 1e6:.0f} MB."
+        )
+    names = {entry.filename for entry in entries}
+    if kind == "xlsx" and not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
+        raise SheetRefused(
+            "The file is named .xlsx but is not an Excel workbook. "
+            "Use the extension that matches its content."
+        )
+    if kind == "ods" and not (
+        "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE
+    ):
+        raise SheetRefused(
+            "The file is named .ods but is not an OpenDocument spreadsheet. "
+            "Use the extension that matches its content."
+        )
+    for entry in entries:
+        if entry.filename.endswith((".xml", ".rels")) and _has_dtd(archive, entry):
+            raise SheetRefused(
+                f"The workbook's part {entry.filename} declares a DTD, which spreadsheets never "
+                "need; the file is refused."
+            )
+    return archive
+
+
+def _has_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    tail = b""
+    with archive.open(entry) as stream:
+        while chunk := stream.read(1 << 20):
+            window = (tail + chunk).upper()
+            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _read_xlsx(content: bytes) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise SheetRefused("The XLSX file is damaged and cannot be opened.") from error
+    try:
+        sheet = workbook.worksheets[0]
+        return _table(_xlsx_rows(sheet))
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(sheet) -> Iterator[tuple[int, list[object]]]:
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        values = []
+        for index, cell in enumerate(row):
+            if cell.data_type == "f":
+                raise SheetRefused(
+                    f"Cell {column_letter(index)}{number} holds a formula. Imports take values "
+                    "only: copy the cells and paste them as values, then upload again."
+                )
+            values.append(cell.value)
+        yield number, values
+
+
+ODS_NS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+}
+TABLE, OFFICE, TEXT = (f"{{{ODS_NS[prefix]}}}" for prefix in ("table", "office", "text"))
+
+
+def _ods_value(cell) -> object:
+    kind = cell.get(f"{OFFICE}value-type")
+    if kind in ("float", "percentage", "currency"):
+        number = float(cell.get(f"{OFFICE}value"))
+        return int(number) if number.is_integer() else number
+    if kind == "date":
+        value = cell.get(f"{OFFICE}date-value")
+        return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+    if kind == "boolean":
+        return cell.get(f"{OFFICE}boolean-value") == "true"
+    paragraphs = cell.findall(f"{TEXT}p")
+    if not paragraphs:
+        return None
+    return "\n".join("".join(paragraph.itertext()) for paragraph in paragraphs)
+
+
+def _read_ods(archive: zipfile.ZipFile) -> Table:
+    return _table(_ods_rows(archive))
+
+
+def _ods_rows(archive: zipfile.ZipFile) -> Iterator[tuple[int, list[object]]]:
+    number = 0
+    with archive.open("content.xml") as stream:
+        for _event, element in SafeET.iterparse(stream, events=("end",)):
+            if element.tag == f"{TABLE}table":
+                return  # the first sheet only
+            if element.tag != f"{TABLE}table-row":
+                continue
+            row: list[object] = []
+            for cell in element:
+                if cell.tag not in (f"{TABLE}table-cell", f"{TABLE}covered-table-cell"):
+                    continue
+                if cell.get(f"{TABLE}formula"):
+                    raise SheetRefused(
+                        f"Cell {column_letter(len(row))}{number + 1} holds a formula. Imports "
+                        "take values only: paste the cells as values, then upload again."
+                    )
+                value = _ods_value(cell)
+                repeat = int(cell.get(f"{TABLE}number-columns-repeated", "1"))
+                # Sheets pad each row with a long run of empty cells to the last column.
+                row.extend([value] * (repeat if value is not None or repeat < 64 else 0))
+            repeat_rows = int(element.get(f"{TABLE}number-rows-repeated", "1"))
+            element.clear()
+            if _blank(row):
+                number += repeat_rows  # trailing blank rows come as one repeated row
+                continue
+            for _ in range(repeat_rows):
+                number += 1
+                yield number, row
+
+
+def escape_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula is written with a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_table(kind: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A file of the given format with a header row; every text cell is formula-escaped."""
+    escaped = ([escape_cell(value) for value in row] for row in rows)
+    if kind == "csv":
+        return _write_csv(headers, escaped)
+    if kind == "xlsx":
+        return _write_xlsx(headers, escaped)
+    if kind == "ods":
+        return _write_ods(headers, escaped)
+    raise ValueError(f"unknown format {kind}")
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _write_csv(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    # UTF-8 with a byte-order mark: Excel on Japanese Windows opens it without mojibake.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _write_xlsx(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(list(headers))
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(value, str):
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_ods(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table as OdsTable
+    from odf.table import TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = OdsTable(name="Sheet1")
+
+    def ods_row(values: Sequence[object]) -> TableRow:
+        row = TableRow()
+        for value in values:
+            if value is None or value == "":
+                cell = TableCell()
+            elif isinstance(value, bool):
+                cell = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
+                cell.addElement(P(text=str(value)))
+            elif isinstance(value, (int, float)) or _is_decimal(value):
+                cell = TableCell(valuetype="float", value=str(value))
+                cell.addElement(P(text=str(value)))
+            elif isinstance(value, dt.date):
+                cell = TableCell(valuetype="date", datevalue=value.isoformat())
+                cell.addElement(P(text=value.isoformat()))
+            else:
+                cell = TableCell(valuetype="string")
+                cell.addElement(P(text=str(value)))
+            row.addElement(cell)
+        return row
+
+    table.addElement(ods_row(headers))
+    for values in rows:
+        table.addElement(ods_row(values))
+    document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    return buffer.getvalue()
+
+
+def _is_decimal(value: object) -> bool:
+    from decimal import Decimal
+
+    return isinstance(value, Decimal)

@@ -1,0 +1,96 @@
+"""The indicator-values spreadsheet: targets and actuals by fiscal year (see common.importing)."""
+
+from collections.abc import Hashable
+
+from common.history import chunks
+from common.importing import Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.parsing import parse_decimal, parse_fiscal_year, text
+from common.text import code_key
+from policies.models import Framework, Goal, Indicator, IndicatorValue
+
+
+@register
+class IndicatorValueSheet(SheetKind):
+    key = "indicator-values"
+    label = "Indicator values"
+    model = IndicatorValue
+    columns = [
+        Column("framework", "戦略", required=True),
+        Column("goal", "目標", required=True),
+        Column("indicator", "指標", required=True),
+        Column("fiscal_year", "年度", required=True),
+        Column("target", "目標値"),
+        Column("actual", "実績値"),
+    ]
+
+    def prepare(self, rows: list[dict]) -> None:
+        self.frameworks = Lookup("framework", "Its code is used by two institutions.")
+        for framework in Framework.objects.all():
+            self.frameworks.add(framework.code, framework)
+        self.goals = {(goal.framework_id, code_key(goal.code)): goal for goal in Goal.objects.all()}
+        self.indicators: dict[tuple[int, str], Indicator] = {}
+        for indicator in Indicator.objects.all():
+            self.indicators[(indicator.goal_id, code_key(indicator.code))] = indicator
+            self.indicators.setdefault((indicator.goal_id, code_key(indicator.name)), indicator)
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        framework = goal = indicator = None
+        try:
+            framework = self.frameworks.find(text(raw.get("framework")))
+        except ValueError as error:
+            errors.add("framework", str(error))
+        if framework:
+            goal = self.goals.get((framework.pk, code_key(text(raw.get("goal")))))
+            if goal is None:
+                errors.add("goal", f"{framework.code} has no goal “{text(raw.get('goal'))}”.")
+        if goal:
+            indicator = self.indicators.get((goal.pk, code_key(text(raw.get("indicator")))))
+            if indicator is None:
+                errors.add(
+                    "indicator",
+                    f"Goal {goal.code} has no indicator “{text(raw.get('indicator'))}”; "
+                    "add it in the admin first.",
+                )
+        year = errors.cell(raw, "fiscal_year", parse_fiscal_year)
+        if year is None and not any(e.column == "fiscal_year" for e in errors.items):
+            errors.add("fiscal_year", "This cell must not be empty.")
+        elif year is not None and not 1900 <= year <= 2200:
+            errors.add("fiscal_year", f"{year} is not a plausible fiscal year.")
+        return Parsed(
+            {
+                "indicator_id": indicator.pk if indicator else None,
+                "fiscal_year": year,
+                "target": errors.cell(raw, "target", parse_decimal),
+                "actual": errors.cell(raw, "actual", parse_decimal),
+            }
+        )
+
+    def key_of(self, parsed: Parsed) -> Hashable:
+        return (parsed.values["indicator_id"], parsed.values["fiscal_year"])
+
+    def existing(self, keys: list[Hashable]) -> dict:
+        indicator_ids = sorted({indicator_id for indicator_id, _year in keys})
+        found = {}
+        for chunk in chunks(indicator_ids):
+            for value in IndicatorValue.objects.filter(indicator_id__in=chunk):
+                found[(value.indicator_id, value.fiscal_year)] = value
+        return {key: found[key] for key in keys if key in found}
+
+    def export_queryset(self):
+        return IndicatorValue.objects.select_related("indicator__goal__framework").order_by(
+            "indicator__goal__framework__code",
+            "indicator__goal__code",
+            "indicator__code",
+            "fiscal_year",
+        )
+
+    def export_row(self, obj: IndicatorValue) -> list[object]:
+        goal = obj.indicator.goal
+        return [
+            goal.framework.code,
+            goal.code,
+            obj.indicator.code,
+            obj.fiscal_year,
+            obj.target,
+            obj.actual,
+        ]

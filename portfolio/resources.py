@@ -1,0 +1,412 @@
+"""Spreadsheets of the portfolio: partners, activities and initiatives (see common.importing)."""
+
+import re
+from collections.abc import Hashable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from common.fiscal import fiscal_year_of
+from common.history import chunks
+from common.importing import Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.parsing import (
+    parse_choice,
+    parse_country,
+    parse_date,
+    parse_int,
+    plain_text,
+    split_list,
+    text,
+)
+from common.text import code_key
+from policies.models import Goal
+from portfolio.models import (
+    Activity,
+    ActivityType,
+    Health,
+    Initiative,
+    InitiativeStatus,
+    PartnerInstitution,
+)
+from units.models import Institution, Unit
+
+QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\[(?P<country>[A-Za-z]{2})\]$")
+
+
+def check_length(errors: RowErrors, column: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        errors.add(column, f"Too long: {len(value)} characters; at most {limit}.")
+
+
+def check_required(errors: RowErrors, column: str, value: object) -> None:
+    if value in (None, ""):
+        errors.add(column, "This cell must not be empty.")
+
+
+def check_dates(errors: RowErrors, start, end, column: str = "end_date") -> None:
+    if start and end and end < start:
+        errors.add(column, f"The end ({end}) is before the start ({start}).")
+
+
+class UnitsAndInitiatives:
+    """Units and initiatives by code, or by ``INSTITUTION:CODE`` where a code is shared."""
+
+    def load_units(self) -> Lookup:
+        units = Lookup("unit", "Write it as INSTITUTION:CODE, for example KU:ISO-KU.")
+        for unit in Unit.objects.select_related("institution"):
+            units.add(unit.code, unit)
+            units.add(f"{unit.institution.code}:{unit.code}", unit)
+        return units
+
+    def load_initiatives(self) -> Lookup:
+        initiatives = Lookup("initiative", "Write it as INSTITUTION:CODE.")
+        for initiative in Initiative.objects.select_related("institution"):
+            initiatives.add(initiative.code, initiative)
+            initiatives.add(f"{initiative.institution.code}:{initiative.code}", initiative)
+        return initiatives
+
+    @staticmethod
+    def reference(lookup: Lookup, obj) -> str:
+        if obj is None:
+            return ""
+        return f"{obj.institution.code}:{obj.code}" if lookup.is_shared(obj.code) else obj.code
+
+
+class Partners:
+    """Partners by name (NFKC, any case); ``Name [TH]`` picks one where a name is shared."""
+
+    def load_partners(self) -> Lookup:
+        partners = Lookup("partner institution", "Add the country, e.g. “Name [TH]”.")
+        for partner in PartnerInstitution.objects.all():
+            partners.add(partner.name, partner)
+        return partners
+
+    @staticmethod
+    def find_partner(partners: Lookup, written: str, country: str = ""):
+        match = QUALIFIED.match(written)
+        if match:
+            written, country = match["name"], match["country"].upper()
+        return partners.find(
+            written, narrow=lambda found: [p for p in found if p.country.code == country]
+        )
+
+    @staticmethod
+    def partner_reference(partners: Lookup, partner) -> str:
+        if partner is None:
+            return ""
+        if partners.is_shared(partner.name):
+            return f"{partner.name} [{partner.country.code}]"
+        return partner.name
+
+
+@register
+class PartnerSheet(SheetKind, Partners):
+    key = "partners"
+    label = "Partner institutions"
+    model = PartnerInstitution
+    columns = [
+        Column("name", "機関名", required=True),
+        Column("local_name", "現地語名称"),
+        Column("country", "国・地域"),
+        Column("city", "都市"),
+        Column("website", "ウェブサイト"),
+    ]
+    url = URLValidator(schemes=["http", "https"])
+
+    def prepare(self, rows: list[dict]) -> None:
+        self.by_key = {
+            (code_key(partner.name), partner.country.code): partner
+            for partner in PartnerInstitution.objects.all()
+        }
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        name = " ".join(plain_text(raw.get("name")).split())
+        check_required(errors, "name", name)
+        check_length(errors, "name", name, 300)
+        website = text(raw.get("website"))
+        if website:
+            try:
+                self.url(website)
+            except ValidationError:
+                errors.add("website", f"“{website}” is not a web address (https://…).")
+        values = {
+            "name": name,
+            "local_name": plain_text(raw.get("local_name")),
+            "country": errors.cell(raw, "country", parse_country) or "",
+            "city": plain_text(raw.get("city")),
+            "website": website,
+        }
+        check_length(errors, "local_name", values["local_name"], 300)
+        check_length(errors, "city", values["city"], 100)
+        check_length(errors, "website", website, 500)
+        return Parsed(values)
+
+    def key_of(self, parsed: Parsed) -> Hashable:
+        return (code_key(parsed.values["name"]), parsed.values["country"])
+
+    def existing(self, keys: list[Hashable]) -> dict:
+        return {key: self.by_key[key] for key in keys if key in self.by_key}
+
+    def export_queryset(self):
+        return PartnerInstitution.objects.order_by("name", "country")
+
+    def export_row(self, obj: PartnerInstitution) -> list[object]:
+        return [obj.name, obj.local_name, obj.country.code, obj.city, obj.website]
+
+
+@register
+class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
+    key = "activities"
+    label = "Activities"
+    model = Activity
+    columns = [
+        Column("external_ref", "外部参照", required=True),
+        Column("title", "件名", required=True),
+        Column("activity_type", "活動種別"),
+        Column("start_date", "開始日", required=True),
+        Column("end_date", "終了日"),
+        Column("unit", "部局"),
+        Column("initiative", "取組"),
+        Column("country", "国・地域"),
+        Column("city", "都市"),
+        Column("partner_institution", "相手機関"),
+        Column("inbound_participants", "受入人数"),
+        Column("outbound_participants", "派遣人数"),
+        Column("description", "説明"),
+    ]
+
+    def prepare(self, rows: list[dict]) -> None:
+        self.units = self.load_units()
+        self.initiatives = self.load_initiatives()
+        self.partners = self.load_partners()
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        external_ref = text(raw.get("external_ref"))
+        title = plain_text(raw.get("title"))
+        check_required(errors, "external_ref", external_ref)
+        check_length(errors, "external_ref", external_ref, 60)
+        check_required(errors, "title", title)
+        check_length(errors, "title", title, 300)
+        start = errors.cell(raw, "start_date", parse_date)
+        if start is None and not any(e.column == "start_date" for e in errors.items):
+            errors.add("start_date", "This cell must not be empty.")
+        end = errors.cell(raw, "end_date", parse_date)
+        check_dates(errors, start, end)
+        unit = self.resolve(errors, raw, "unit", self.units)
+        initiative = self.resolve(errors, raw, "initiative", self.initiatives)
+        if unit is None and initiative is None and not errors.items:
+            errors.add("unit", "Give the unit or the initiative this activity belongs to.")
+        if unit and initiative and unit.institution_id != initiative.institution_id:
+            errors.add("unit", "The unit and the initiative belong to different institutions.")
+        country = errors.cell(raw, "country", parse_country) or ""
+        partner = None
+        if text(raw.get("partner_institution")):
+            try:
+                partner = self.find_partner(
+                    self.partners, text(raw.get("partner_institution")), country
+                )
+            except ValueError as error:
+                errors.add("partner_institution", str(error))
+        city = plain_text(raw.get("city"))
+        check_length(errors, "city", city, 100)
+        return Parsed(
+            {
+                "external_ref": external_ref,
+                "title": title,
+                "activity_type": errors.cell(
+                    raw, "activity_type", parse_choice, choices=ActivityType
+                )
+                or ActivityType.OTHER,
+                "start_date": start,
+                "end_date": end,
+                "fiscal_year": fiscal_year_of(start) if start else None,
+                "unit_id": unit.pk if unit else None,
+                "initiative_id": initiative.pk if initiative else None,
+                "country": country,
+                "city": city,
+                "partner_id": partner.pk if partner else None,
+                "inbound_participants": errors.cell(raw, "inbound_participants", parse_int) or 0,
+                "outbound_participants": errors.cell(raw, "outbound_participants", parse_int) or 0,
+                "description": plain_text(raw.get("description")),
+            }
+        )
+
+    @staticmethod
+    def resolve(errors: RowErrors, raw: dict, column: str, lookup: Lookup):
+        written = text(raw.get(column))
+        if not written:
+            return None
+        try:
+            return lookup.find(written)
+        except ValueError as error:
+            errors.add(column, str(error))
+            return None
+
+    def key_of(self, parsed: Parsed) -> Hashable:
+        return parsed.values["external_ref"]
+
+    def existing(self, keys: list[Hashable]) -> dict:
+
+        found = {}
+        for chunk in chunks(keys):
+            for activity in Activity.objects.filter(external_ref__in=chunk):
+                found[activity.external_ref] = activity
+        return found
+
+    def export_queryset(self):
+        return Activity.objects.select_related(
+            "unit__institution", "initiative__institution", "partner"
+        ).order_by("external_ref")
+
+    def export_row(self, obj: Activity) -> list[object]:
+        if not hasattr(self, "units"):
+            self.prepare([])
+        return [
+            obj.external_ref,
+            obj.title,
+            obj.activity_type,
+            obj.start_date,
+            obj.end_date,
+            self.reference(self.units, obj.unit),
+            self.reference(self.initiatives, obj.initiative),
+            obj.country.code,
+            obj.city,
+            self.partner_reference(self.partners, obj.partner),
+            obj.inbound_participants,
+            obj.outbound_participants,
+            obj.description,
+        ]
+
+
+@register
+class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
+    key = "initiatives"
+    label = "Initiatives"
+    model = Initiative
+    link_fields = ["goals", "contributing_units", "partners"]
+    columns = [
+        Column("code", "取組コード", required=True),
+        Column("title", "名称", required=True),
+        Column("summary", "概要"),
+        Column("institution", "大学", required=True),
+        Column("lead_unit", "主担当部局"),
+        Column("contributing_units", "協力部局"),
+        Column("goals", "目標"),
+        Column("partners", "相手機関"),
+        Column("status", "状況"),
+        Column("health", "健全性"),
+        Column("start_date", "開始日"),
+        Column("end_date", "終了日"),
+        Column("budget_jpy", "予算（円）"),
+    ]
+
+    def prepare(self, rows: list[dict]) -> None:
+        self.institutions = Lookup("institution")
+        for institution in Institution.objects.all():
+            self.institutions.add(institution.code, institution)
+        self.units = self.load_units()
+        self.partners = self.load_partners()
+        self.goals = Lookup("goal", "Write it as FRAMEWORK:CODE.")
+        for goal in Goal.objects.select_related("framework"):
+            self.goals.add(f"{goal.framework.code}:{goal.code}", goal)
+        self.by_key = {
+            (initiative.institution_id, code_key(initiative.code)): initiative
+            for initiative in Initiative.objects.all()
+        }
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        code, title = text(raw.get("code")), plain_text(raw.get("title"))
+        check_required(errors, "code", code)
+        check_length(errors, "code", code, 40)
+        check_required(errors, "title", title)
+        check_length(errors, "title", title, 300)
+        institution = None
+        try:
+            institution = self.institutions.find(text(raw.get("institution")))
+        except ValueError as error:
+            errors.add("institution", str(error))
+        start = errors.cell(raw, "start_date", parse_date)
+        end = errors.cell(raw, "end_date", parse_date)
+        check_dates(errors, start, end)
+        lead = ActivitySheet.resolve(errors, raw, "lead_unit", self.units)
+        units = self.resolve_list(errors, raw, "contributing_units", self.units.find)
+        goals = self.resolve_list(errors, raw, "goals", self.goals.find)
+        partners = self.resolve_list(
+            errors, raw, "partners", lambda written: self.find_partner(self.partners, written)
+        )
+        if institution:
+            for unit in [lead, *units]:
+                if unit and unit.institution_id != institution.pk:
+                    errors.add(
+                        "lead_unit" if unit is lead else "contributing_units",
+                        f"Unit {unit.code} belongs to another institution.",
+                    )
+            for goal in goals:
+                if goal.framework.institution_id != institution.pk:
+                    errors.add(
+                        "goals",
+                        f"Goal {goal.reference} is not a goal of {institution.code}'s frameworks.",
+                    )
+        return Parsed(
+            {
+                "code": code,
+                "title": title,
+                "summary": plain_text(raw.get("summary")),
+                "institution_id": institution.pk if institution else None,
+                "lead_unit_id": lead.pk if lead else None,
+                "status": errors.cell(raw, "status", parse_choice, choices=InitiativeStatus)
+                or InitiativeStatus.PROPOSED,
+                "health": errors.cell(raw, "health", parse_choice, choices=Health)
+                or Health.ON_TRACK,
+                "start_date": start,
+                "end_date": end,
+                "budget_jpy": errors.cell(raw, "budget_jpy", parse_int),
+            },
+            links={
+                "goals": {goal.pk for goal in goals},
+                "contributing_units": {unit.pk for unit in units},
+                "partners": {partner.pk for partner in partners},
+            },
+        )
+
+    @staticmethod
+    def resolve_list(errors: RowErrors, raw: dict, column: str, find) -> list:
+        found = []
+        for written in split_list(raw.get(column)):
+            try:
+                found.append(find(written))
+            except ValueError as error:
+                errors.add(column, str(error))
+        return found
+
+    def key_of(self, parsed: Parsed) -> Hashable:
+        return (parsed.values["institution_id"], code_key(parsed.values["code"]))
+
+    def existing(self, keys: list[Hashable]) -> dict:
+        return {key: self.by_key[key] for key in keys if key in self.by_key}
+
+    def export_queryset(self):
+        return (
+            Initiative.objects.select_related("institution", "lead_unit__institution")
+            .prefetch_related("goals__framework", "contributing_units__institution", "partners")
+            .order_by("institution__code", "code")
+        )
+
+    def export_row(self, obj: Initiative) -> list[object]:
+        if not hasattr(self, "units"):
+            self.prepare([])
+        return [
+            obj.code,
+            obj.title,
+            obj.summary,
+            obj.institution.code,
+            self.reference(self.units, obj.lead_unit),
+            "; ".join(sorted(self.reference(self.units, u) for u in obj.contributing_units.all())),
+            "; ".join(sorted(goal.reference for goal in obj.goals.all())),
+            "; ".join(sorted(self.partner_reference(self.partners, p) for p in obj.partners.all())),
+            obj.status,
+            obj.health,
+            obj.start_date,
+            obj.end_date,
+            obj.budget_jpy,
+        ]
