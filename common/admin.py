@@ -82,3 +82,6 @@ class AuditedAdmin(SimpleHistoryAdmin):
 class AuditedInline(admin.TabularInline):
     extra = 0
     show_change_link = True
+
+
+from common import admin_imports  # noqa: E402,F401  (registers the import screens)

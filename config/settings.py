@@ -143,7 +143,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Kosovo's user-assigned code: partner lists (and international offices) use it.
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
 
 LOGGING = {
     "version": 1,

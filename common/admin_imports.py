@@ -1,0 +1,241 @@
+"""Admin screens of spreadsheet imports: upload, preview, confirm, error workbook, undo, export."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import slugify
+
+from common.importing import (
+    KINDS,
+    UndoRefused,
+    error_workbook,
+    export_table,
+    template_table,
+    undo_batch,
+)
+from common.models import ImportBatch
+from common.services import batch_table, import_confirm, import_preview
+from common.sheets import FORMATS, SheetRefused
+
+ERRORS_SHOWN = 500
+IMPORT_PERMISSION = "common.import_sheets"
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label="What the sheet holds", choices=[])
+    file = forms.FileField(label="Spreadsheet (CSV, XLSX or ODS)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(key, kind.label) for key, kind in KINDS.items()]
+
+
+def may_view_kind(user, key: str) -> bool:
+    opts = KINDS[key].model._meta
+    return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+def sheet_response(content: bytes, file_format: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=FORMATS[file_format])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
+    return response
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "file_name", "user", "status", "summary", "created_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    search_fields = ["file_name", "user__username"]
+    readonly_fields = [
+        "kind",
+        "file_name",
+        "user",
+        "status",
+        "counts",
+        "created_at",
+        "applied_at",
+        "undone_at",
+        "undone_by",
+    ]
+    fields = readonly_fields
+    change_list_template = "admin/common/importbatch/change_list.html"
+    change_form_template = "admin/common/importbatch/change_form.html"
+
+    @admin.display(description="rows")
+    def summary(self, batch: ImportBatch) -> str:
+        c = batch.counts
+        return (
+            f"{c.get('new', 0)} new, {c.get('updated', 0)} updated, "
+            f"{c.get('unchanged', 0)} unchanged, {c.get('failed', 0)} failed"
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="common_importbatch_upload"),
+            path("<int:pk>/preview/", view(self.preview_view), name="common_importbatch_preview"),
+            path("<int:pk>/errors/", view(self.errors_view), name="common_importbatch_errors"),
+            path("<int:pk>/undo/", view(self.undo_view), name="common_importbatch_undo"),
+            path(
+                "template/<str:kind>/<str:file_format>/",
+                view(self.template_view),
+                name="common_importbatch_template",
+            ),
+            path(
+                "export/<str:kind>/<str:file_format>/",
+                view(self.export_view),
+                name="common_importbatch_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def context(self, request, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
+
+    def require_import_permission(self, request) -> None:
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            raise PermissionDenied
+
+    def own_batch(self, request, pk: int) -> ImportBatch:
+        self.require_import_permission(request)
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        if batch.user_id != request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied
+        return batch
+
+    def upload_view(self, request):
+        self.require_import_permission(request)
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch, _plan = import_preview(
+                    kind=form.cleaned_data["kind"],
+                    file_name=upload.name,
+                    content=upload.read(),
+                    user=request.user,
+                )
+            except SheetRefused as refusal:
+                form.add_error("file", str(refusal))
+            else:
+                return redirect("admin:common_importbatch_preview", pk=batch.pk)
+        kinds = [
+            {
+                "key": key,
+                "label": kind.label,
+                "columns": kind().headers("en"),
+                "columns_ja": kind().headers("ja"),
+                "exportable": may_view_kind(request.user, key),
+            }
+            for key, kind in KINDS.items()
+        ]
+        return TemplateResponse(
+            request,
+            "admin/common/importbatch/upload.html",
+            self.context(
+                request,
+                title="Import a spreadsheet",
+                form=form,
+                kinds=kinds,
+                formats=list(FORMATS),
+            ),
+        )
+
+    def preview_view(self, request, pk: int):
+        batch = self.own_batch(request, pk)
+        if request.method == "POST":
+            try:
+                plan = import_confirm(batch=batch, user=request.user)
+            except SheetRefused as refusal:
+                messages.error(request, str(refusal))
+            else:
+                if plan.failed:
+                    messages.error(request, "Rows fail now; nothing was imported. See below.")
+                else:
+                    messages.success(request, f"Imported: {plan.summary()}.")
+                    return redirect("admin:common_importbatch_change", batch.pk)
+            return redirect("admin:common_importbatch_preview", pk=batch.pk)
+        return TemplateResponse(
+            request,
+            "admin/common/importbatch/preview.html",
+            self.context(
+                request,
+                title=f"Preview of {batch.file_name}",
+                batch=batch,
+                errors=batch.errors[:ERRORS_SHOWN],
+                more_errors=max(0, len(batch.errors) - ERRORS_SHOWN),
+                label=KINDS[batch.kind].label,
+            ),
+        )
+
+    def errors_view(self, request, pk: int):
+        batch = self.own_batch(request, pk)
+        if not batch.errors:
+            raise Http404("This import has no failing rows.")
+        try:
+            content = error_workbook(batch_table(batch), batch.errors)
+        except SheetRefused as refusal:
+            messages.error(request, str(refusal))
+            return redirect("admin:common_importbatch_preview", pk=batch.pk)
+        stem = slugify(batch.file_name.rsplit(".", 1)[0]) or "import"
+        return sheet_response(content, "xlsx", f"{stem}-errors")
+
+    def undo_view(self, request, pk: int):
+        if not request.user.has_perm("common.undo_importbatch"):
+            raise PermissionDenied
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        if request.method == "POST":
+            try:
+                done = undo_batch(batch=batch, user=request.user)
+            except UndoRefused as refusal:
+                messages.error(request, str(refusal))
+            else:
+                messages.success(
+                    request, f"Undone: {done['removed']} removed, {done['restored']} restored."
+                )
+            return redirect("admin:common_importbatch_change", batch.pk)
+        return TemplateResponse(
+            request,
+            "admin/common/importbatch/undo.html",
+            self.context(
+                request,
+                title=f"Undo {batch}",
+                batch=batch,
+            ),
+        )
+
+    def template_view(self, request, kind: str, file_format: str):
+        if kind not in KINDS or file_format not in FORMATS:
+            raise Http404
+        allowed = request.user.has_perm(IMPORT_PERMISSION) or may_view_kind(request.user, kind)
+        if not allowed:
+            raise PermissionDenied
+        language = "ja" if request.GET.get("headers") == "ja" else "en"
+        content = template_table(KINDS[kind](), file_format, language)
+        return sheet_response(content, file_format, f"{kind}-template")
+
+    def export_view(self, request, kind: str, file_format: str):
+        if kind not in KINDS or file_format not in FORMATS:
+            raise Http404
+        if not may_view_kind(request.user, kind):
+            raise PermissionDenied
+        language = "ja" if request.GET.get("headers") == "ja" else "en"
+        return sheet_response(export_table(KINDS[kind](), file_format, language), file_format, kind)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {"preview_url": reverse("admin:common_importbatch_preview", args=[object_id])}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
