@@ -449,7 +449,7 @@ class Lookup:
     def find(self, reference: str, narrow: Callable[[list], list] | None = None):
         found = self.candidates(reference)
         if narrow and len(found) > 1:
-            found = narrow(found)
+            found = narrow(found) or found
         if not found:
             raise ValueError(f"No {self.noun} “{reference}” is known.")
         if len(found) > 1:

@@ -92,10 +92,18 @@ def _blank(row: Sequence[object]) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
 
 
+def unescape_cell(value: object) -> object:
+    """Undo ``escape_cell``, so that an export re-imports unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def _table(rows: Iterable[tuple[int, Sequence[object]]], encoding: str = "") -> Table:
     """Header from the first non-blank row; blank rows are skipped but keep their numbers."""
     table: Table | None = None
-    for number, row in rows:
+    for number, raw_row in rows:
+        row = [unescape_cell(value) for value in raw_row]
         if _blank(row):
             continue
         if table is None:

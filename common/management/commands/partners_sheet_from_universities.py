@@ -1,0 +1,50 @@
+"""Turn a universities list (JSON as published by university-domains-list) into a partners sheet.
+
+``manage.py partners_sheet_from_universities INPUT.json OUTPUT.xlsx`` writes the partners
+template's columns: name, local name (empty), country (the ISO code), city (empty), website (the
+first web page). A name listed twice for one country is written once, as a partner is identified
+by name and country; the command says how many it merged.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from common.importing import KINDS
+from common.sheets import format_of, write_table
+from common.text import code_key
+
+
+def partner_rows(universities: list[dict]) -> tuple[list[list[object]], int]:
+    rows, seen = [], set()
+    for university in universities:
+        name = " ".join(str(university.get("name") or "").split())
+        country = (university.get("alpha_two_code") or "").upper()
+        key = (code_key(name), country)
+        if not name or key in seen:
+            continue
+        seen.add(key)
+        pages = university.get("web_pages") or [""]
+        rows.append([name, "", country, "", pages[0]])
+    return rows, len(universities) - len(rows)
+
+
+class Command(BaseCommand):
+    help = "Write a partners sheet from a universities JSON list."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", type=Path)
+        parser.add_argument("target", type=Path)
+
+    def handle(self, *args, source: Path, target: Path, **options) -> None:
+        try:
+            universities = json.loads(source.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Cannot read {source}: {error}") from error
+        rows, merged = partner_rows(universities)
+        headers = KINDS["partners"]().headers("en")
+        target.write_bytes(write_table(format_of(target.name), headers, rows))
+        self.stdout.write(
+            f"Wrote {len(rows)} partners to {target} ({merged} repeated names merged)."
+        )
