@@ -1,0 +1,190 @@
+"""The import screens in the admin: who may use them, and the upload-preview-confirm flow."""
+
+import io
+
+import openpyxl
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from common.importing import KINDS
+from common.models import ImportBatch
+from common.sheets import read_table, write_table
+from portfolio.models import Activity, PartnerInstitution
+from tests.factories import ActivityFactory, PartnerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+UPLOAD = "admin:common_importbatch_upload"
+
+
+@pytest.fixture(autouse=True)
+def import_folder(settings, tmp_path):
+    settings.IMPORT_DIR = tmp_path / "imports"
+
+
+def staff_with(*codenames: str):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def partners_file(*names: str, file_format: str = "xlsx"):
+    content = write_table(
+        file_format,
+        KINDS["partners"]().headers(),
+        [[name, "", "TH", "Bangkok", ""] for name in names],
+    )
+    upload = io.BytesIO(content)
+    upload.name = f"partners.{file_format}"
+    return upload
+
+
+def test_staff_with_view_rights_only_gets_403_on_every_import_screen(client):
+    client.force_login(staff_with("view_importbatch", "view_partnerinstitution"))
+    assert client.get(reverse(UPLOAD)).status_code == 403
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": partners_file("A")})
+    assert response.status_code == 403
+    assert PartnerInstitution.objects.count() == 0 and ImportBatch.objects.count() == 0
+
+
+def test_upload_preview_confirm(client):
+    steward = staff_with("import_sheets", "view_importbatch")
+    client.force_login(steward)
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": partners_file("A", "B")})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:common_importbatch_preview", args=[batch.pk])
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert PartnerInstitution.objects.count() == 0
+    page = preview.content.decode()
+    assert "Confirm the import" in page and "<td>2</td>" in page
+    confirmed = client.post(response["Location"])
+    assert confirmed.status_code == 302
+    assert PartnerInstitution.objects.count() == 2
+    history = PartnerInstitution.history.filter(
+        history_change_reason=ImportBatch.objects.get().reason
+    )
+    assert set(history.values_list("history_user", flat=True)) == {steward.pk}
+
+
+def test_failing_rows_are_listed_and_cannot_be_confirmed(client):
+    client.force_login(staff_with("import_sheets"))
+    content = write_table(
+        "csv",
+        KINDS["partners"]().headers(),
+        [["Good", "", "TH", "", ""], ["Bad", "", "Atlantis", "", ""]],
+    )
+    upload = io.BytesIO(content)
+    upload.name = "partners.csv"
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": upload}, follow=True)
+    page = response.content.decode()
+    assert "Rows that fail" in page and "<td>3</td><td>country</td>" in page
+    assert "Confirm the import" not in page
+    batch = ImportBatch.objects.get()
+    client.post(reverse("admin:common_importbatch_preview", args=[batch.pk]))
+    assert PartnerInstitution.objects.count() == 0
+
+
+def test_a_refused_file_is_a_form_error(client):
+    client.force_login(staff_with("import_sheets"))
+    upload = io.BytesIO(b"PK\x03\x04 not really")
+    upload.name = "partners.csv"
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": upload})
+    assert response.status_code == 200
+    assert "extension that matches its content" in response.content.decode()
+    assert ImportBatch.objects.count() == 0
+
+
+def test_another_users_batch_cannot_be_previewed_or_confirmed(client):
+    owner = staff_with("import_sheets")
+    client.force_login(owner)
+    client.post(reverse(UPLOAD), {"kind": "partners", "file": partners_file("A")})
+    batch = ImportBatch.objects.get()
+    client.force_login(staff_with("import_sheets"))
+    url = reverse("admin:common_importbatch_preview", args=[batch.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert PartnerInstitution.objects.count() == 0
+
+
+def test_export_needs_view_rights(client):
+    PartnerFactory(name='=HYPERLINK("http://evil")')
+    url = reverse("admin:common_importbatch_export", args=["partners", "xlsx"])
+    client.force_login(staff_with("import_sheets"))
+    assert client.get(url).status_code == 403
+    client.force_login(staff_with("view_partnerinstitution"))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cell = sheet["A2"]
+    assert (cell.value, cell.data_type) == ('\'=HYPERLINK("http://evil")', "s")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "ods"])
+def test_blank_templates_carry_the_fixed_columns(client, file_format):
+    client.force_login(staff_with("import_sheets"))
+    response = client.get(
+        reverse("admin:common_importbatch_template", args=["activities", file_format])
+    )
+    assert response.status_code == 200
+    table = read_table(f"t.{file_format}", response.content)
+    assert table.headers == KINDS["activities"]().headers() and table.rows == []
+
+
+def test_japanese_header_template(client):
+    client.force_login(staff_with("import_sheets"))
+    url = reverse("admin:common_importbatch_template", args=["activities", "csv"])
+    response = client.get(url, {"headers": "ja"})
+    assert response.content.decode("utf-8-sig").startswith("外部参照,件名,活動種別,開始日")
+
+
+def test_undo_from_the_admin_needs_its_permission(client):
+    steward = staff_with("import_sheets", "view_importbatch")
+    client.force_login(steward)
+    client.post(reverse(UPLOAD), {"kind": "partners", "file": partners_file("A")})
+    batch = ImportBatch.objects.get()
+    client.post(reverse("admin:common_importbatch_preview", args=[batch.pk]))
+    undo = reverse("admin:common_importbatch_undo", args=[batch.pk])
+    assert client.post(undo).status_code == 403
+    assert PartnerInstitution.objects.count() == 1
+    client.force_login(staff_with("undo_importbatch", "view_importbatch"))
+    assert client.post(undo).status_code == 302
+    assert PartnerInstitution.objects.count() == 0
+
+
+def test_batch_list_queries_do_not_grow(admin_client, superuser, django_assert_num_queries):
+    url = reverse("admin:common_importbatch_changelist")
+
+    def make(count):
+        for n in range(count):
+            ImportBatch.objects.create(
+                kind="partners",
+                file_name=f"f{n}.csv",
+                stored_name="x.csv",
+                user=superuser,
+                status="applied",
+            )
+
+    make(2)
+    admin_client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        admin_client.get(url)
+    make(30)
+    # session, user, count, the page of batches with their users, the filters' choices
+    with django_assert_num_queries(len(small)):
+        assert admin_client.get(url).status_code == 200
+
+
+def test_activity_export_reimports_unchanged(client, tmp_path):
+    ActivityFactory.create_batch(3)
+    client.force_login(staff_with("view_activity", "import_sheets"))
+    exported = client.get(reverse("admin:common_importbatch_export", args=["activities", "ods"]))
+    upload = io.BytesIO(exported.content)
+    upload.name = "activities.ods"
+    client.post(reverse(UPLOAD), {"kind": "activities", "file": upload})
+    assert ImportBatch.objects.get().counts == {"new": 0, "updated": 0, "unchanged": 3, "failed": 0}
+    assert Activity.objects.count() == 3
