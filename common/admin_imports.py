@@ -119,7 +119,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def upload_view(self, request):
         self.require_import_permission(request)
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(
+            request.POST or None,
+            request.FILES or None,
+            initial={"kind": request.GET.get("kind", "activities")},
+        )
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:

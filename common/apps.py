@@ -12,7 +12,7 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
 
 class CommonConfig(AppConfig):
     name = "common"
-    verbose_name = "Common"
+    verbose_name = "Imports and exports"
 
     def ready(self) -> None:
         connection_created.connect(register_sqlite_functions, dispatch_uid="portfolio_code_key")

@@ -188,3 +188,11 @@ def test_activity_export_reimports_unchanged(client, tmp_path):
     client.post(reverse(UPLOAD), {"kind": "activities", "file": upload})
     assert ImportBatch.objects.get().counts == {"new": 0, "updated": 0, "unchanged": 3, "failed": 0}
     assert Activity.objects.count() == 3
+
+
+def test_the_activity_list_links_to_import_and_export(admin_client):
+    page = admin_client.get(reverse("admin:portfolio_activity_changelist")).content.decode()
+    assert reverse("admin:common_importbatch_export", args=["activities", "xlsx"]) in page
+    assert reverse(UPLOAD) + "?kind=activities" in page
+    unit_page = admin_client.get(reverse("admin:units_unit_changelist")).content.decode()
+    assert "Export XLSX" not in unit_page
