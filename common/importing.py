@@ -357,19 +357,17 @@ class UndoRefused(Exception):
 @transaction.atomic
 def undo_batch(*, batch: ImportBatch, user) -> Counter:
     """Remove the rows a batch created and restore the rows it changed, leaving history."""
-    if batch.status != ImportBatch.Status.APPLIED:
-        raise UndoRefused("Only an imported batch can be undone.")
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.APPLIED:
+        raise UndoRefused("Only an imported batch can be undone, and only once.")
     kind = KINDS[batch.kind]()
     model, historical = kind.model, kind.model.history.model
     mine = list(historical.objects.filter(history_change_reason=batch.reason))
-    ids = [row.id for row in mine]
+    last = max((row.history_id for row in mine), default=0)
     later = [
         row.id
-        for chunk in chunks(ids)
-        for row in historical.objects.filter(
-            id__in=chunk, history_id__gt=max(r.history_id for r in mine)
-        ).only("id")
+        for chunk in chunks([row.id for row in mine])
+        for row in historical.objects.filter(id__in=chunk, history_id__gt=last).only("id")
     ]
     if later:
         raise UndoRefused(

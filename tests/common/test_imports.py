@@ -396,3 +396,13 @@ def test_refused_file_writes_no_batch(world, steward):
             kind="activities", file_name="x.xlsx", content=b"not a workbook", user=steward
         )
     assert ImportBatch.objects.count() == 0
+
+
+def test_undo_of_a_batch_that_changed_nothing_and_undo_twice(world, steward):
+    run("activities", "a.csv", sheet([activity_row(1)]), steward)
+    batch, plan = run("activities", "a.csv", sheet([activity_row(1)]), steward)
+    assert plan.counts["unchanged"] == 1 and batch.status == "applied"
+    assert undo_batch(batch=batch, user=steward) == {"removed": 0, "restored": 0}
+    with pytest.raises(UndoRefused, match="only once"):
+        undo_batch(batch=batch, user=steward)
+    assert Activity.objects.count() == 1
