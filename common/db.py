@@ -2,6 +2,28 @@
 
 from django.db import models
 
+from common.text import clean_code
+
+
+class CodedModel(models.Model):
+    """A model whose ``code`` is stored in its clean form: NFKC (full-width to ASCII), trimmed."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.code = clean_code(self.code)
+        super().save(*args, **kwargs)
+
+
+def ancestor_ids(node: models.Model, *, include_self: bool = False) -> list[int]:
+    """Ids from a tree node up through its ``parent`` chain (trees here are a few levels deep)."""
+    ids, current = ([node.pk] if include_self else []), node.parent
+    while current is not None and current.pk not in ids:
+        ids.append(current.pk)
+        current = current.parent
+    return ids
+
 
 class CodeKey(models.Func):
     """The normalised form of a code or name, computed in the database.

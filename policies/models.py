@@ -7,8 +7,7 @@ from django.db import models
 from django.db.models.functions import Greatest, Least
 from simple_history.models import HistoricalRecords
 
-from common.db import CodeKey, end_not_before_start, in_choices
-from common.text import clean_code
+from common.db import CodedModel, CodeKey, ancestor_ids, end_not_before_start, in_choices
 from units.models import Institution, Unit
 
 
@@ -17,7 +16,7 @@ class FrameworkManager(models.Manager):
         return self.get(institution__code=institution_code, code=code)
 
 
-class Framework(models.Model):
+class Framework(CodedModel):
     """A strategy document of one institution, whose goals form a tree."""
 
     institution = models.ForeignKey(
@@ -57,10 +56,6 @@ class Framework(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
         super().clean()
         if self.pk and self.institution_id:
@@ -93,7 +88,7 @@ class GoalKind(models.TextChoices):
     OBJECTIVE = "objective", "Objective"
 
 
-class Goal(models.Model):
+class Goal(CodedModel):
     """A node of a framework's tree: a mission, basic policy, sector, direction or objective."""
 
     Kind = GoalKind
@@ -142,10 +137,6 @@ class Goal(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
         super().clean()
         if self.pk and self.framework_id:
@@ -157,7 +148,7 @@ class Goal(models.Model):
                 raise ValidationError(
                     {"parent": "The parent goal must belong to the same framework."}
                 )
-            if self.pk and self.pk in self.parent.ancestor_ids(include_self=True):
+            if self.pk and self.pk in ancestor_ids(self.parent, include_self=True):
                 raise ValidationError(
                     {"parent": "A goal cannot sit under itself or one of its own sub-goals."}
                 )
@@ -171,14 +162,6 @@ class Goal(models.Model):
     def reference(self) -> str:
         """The goal as spreadsheets name it: ``FRAMEWORK:CODE``."""
         return f"{self.framework.code}:{self.code}"
-
-    def ancestor_ids(self, *, include_self: bool = False) -> list[int]:
-        """Ids from this goal up to its root."""
-        ids, node = ([self.pk] if include_self else []), self.parent
-        while node is not None and node.pk not in ids:
-            ids.append(node.pk)
-            node = node.parent
-        return ids
 
 
 class Alignment(models.Model):
@@ -222,7 +205,7 @@ class Alignment(models.Model):
             )
 
 
-class Indicator(models.Model):
+class Indicator(CodedModel):
     """A measurable figure under a goal, with a target and an actual per fiscal year."""
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="indicators")
@@ -250,10 +233,6 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
 
     def on_track(self, target: Decimal | None, actual: Decimal | None) -> bool | None:
         """Whether an actual meets its target, in the direction this indicator counts as better."""

@@ -8,9 +8,8 @@ from django.db import models
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.db import CodeKey, end_not_before_start, in_choices
+from common.db import CodedModel, CodeKey, end_not_before_start, in_choices
 from common.fiscal import fiscal_year_of
-from common.text import clean_code
 from policies.models import Goal
 from units.models import Institution, Person, Unit
 
@@ -116,7 +115,7 @@ class InitiativeStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Initiative(models.Model):
+class Initiative(CodedModel):
     """A line of work that pursues one or more goals of its institution's frameworks."""
 
     Status = InitiativeStatus
@@ -169,10 +168,6 @@ class Initiative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
-
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()

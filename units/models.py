@@ -6,8 +6,7 @@ from django.db import models
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from common.db import CodeKey, end_not_before_start, in_choices
-from common.text import clean_code
+from common.db import CodedModel, CodeKey, ancestor_ids, end_not_before_start, in_choices
 
 
 class InstitutionManager(models.Manager):
@@ -15,7 +14,7 @@ class InstitutionManager(models.Manager):
         return self.get(code=code)
 
 
-class Institution(models.Model):
+class Institution(CodedModel):
     """A university (or other body) whose strategy documents the installation holds."""
 
     code = models.CharField(max_length=20, help_text="Short code, e.g. KU or TMU.")
@@ -39,10 +38,6 @@ class Institution(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
-
     def natural_key(self) -> tuple[str]:
         return (self.code,)
 
@@ -52,7 +47,7 @@ class RegionManager(models.Manager):
         return self.get(code=code)
 
 
-class Region(models.Model):
+class Region(CodedModel):
     """A group of countries that activities are reported by (ASEAN, Europe, North America, …)."""
 
     code = models.CharField(max_length=30)
@@ -77,10 +72,6 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -108,7 +99,7 @@ class UnitKind(models.TextChoices):
     FORMER = "former", "Former organisation"
 
 
-class Unit(models.Model):
+class Unit(CodedModel):
     """An office, overseas center, network office, faculty or former organisation."""
 
     Kind = UnitKind
@@ -163,10 +154,6 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        self.code = clean_code(self.code)
-        super().save(*args, **kwargs)
-
     def clean(self) -> None:
         super().clean()
         if (
@@ -177,21 +164,13 @@ class Unit(models.Model):
             raise ValidationError(
                 {"parent": "The parent unit must belong to the same institution."}
             )
-        if self.parent_id and self.pk and self.pk in self.parent.ancestor_ids(include_self=True):
+        if self.parent_id and self.pk and self.pk in ancestor_ids(self.parent, include_self=True):
             raise ValidationError({"parent": "A unit cannot sit under itself or its own sub-unit."})
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.institution.natural_key(), self.code)
 
     natural_key.dependencies = ["units.institution"]
-
-    def ancestor_ids(self, *, include_self: bool = False) -> list[int]:
-        """Ids from this unit up to its root (a unit tree is a handful of levels deep)."""
-        ids, node = ([self.pk] if include_self else []), self.parent
-        while node is not None and node.pk not in ids:
-            ids.append(node.pk)
-            node = node.parent
-        return ids
 
 
 class Person(models.Model):
