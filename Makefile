@@ -15,10 +15,16 @@ $(STAMP): pyproject.toml
 	rm -rf build *.egg-info
 	touch $(STAMP)
 
-install: $(STAMP)
+## Chart.js and other front-end packages, from the npm registry (served by the product, no CDN).
+NODE_STAMP := node_modules/.installed-stamp
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## Migrate, load the sources' goals and the labelled demo set, create the demo login.
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP)
 	$(DEV) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py load_sources
 	$(DEV) $(PY) manage.py load_demo
@@ -29,7 +35,7 @@ run: setup
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## Run the tests (SQLite unless DATABASE_URL names another database).
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2

@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 admin.site.site_header = "Internationalization strategy portfolio"
 admin.site.site_title = "Strategy portfolio"
@@ -8,5 +7,6 @@ admin.site.index_title = "Records"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("portfolio.urls")),
 ]

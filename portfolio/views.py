@@ -1,0 +1,620 @@
+"""Leadership dashboards: read-only pages of how each mission and policy is being pursued.
+
+Every figure comes from an aggregate in the database (``portfolio.rollups`` and the QuerySets
+below); each page issues a fixed number of queries, whatever the number of rows. Every table can
+be downloaded as CSV (``?csv=<table id>``) with the page's filters.
+"""
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max, Min, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django_countries import countries
+
+from common.fiscal import current_fiscal_year
+from policies.models import Alignment, Framework, Goal, IndicatorValue
+from portfolio.models import Activity, ActivityType, Agreement, Initiative, InitiativeStatus
+from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
+from units.models import Institution, Region, Unit
+
+EXPIRY_WARNING_DAYS = 180
+LIST_LIMIT = 200
+
+
+@dataclass
+class Table:
+    """A table shown on a page and downloadable as CSV; ``chart`` names a chart drawn from it."""
+
+    id: str
+    title: str
+    headers: list[str]
+    rows: list[list[object]] = field(default_factory=list)
+    chart: str = ""
+
+
+@dataclass
+class Filters:
+    fiscal_year: int
+    institution: Institution | None
+    unit: Unit | None
+    status: str
+    region: Region | None
+    years: list[int]
+    institutions: list[Institution]
+    regions: list[Region]
+
+    def scope(self) -> Scope:
+        return Scope(
+            fiscal_year=self.fiscal_year,
+            institution_id=self.institution.pk if self.institution else None,
+            unit_id=self.unit.pk if self.unit else None,
+            status=self.status or None,
+            countries=[c.code for c in self.region.countries] if self.region else None,
+        )
+
+
+def read_filters(request: HttpRequest) -> Filters:
+    """The filters in the URL, so that a filtered page can be bookmarked and shared."""
+    current = current_fiscal_year()
+    span = Activity.objects.aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    first, last = span["first"] or current, max(span["last"] or current, current)
+    try:
+        year = int(request.GET.get("fy", current))
+    except ValueError:
+        year = current
+    institutions = list(Institution.objects.order_by("code"))
+    regions = list(Region.objects.all())
+    institution = next((i for i in institutions if i.code == request.GET.get("institution")), None)
+    region = next((r for r in regions if r.code == request.GET.get("region")), None)
+    unit = None
+    if request.GET.get("unit", "").isdigit():
+        unit = Unit.objects.filter(pk=request.GET["unit"]).first()
+    status = request.GET.get("status", "")
+    return Filters(
+        fiscal_year=year,
+        institution=institution,
+        unit=unit,
+        status=status if status in InitiativeStatus.values else "",
+        region=region,
+        years=list(range(last, first - 1, -1)),
+        institutions=institutions,
+        regions=regions,
+    )
+
+
+def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """The page, or one of its tables as CSV (UTF-8 with BOM, so Excel reads it)."""
+    wanted = request.GET.get("csv")
+    if wanted:
+        table = next((t for t in context["tables"] if t.id == wanted), None)
+        if table is not None:
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(table.headers)
+            writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+            response = HttpResponse(
+                buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{table.id}.csv"'
+            return response
+    query = request.GET.copy()
+    query.pop("csv", None)
+    context["query"] = query.urlencode()
+    context["status_choices"] = InitiativeStatus.choices
+    return render(request, template, context)
+
+
+def recent_changes(history_qs, limit: int = 10) -> list:
+    return list(history_qs.select_related("history_user").order_by("-history_date")[:limit])
+
+
+def figure_rows(nodes) -> list[list[object]]:
+    return [
+        [
+            node.code,
+            node.title,
+            node.figures["initiatives"],
+            *[node.figures["by_status"].get(s.value, 0) for s in STATUSES],
+            *[node.figures["by_health"].get(h.value, 0) for h in HEALTHS],
+            node.figures["activities_fy"],
+            node.figures["activities_prev"],
+            node.figures["inbound_fy"],
+            node.figures["outbound_fy"],
+            node.figures["partners"],
+            node.figures["on_track"],
+            node.figures["indicators"],
+            node.figures["units"],
+        ]
+        for node in nodes
+    ]
+
+
+def figure_headers(fy: int) -> list[str]:
+    return [
+        "code",
+        "goal",
+        "initiatives",
+        *[s.label for s in STATUSES],
+        *[h.label for h in HEALTHS],
+        f"activities FY{fy}",
+        f"activities FY{fy - 1}",
+        f"inbound FY{fy}",
+        f"outbound FY{fy}",
+        "partners engaged",
+        "indicators on track",
+        "indicators measured",
+        "units contributing",
+    ]
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request)
+    frameworks = list(
+        Framework.objects.select_related("institution").order_by("institution__code", "code")
+    )
+    if filters.institution:
+        frameworks = [f for f in frameworks if f.institution_id == filters.institution.pk]
+    _nodes, roots = goal_trees(Goal.objects.filter(framework__in=frameworks))
+    compute(roots, filters.scope())
+    panels = [
+        {"framework": framework, "goals": [r for r in roots if r.framework_id == framework.pk]}
+        for framework in frameworks
+    ]
+    tables = [
+        Table(
+            f"framework-{p['framework'].pk}",
+            p["framework"].title,
+            figure_headers(filters.fiscal_year),
+            figure_rows(p["goals"]),
+        )
+        for p in panels
+    ]
+    changes = recent_changes(
+        Initiative.history.filter(institution__in=[f.institution_id for f in frameworks])
+    )
+    return respond(
+        request,
+        "portfolio/overview.html",
+        {
+            "filters": filters,
+            "panels": panels,
+            "tables": tables,
+            "changes": changes,
+            "frameworks": frameworks,
+        },
+    )
+
+
+@login_required
+def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    filters = read_filters(request)
+    framework = get_object_or_404(Framework.objects.select_related("institution"), pk=pk)
+    _nodes, roots = goal_trees(framework.goals.all())
+    ordered = flatten(roots)
+    compute(ordered, filters.scope())
+    table = Table(
+        "goals",
+        f"{framework.title}: every goal",
+        figure_headers(filters.fiscal_year),
+        figure_rows(ordered),
+    )
+    changes = recent_changes(Goal.history.filter(framework_id=framework.pk))
+    return respond(
+        request,
+        "portfolio/framework.html",
+        {
+            "filters": filters,
+            "framework": framework,
+            "nodes": ordered,
+            "tables": [table],
+            "changes": changes,
+        },
+    )
+
+
+@login_required
+def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    filters = read_filters(request)
+    goal = get_object_or_404(Goal.objects.select_related("framework__institution", "parent"), pk=pk)
+    nodes, _roots = goal_trees(goal.framework.goals.all())
+    node = nodes[goal.pk]
+    compute([node], filters.scope())
+    scope, fy = filters.scope(), filters.fiscal_year
+    initiatives = list(
+        scope.initiatives()
+        .filter(pk__in=serving(node.subtree))
+        .select_related("lead_unit")
+        .order_by("code")[:LIST_LIMIT]
+    )
+    activities = scope.activities().filter(initiative_id__in=serving(node.subtree))
+    by_year = (
+        activities.values("fiscal_year")
+        .annotate(
+            n=Count("pk"),
+            inbound=Sum("inbound_participants"),
+            outbound=Sum("outbound_participants"),
+        )
+        .order_by("fiscal_year")
+    )
+    by_type = (
+        activities.filter(fiscal_year=fy)
+        .values("activity_type")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    )
+    values = (
+        IndicatorValue.objects.filter(indicator__goal_id__in=node.subtree)
+        .select_related("indicator")
+        .order_by("indicator__code", "fiscal_year")
+    )
+    units = Unit.objects.filter(
+        Q(pk__in=Goal.units.through.objects.filter(goal_id__in=node.subtree).values("unit_id"))
+        | Q(pk__in=scope.initiatives().filter(pk__in=serving(node.subtree)).values("lead_unit_id"))
+        | Q(
+            pk__in=Initiative.contributing_units.through.objects.filter(
+                initiative_id__in=serving(node.subtree)
+            ).values("unit_id")
+        )
+    ).order_by("name")
+    aligned = Alignment.objects.filter(Q(source=goal) | Q(target=goal)).select_related(
+        "source__framework", "target__framework"
+    )
+    crosswalk = [
+        {"goal": a.target if a.source_id == goal.pk else a.source, "note": a.note} for a in aligned
+    ]
+    type_labels = dict(ActivityType.choices)
+    tables = [
+        Table(
+            "initiatives",
+            "Initiatives",
+            ["code", "title", "status", "health", "lead unit", "start", "end"],
+            [
+                [
+                    i.code,
+                    i.title,
+                    i.get_status_display(),
+                    i.get_health_display(),
+                    i.lead_unit.name if i.lead_unit else "",
+                    i.start_date,
+                    i.end_date,
+                ]
+                for i in initiatives
+            ],
+        ),
+        Table(
+            "activities-by-year",
+            "Activities by fiscal year",
+            ["fiscal year", "activities", "inbound", "outbound"],
+            [[f"FY{r['fiscal_year']}", r["n"], r["inbound"], r["outbound"]] for r in by_year],
+            chart="bar",
+        ),
+        Table(
+            "activities-by-type",
+            f"Activities by type, FY{fy}",
+            ["type", "activities"],
+            [[type_labels.get(r["activity_type"], r["activity_type"]), r["n"]] for r in by_type],
+            chart="bar",
+        ),
+        Table(
+            "indicators",
+            "Indicators: target and actual",
+            ["indicator", "fiscal year", "target", "actual", "on track"],
+            [
+                [
+                    v.indicator.name,
+                    f"FY{v.fiscal_year}",
+                    v.target,
+                    v.actual,
+                    {True: "yes", False: "no", None: ""}[v.indicator.on_track(v.target, v.actual)],
+                ]
+                for v in values
+            ],
+        ),
+        Table(
+            "units",
+            "Contributing units",
+            ["unit", "kind"],
+            [[u.name, u.get_kind_display()] for u in units],
+        ),
+    ]
+    changes = recent_changes(
+        Initiative.history.filter(
+            id__in=Initiative.goals.through.objects.filter(goal_id__in=node.subtree).values(
+                "initiative_id"
+            )
+        )
+    )
+    return respond(
+        request,
+        "portfolio/goal.html",
+        {
+            "filters": filters,
+            "goal": goal,
+            "node": node,
+            "tables": tables,
+            "crosswalk": crosswalk,
+            "initiatives": initiatives,
+            "units": units,
+            "changes": changes,
+            "children": node.children,
+        },
+    )
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    filters = read_filters(request)
+    unit = get_object_or_404(Unit.objects.select_related("institution", "region", "parent"), pk=pk)
+    fy = filters.fiscal_year
+    goals = list(unit.goals.select_related("framework").order_by("framework__code", "code"))
+    initiatives = list(
+        Initiative.objects.filter(Q(lead_unit=unit) | Q(contributing_units=unit))
+        .distinct()
+        .select_related("lead_unit")
+        .order_by("code")[:LIST_LIMIT]
+    )
+    activities = Activity.objects.filter(unit=unit)
+    if filters.region:
+        activities = activities.filter(country__in=[c.code for c in filters.region.countries])
+    by_country = (
+        activities.filter(fiscal_year=fy)
+        .values("country")
+        .annotate(
+            n=Count("pk"),
+            inbound=Sum("inbound_participants"),
+            outbound=Sum("outbound_participants"),
+            partners=Count("partner", distinct=True),
+        )
+        .order_by("-n", "country")
+    )
+    by_year = activities.values("fiscal_year").annotate(n=Count("pk")).order_by("fiscal_year")
+    soon = timezone.localdate() + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    agreements = list(
+        Agreement.objects.filter(unit=unit).select_related("partner").order_by("expires_on")
+    )
+    for agreement in agreements:
+        agreement.expiring = bool(
+            agreement.expires_on and timezone.localdate() <= agreement.expires_on <= soon
+        )
+    names = dict(countries)
+    tables = [
+        Table(
+            "activities-by-country",
+            f"Activities by country, FY{fy}",
+            ["country", "activities", "inbound", "outbound", "partners"],
+            [
+                [
+                    names.get(r["country"], r["country"] or "—"),
+                    r["n"],
+                    r["inbound"],
+                    r["outbound"],
+                    r["partners"],
+                ]
+                for r in by_country
+            ],
+            chart="bar",
+        ),
+        Table(
+            "activities-by-year",
+            "Activities by fiscal year",
+            ["fiscal year", "activities"],
+            [[f"FY{r['fiscal_year']}", r["n"]] for r in by_year],
+            chart="bar",
+        ),
+        Table(
+            "agreements",
+            "Agreements",
+            ["partner", "kind", "signed", "expires", "expires within 180 days"],
+            [
+                [
+                    a.partner.name,
+                    a.get_kind_display(),
+                    a.signed_on,
+                    a.expires_on,
+                    "yes" if a.expiring else "",
+                ]
+                for a in agreements
+            ],
+        ),
+        Table(
+            "initiatives",
+            "Initiatives",
+            ["code", "title", "status", "health", "lead unit"],
+            [
+                [
+                    i.code,
+                    i.title,
+                    i.get_status_display(),
+                    i.get_health_display(),
+                    i.lead_unit.name if i.lead_unit else "",
+                ]
+                for i in initiatives
+            ],
+        ),
+    ]
+    changes = recent_changes(Activity.history.filter(unit_id=unit.pk))
+    return respond(
+        request,
+        "portfolio/unit.html",
+        {
+            "filters": filters,
+            "unit": unit,
+            "goals": goals,
+            "initiatives": initiatives,
+            "agreements": agreements,
+            "tables": tables,
+            "changes": changes,
+        },
+    )
+
+
+@login_required
+def crosswalk(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request)
+    frameworks = list(Framework.objects.select_related("institution").order_by("id"))
+    by_id = {str(f.pk): f for f in frameworks}
+    rows_fw = by_id.get(request.GET.get("a", ""), frameworks[0] if frameworks else None)
+    cols_fw = by_id.get(request.GET.get("b", ""), frameworks[1] if len(frameworks) > 1 else None)
+    matrix, tables, col_nodes = [], [], []
+    if rows_fw and cols_fw:
+        nodes, _roots = goal_trees(Goal.objects.filter(framework__in=[rows_fw, cols_fw]))
+        row_nodes = [n for n in nodes.values() if n.framework_id == rows_fw.pk and n.depth == 0]
+        b_nodes = [n for n in nodes.values() if n.framework_id == cols_fw.pk]
+        # The columns are the other framework's most detailed goals (TMU's directions).
+        col_nodes = [n for n in b_nodes if n.depth > 0 and not n.children] or [
+            n for n in b_nodes if n.depth == 0
+        ]
+        matrix = crosswalk_cells(row_nodes, col_nodes, filters.scope())
+        tables = [
+            Table(
+                "crosswalk",
+                f"{rows_fw.title} × {cols_fw.title}",
+                ["goal", *[n.code for n in col_nodes]],
+                [
+                    [
+                        row["node"].code,
+                        *[f"{c['alignments']} / {c['initiatives']}" for c in row["cells"]],
+                    ]
+                    for row in matrix
+                ],
+            )
+        ]
+    return respond(
+        request,
+        "portfolio/crosswalk.html",
+        {
+            "filters": filters,
+            "frameworks": frameworks,
+            "rows_fw": rows_fw,
+            "cols_fw": cols_fw,
+            "col_nodes": col_nodes,
+            "matrix": matrix,
+            "tables": tables,
+        },
+    )
+
+
+def crosswalk_cells(row_nodes, col_nodes, scope: Scope) -> list[dict]:
+    """Per pair of goals: alignments between their subtrees, and initiatives on common ground.
+
+    Initiatives on common ground serve both goals (frameworks of one institution) or, where the
+    two goals are aligned, either of them. Two queries for the whole matrix.
+    """
+    pairs = [(r, c) for r in row_nodes for c in col_nodes]
+    alignments = Alignment.objects.aggregate(
+        **{
+            f"a{r.id}_{c.id}": Count(
+                "pk",
+                filter=(
+                    Q(source_id__in=r.subtree, target_id__in=c.subtree)
+                    | Q(source_id__in=c.subtree, target_id__in=r.subtree)
+                ),
+            )
+            for r, c in pairs
+        }
+    )
+    both = scope.initiatives().aggregate(
+        **{
+            f"b{r.id}_{c.id}": Count(
+                "pk", filter=Q(pk__in=serving(r.subtree)) & Q(pk__in=serving(c.subtree))
+            )
+            for r, c in pairs
+        }
+        | {
+            f"e{r.id}_{c.id}": Count(
+                "pk", filter=Q(pk__in=serving(r.subtree)) | Q(pk__in=serving(c.subtree))
+            )
+            for r, c in pairs
+        }
+    )
+    matrix = []
+    for r in row_nodes:
+        cells = []
+        for c in col_nodes:
+            aligned = alignments[f"a{r.id}_{c.id}"]
+            initiatives = both[f"e{r.id}_{c.id}"] if aligned else both[f"b{r.id}_{c.id}"]
+            cells.append({"col": c, "alignments": aligned, "initiatives": initiatives})
+        matrix.append({"node": r, "cells": cells})
+    return matrix
+
+
+@login_required
+def regions(request: HttpRequest) -> HttpResponse:
+    filters = read_filters(request)
+    scope, fy = filters.scope(), filters.fiscal_year
+    activities = scope.activities().filter(fiscal_year=fy)
+    by_country = (
+        activities.values("country")
+        .annotate(
+            n=Count("pk"),
+            inbound=Sum("inbound_participants"),
+            outbound=Sum("outbound_participants"),
+            partners=Count("partner", distinct=True),
+        )
+        .order_by("-n", "country")
+    )
+    covered = {c.code for region in filters.regions for c in region.countries}
+    region_filter = {r.code: Q(country__in=[c.code for c in r.countries]) for r in filters.regions}
+    region_filter["OTHER"] = ~Q(country__in=covered)
+    totals = activities.aggregate(
+        **{
+            f"{key}_{metric}": aggregate
+            for key, where in region_filter.items()
+            for metric, aggregate in {
+                "n": Count("pk", filter=where),
+                "inbound": Sum("inbound_participants", filter=where),
+                "outbound": Sum("outbound_participants", filter=where),
+                "partners": Count("partner", distinct=True, filter=where),
+            }.items()
+        }
+    )
+    names = dict(countries)
+    region_of = {}
+    for region in reversed(filters.regions):
+        for country in region.countries:
+            region_of[country.code] = region.name
+    region_rows = [
+        [
+            region.name,
+            *[totals[f"{region.code}_{m}"] or 0 for m in ("n", "inbound", "outbound", "partners")],
+        ]
+        for region in filters.regions
+    ] + [
+        [
+            "Other countries",
+            *[totals[f"OTHER_{m}"] or 0 for m in ("n", "inbound", "outbound", "partners")],
+        ]
+    ]
+    tables = [
+        Table(
+            "regions",
+            f"Regions, FY{fy}",
+            ["region", "activities", "inbound", "outbound", "partners"],
+            region_rows,
+            chart="bar",
+        ),
+        Table(
+            "countries",
+            f"Countries, FY{fy}",
+            ["country", "region", "activities", "inbound", "outbound", "partners"],
+            [
+                [
+                    names.get(r["country"], r["country"] or "—"),
+                    region_of.get(r["country"], "Other countries"),
+                    r["n"],
+                    r["inbound"],
+                    r["outbound"],
+                    r["partners"],
+                ]
+                for r in by_country
+            ],
+        ),
+    ]
+    return respond(request, "portfolio/regions.html", {"filters": filters, "tables": tables})
