@@ -1,0 +1,215 @@
+"""The leadership dashboards: reachable, correct against the database, and of constant cost."""
+
+import datetime as dt
+import io
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+from django.urls import resolve, reverse
+from django.utils import timezone
+
+from common.fiscal import current_fiscal_year
+from policies.models import Framework, Goal
+from portfolio.models import Activity, Agreement, Initiative
+from tests.factories import ActivityFactory, AgreementFactory, PartnerFactory, UserFactory
+from units.models import Unit
+
+pytestmark = pytest.mark.django_db
+PAGES = ["overview", "framework", "goal", "unit", "crosswalk", "regions"]
+
+
+@pytest.fixture
+def leader(client):
+    client.force_login(UserFactory(username="president"))  # not staff: dashboards only
+    return client
+
+
+@pytest.fixture
+def demo(sources):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def subtree_ids(goal: Goal) -> list[int]:
+    ids, frontier = [goal.pk], [goal.pk]
+    while frontier:
+        frontier = list(Goal.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
+
+
+def figures_of(page: str, code: str) -> str:
+    """The text of a goal's card or tree row on a page."""
+    match = re.search(rf">{re.escape(code)}</a>(.*?)</(article|li)>", page, re.S)
+    assert match, code
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
+
+
+def test_anonymous_readers_are_sent_to_log_in(client, sources):
+    response = client.get(reverse("dashboards:overview"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_every_dashboard_page_is_reachable_by_links_from_the_overview(leader, demo):
+    seen, queue, reached = set(), ["/"], set()
+    while queue and len(seen) < 80:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = leader.get(url)
+        assert response.status_code == 200, url
+        reached.add(resolve(urlsplit(url).path).url_name)
+        for href in re.findall(r'href="(/[^"]*)"', response.content.decode()):
+            path = urlsplit(href.replace("&amp;", "&")).path
+            if not path.startswith(("/admin", "/static", "/accounts")) and "csv=" not in href:
+                queue.append(path)
+    assert reached >= set(PAGES)
+
+
+def test_overview_figures_match_the_database(leader, demo):
+    fy = 2025
+    page = leader.get(reverse("dashboards:overview"), {"fy": fy}).content.decode()
+    for code in ["CONNECT", "PROMOTE", "2"]:
+        goal = Goal.objects.get(code=code)
+        initiatives = Initiative.objects.filter(goals__in=subtree_ids(goal)).distinct()
+        activities = Activity.objects.filter(initiative__in=initiatives, fiscal_year=fy)
+        totals = activities.aggregate(i=Sum("inbound_participants"), o=Sum("outbound_participants"))
+        text = figures_of(page, code)
+        assert f"Initiatives {initiatives.count()} " in text, text
+        assert f"Activities FY{fy} {activities.count()} " in text, text
+        assert f"Participants in / out {totals['i'] or 0} / {totals['o'] or 0} " in text, text
+        partners = activities.exclude(partner=None).values("partner").distinct().count()
+        assert f"Partners engaged {partners} " in text
+
+
+def test_an_initiative_serving_two_goals_under_one_mission_counts_once(leader, demo):
+    initiative = Initiative.objects.get(code="KU-DEMO-GOOD")
+    assert set(initiative.goals.values_list("code", flat=True)) == {"PROMOTE.2", "PROMOTE.4"}
+    fy = 2025
+    page = leader.get(reverse("dashboards:overview"), {"fy": fy}).content.decode()
+    promote = Goal.objects.get(code="PROMOTE")
+    expected = Initiative.objects.filter(goals__in=subtree_ids(promote)).distinct().count()
+    with_duplicates = Initiative.objects.filter(goals__in=subtree_ids(promote)).count()
+    assert with_duplicates > expected  # the join would count KU-DEMO-GOOD twice
+    assert f"Initiatives {expected} " in figures_of(page, "PROMOTE")
+    own = Activity.objects.filter(initiative=initiative, fiscal_year=fy).count()
+    assert own > 0
+    activities = (
+        Activity.objects.filter(initiative__goals__in=subtree_ids(promote), fiscal_year=fy)
+        .distinct()
+        .count()
+    )
+    assert f"Activities FY{fy} {activities} " in figures_of(page, "PROMOTE")
+
+
+def test_goals_that_nothing_pursues_are_marked(leader, demo):
+    framework = Framework.objects.get(code="TMU-IBP")
+    page = leader.get(reverse("dashboards:framework", args=[framework.pk])).content.decode()
+    assert "Nothing pursues this goal" in figures_of(page, "1.1") or (
+        "Nothing pursues" in page.split(">1.1</a>")[1].split("</li>")[0]
+    )
+    assert "Nothing pursues" not in page.split(">2.1</a>")[1].split("</li>")[0]
+
+
+def test_goal_page_lists_initiatives_crosswalk_and_links(leader, demo):
+    goal = Goal.objects.get(code="2.1")
+    page = leader.get(reverse("dashboards:goal", args=[goal.pk])).content.decode()
+    assert "TMU-DEMO-JOINT" in page
+    connect = Goal.objects.get(code="CONNECT")
+    assert reverse("dashboards:goal", args=[connect.pk]) in page  # the aligned mission
+
+
+def test_unit_page_marks_agreements_expiring_within_180_days(leader, demo):
+    unit = Unit.objects.get(code="ISO-KU")
+    today = timezone.localdate()
+    AgreementFactory(
+        unit=unit,
+        partner=PartnerFactory(name="Soon University"),
+        signed_on=today - dt.timedelta(days=1000),
+        expires_on=today + dt.timedelta(days=30),
+    )
+    AgreementFactory(
+        unit=unit,
+        partner=PartnerFactory(name="Later University"),
+        signed_on=today,
+        expires_on=today + dt.timedelta(days=400),
+    )
+    page = leader.get(reverse("dashboards:unit", args=[unit.pk])).content.decode()
+    soon = page.split("Soon University")[1].split("</li>")[0]
+    later = page.split("Later University")[1].split("</li>")[0]
+    assert "expires within 180 days" in soon and "expires within 180 days" not in later
+    assert Agreement.objects.filter(unit=unit).count() >= 2
+
+
+def test_csv_download_is_excel_friendly_and_matches_the_page(leader, demo):
+    goal = Goal.objects.get(code="CONNECT")
+    response = leader.get(
+        reverse("dashboards:goal", args=[goal.pk]), {"fy": 2025, "csv": "activities-by-year"}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith("\ufeff".encode())
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "fiscal year,activities,inbound,outbound"
+    activities = Activity.objects.filter(initiative__goals__in=subtree_ids(goal)).distinct()
+    fy2025 = activities.filter(fiscal_year=2025)
+    assert f"FY2025,{fy2025.count()}," in "\n".join(lines)
+
+
+def test_filters_stay_in_the_links(leader, demo):
+    page = leader.get(reverse("dashboards:overview"), {"fy": 2024, "status": "active"})
+    assert "fy=2024&amp;status=active" in page.content.decode()
+
+
+def test_the_current_fiscal_year_is_the_default(leader, demo):
+    page = leader.get(reverse("dashboards:overview")).content.decode()
+    assert f"FY{current_fiscal_year()}" in page.split("<h1>")[1].split("</h1>")[0]
+
+
+def test_regions_page_puts_the_centers_regions_first_and_counts_match(leader, demo):
+    response = leader.get(reverse("dashboards:regions"), {"fy": 2025, "csv": "regions"})
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [
+        "ASEAN",
+        "Europe",
+        "North America",
+        "Other countries",
+    ]
+    asean = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"]
+    count = Activity.objects.filter(fiscal_year=2025, country__in=asean).count()
+    assert lines[1].startswith(f"ASEAN,{count},")
+
+
+def test_crosswalk_counts_alignments(leader, demo):
+    response = leader.get(reverse("dashboards:crosswalk"), {"csv": "crosswalk"})
+    rows = {
+        line.split(",")[0]: line.split(",")[1:]
+        for line in response.content.decode("utf-8-sig").splitlines()
+    }
+    header = rows.pop("goal")
+    # CONNECT is aligned with TMU 2.1 and, through CONNECT.4, with TMU 1.3.
+    assert rows["CONNECT"][header.index("2.1")].startswith("1 / ")
+    assert rows["CONNECT"][header.index("1.3")].startswith("1 / ")
+    assert rows["CONNECT"][header.index("3.2")].startswith("0 / ")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_queries_do_not_grow_with_the_data(leader, demo, django_assert_num_queries, page):
+    goal = Goal.objects.get(code="CONNECT")
+    unit = Unit.objects.get(code="ISO-KU")
+    args = {"framework": [goal.framework_id], "goal": [goal.pk], "unit": [unit.pk]}.get(page, [])
+    url = reverse(f"dashboards:{page}", args=args)
+    leader.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert leader.get(url, {"fy": 2025}).status_code == 200
+    initiative = Initiative.objects.get(code="KU-DEMO-ONSITE")
+    ActivityFactory.create_batch(
+        60, initiative=initiative, unit=unit, start_date=dt.date(2025, 6, 1)
+    )
+    # session, user, filter choices, then the page's aggregates: as many as with fewer rows.
+    with django_assert_num_queries(len(small)):
+        assert leader.get(url, {"fy": 2025}).status_code == 200
