@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV := DJANGO_DEBUG=1
 
-.PHONY: install run setup test test-postgres lint serve-check clean
+.PHONY: install run setup test test-browser lint clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -39,6 +39,10 @@ test: $(STAMP) $(NODE_STAMP)
 	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2
+
+## The browser tests: Playwright drives Debian's Chromium (apt-get install chromium).
+test-browser: $(STAMP) $(NODE_STAMP)
+	$(PY) -m pytest -m browser
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -37,6 +37,29 @@ class Node:
     figures: dict = field(default_factory=dict)
 
     @property
+    def rest_of_title(self) -> str:
+        """The title without its leading code (iSO-KU titles start with it: "CONNECT from …")."""
+        if self.title.startswith(self.code + " "):
+            return self.title[len(self.code) + 1 :]
+        return self.title
+
+    @property
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        return [
+            (s.value, s.label, self.figures["by_status"][s.value])
+            for s in InitiativeStatus
+            if s.value in self.figures.get("by_status", {})
+        ]
+
+    @property
+    def health_counts(self) -> list[tuple[str, str, int]]:
+        return [
+            (h.value, h.label, self.figures["by_health"][h.value])
+            for h in Health
+            if h.value in self.figures.get("by_health", {})
+        ]
+
+    @property
     def pursued(self) -> bool:
         return bool(self.figures.get("initiatives") or self.figures.get("units"))
 
