@@ -11,11 +11,11 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
 from policies.models import Goal, IndicatorValue
 from portfolio.models import Activity, Health, Initiative, InitiativeStatus
-from units.models import Unit
 
 Links = Initiative.goals.through
 UnitLinks = Goal.units.through
@@ -145,97 +145,152 @@ class Scope:
         return qs
 
 
-def compute(nodes: list[Node], scope: Scope) -> None:
-    """Fill each node's figures: five queries, whatever the number of rows."""
-    if not nodes:
-        return
-    fy, previous = scope.fiscal_year, scope.fiscal_year - 1
+def by_level(nodes: list[Node]) -> list[dict[int, list[int]]]:
+    """The nodes grouped so that within a group no two subtrees overlap (one group per depth).
 
-    def of(node: Node) -> Q:
-        return Q(pk__in=serving(node.subtree))
+    Each group maps a node to its subtree; a goal then belongs to at most one node of the group,
+    which a single CASE expression can say.
+    """
+    levels: dict[int, dict[int, list[int]]] = {}
+    for node in nodes:
+        levels.setdefault(node.depth, {})[node.id] = node.subtree
+    return list(levels.values())
 
-    def activity_of(node: Node) -> Q:
-        return Q(initiative_id__in=serving(node.subtree))
 
-    # 1. Initiatives by status and health.
-    by_state = (
-        scope.initiatives()
-        .values("status", "health")
-        .annotate(**{f"n{node.id}": Count("pk", filter=of(node)) for node in nodes})
-        .order_by()
+def node_of(field_name: str, level: dict[int, list[int]]) -> Case:
+    """CASE mapping a goal id to the node of ``level`` whose subtree holds it."""
+    return Case(
+        *[
+            When(**{f"{field_name}__in": subtree}, then=Value(node))
+            for node, subtree in level.items()
+        ],
+        output_field=IntegerField(),
     )
-    for node in nodes:
-        node.figures.update(initiatives=0, by_status={}, by_health={})
-    for row in by_state:
-        for node in nodes:
-            n = row[f"n{node.id}"]
-            if n:
-                figures = node.figures
-                figures["initiatives"] += n
-                figures["by_status"][row["status"]] = figures["by_status"].get(row["status"], 0) + n
-                figures["by_health"][row["health"]] = figures["by_health"].get(row["health"], 0) + n
 
-    # 2. Activities, participants and partners engaged, this fiscal year and the one before.
-    aggregates = {}
-    for node in nodes:
-        for label, year in (("fy", fy), ("prev", previous)):
-            when = activity_of(node) & Q(fiscal_year=year)
-            aggregates[f"a_{label}_{node.id}"] = Count("pk", filter=when)
-            aggregates[f"in_{label}_{node.id}"] = Sum("inbound_participants", filter=when)
-            aggregates[f"out_{label}_{node.id}"] = Sum("outbound_participants", filter=when)
-        aggregates[f"partners_{node.id}"] = Count(
-            "partner", distinct=True, filter=activity_of(node) & Q(fiscal_year=fy)
+
+def grouped(inner: QuerySet, select: str, group: str, params: list | None = None) -> list[tuple]:
+    """Aggregate over the distinct rows of ``inner`` (so nothing reached twice counts twice)."""
+    sql, inner_params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {group}, {select} FROM ({sql}) picked GROUP BY {group}",
+            [*inner_params, *(params or [])],
         )
-    totals = scope.activities().filter(fiscal_year__in=[fy, previous]).aggregate(**aggregates)
-    for node in nodes:
-        for label in ("fy", "prev"):
-            node.figures[f"activities_{label}"] = totals[f"a_{label}_{node.id}"]
-            node.figures[f"inbound_{label}"] = totals[f"in_{label}_{node.id}"] or 0
-            node.figures[f"outbound_{label}"] = totals[f"out_{label}_{node.id}"] or 0
-        node.figures["partners"] = totals[f"partners_{node.id}"]
+        return cursor.fetchall()
 
-    # 3. Indicators with figures for the year, and those on track against target.
-    on_track = Q(indicator__higher_is_better=True, actual__gte=F("target")) | Q(
-        indicator__higher_is_better=False, actual__lte=F("target")
-    )
-    measured = IndicatorValue.objects.filter(
-        fiscal_year=fy, target__isnull=False, actual__isnull=False
-    ).aggregate(
-        **{
-            f"m{node.id}": Count("pk", filter=Q(indicator__goal_id__in=node.subtree))
-            for node in nodes
-        },
-        **{
-            f"t{node.id}": Count("pk", filter=Q(indicator__goal_id__in=node.subtree) & on_track)
-            for node in nodes
-        },
-    )
-    for node in nodes:
-        node.figures["indicators"] = measured[f"m{node.id}"]
-        node.figures["on_track"] = measured[f"t{node.id}"]
 
-    # 4. Units contributing: pursuing a goal of the subtree, leading or contributing to its
-    # initiatives.
-    contributing = Initiative.contributing_units.through.objects
-    units = Unit.objects.aggregate(
-        **{
-            f"u{node.id}": Count(
-                "pk",
-                filter=Q(
-                    pk__in=UnitLinks.objects.filter(goal_id__in=node.subtree).values("unit_id")
-                )
-                | Q(pk__in=scope.initiatives().filter(of(node)).values("lead_unit_id"))
-                | Q(
-                    pk__in=contributing.filter(initiative_id__in=serving(node.subtree)).values(
-                        "unit_id"
-                    )
-                ),
+def compute(nodes: list[Node], scope: Scope) -> None:
+    """Fill each node's figures: four queries per depth of the nodes, whatever the row count.
+
+    Rows are first reduced to distinct (node, record) pairs, then counted and summed, so an
+    initiative serving two goals under one mission, and its activities, count once for it.
+    """
+    fy, previous = scope.fiscal_year, scope.fiscal_year - 1
+    for node in nodes:
+        node.figures.update(
+            initiatives=0,
+            by_status={},
+            by_health={},
+            activities_fy=0,
+            activities_prev=0,
+            inbound_fy=0,
+            outbound_fy=0,
+            inbound_prev=0,
+            outbound_prev=0,
+            partners=0,
+            indicators=0,
+            on_track=0,
+            units=0,
+        )
+    by_id = {node.id: node for node in nodes}
+    initiatives = scope.initiatives().values("pk")
+    for level in by_level(nodes):
+        goal_ids = [goal for subtree in level.values() for goal in subtree]
+        links = Links.objects.filter(goal_id__in=goal_ids, initiative_id__in=initiatives)
+
+        # 1. Initiatives by status and health.
+        pairs = (
+            links.annotate(
+                node=node_of("goal_id", level),
+                state=F("initiative__status"),
+                wellbeing=F("initiative__health"),
             )
-            for node in nodes
-        }
-    )
-    for node in nodes:
-        node.figures["units"] = units[f"u{node.id}"]
+            .values("node", "initiative_id", "state", "wellbeing")
+            .distinct()
+        )
+        for node_id, status, health, n in grouped(pairs, "COUNT(*)", "node, state, wellbeing"):
+            figures = by_id[node_id].figures
+            figures["initiatives"] += n
+            figures["by_status"][status] = figures["by_status"].get(status, 0) + n
+            figures["by_health"][health] = figures["by_health"].get(health, 0) + n
+
+        # 2. Activities, participants and partners engaged, this fiscal year and the one before.
+        reached = (
+            scope.activities()
+            .filter(fiscal_year__in=[fy, previous], initiative__goals__in=goal_ids)
+            .annotate(node=node_of("initiative__goals", level))
+            .values(
+                "node",
+                "id",
+                "fiscal_year",
+                "inbound_participants",
+                "outbound_participants",
+                "partner_id",
+            )
+            .distinct()
+        )
+        for node_id, year, n, inbound, outbound, partners in grouped(
+            reached,
+            "COUNT(*), SUM(inbound_participants), SUM(outbound_participants), "
+            "COUNT(DISTINCT partner_id)",
+            "node, fiscal_year",
+        ):
+            label = "fy" if year == fy else "prev"
+            figures = by_id[node_id].figures
+            figures[f"activities_{label}"] = n
+            figures[f"inbound_{label}"] = inbound or 0
+            figures[f"outbound_{label}"] = outbound or 0
+            if label == "fy":
+                figures["partners"] = partners
+
+        # 3. Indicators with figures for the year, and those on track against target.
+        on_track = Q(indicator__higher_is_better=True, actual__gte=F("target")) | Q(
+            indicator__higher_is_better=False, actual__lte=F("target")
+        )
+        measured = (
+            IndicatorValue.objects.filter(
+                fiscal_year=fy,
+                target__isnull=False,
+                actual__isnull=False,
+                indicator__goal_id__in=goal_ids,
+            )
+            .annotate(node=node_of("indicator__goal_id", level))
+            .values("node")
+            .annotate(n=Count("pk"), ok=Count("pk", filter=on_track))
+            .order_by()
+        )
+        for row in measured:
+            by_id[row["node"]].figures.update(indicators=row["n"], on_track=row["ok"])
+
+        # 4. Units contributing: pursuing a goal of the subtree, leading or contributing to one
+        # of its initiatives.
+        pursuing = (
+            UnitLinks.objects.filter(goal_id__in=goal_ids)
+            .annotate(node=node_of("goal_id", level), who=F("unit_id"))
+            .values("node", "who")
+        )
+        leading = (
+            links.filter(initiative__lead_unit__isnull=False)
+            .annotate(node=node_of("goal_id", level), who=F("initiative__lead_unit_id"))
+            .values("node", "who")
+        )
+        helping = (
+            links.filter(initiative__contributing_units__isnull=False)
+            .annotate(node=node_of("goal_id", level), who=F("initiative__contributing_units__id"))
+            .values("node", "who")
+        )
+        for node_id, n in grouped(pursuing.union(leading, helping), "COUNT(*)", "node"):
+            by_id[node_id].figures["units"] = n
 
 
 STATUSES = list(InitiativeStatus)
