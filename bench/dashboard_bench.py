@@ -124,6 +124,15 @@ def fill_activities(total: int, initiative_ids: list[int], rng: random.Random) -
     Activity.objects.bulk_create(batch)
 
 
+def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load, as autovacuum (PostgreSQL) would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+
+
 def pages() -> dict[str, str]:
     from policies.models import Framework, Goal
     from units.models import Unit
@@ -173,8 +182,10 @@ def main() -> None:
         initiative_ids = fill_initiatives(args.initiatives, rng)
         fiscal_year = 2024
         fill_activities(args.small, initiative_ids, rng)
+        analyze()
         small = time_pages(client, fiscal_year)
         fill_activities(args.large, initiative_ids, rng)
+        analyze()
         large = time_pages(client, fiscal_year)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -272,7 +272,30 @@ class Activity(models.Model):
                 violation_error_message="Participant counts cannot be negative.",
             ),
         ]
-        indexes = [models.Index(fields=["fiscal_year", "activity_type"])]
+        indexes = [
+            models.Index(fields=["fiscal_year", "activity_type"]),
+            # Covering indexes for the dashboards' aggregates: a fiscal year's activities by
+            # country and partner, and an initiative's activities by year, read from the index.
+            models.Index(
+                fields=[
+                    "fiscal_year",
+                    "country",
+                    "partner",
+                    "inbound_participants",
+                    "outbound_participants",
+                ],
+                name="portfolio_act_fy_country",
+            ),
+            models.Index(
+                fields=[
+                    "initiative",
+                    "fiscal_year",
+                    "inbound_participants",
+                    "outbound_participants",
+                ],
+                name="portfolio_act_initiative_fy",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
