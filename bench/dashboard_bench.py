@@ -13,6 +13,7 @@ target is a ratio of at most 3.
 
 import argparse
 import datetime as dt
+import io
 import os
 import random
 import statistics
@@ -172,7 +173,7 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, keepdb=False)
     try:
-        call_command("load_sources", stdout=open(os.devnull, "w"))
+        call_command("load_sources", stdout=io.StringIO())
         from django.contrib.auth import get_user_model
 
         reader = get_user_model().objects.create_user("reader", password="x")

@@ -19,7 +19,14 @@ from django_countries import countries
 
 from common.fiscal import current_fiscal_year
 from policies.models import Alignment, Framework, Goal, IndicatorValue
-from portfolio.models import Activity, ActivityType, Agreement, Initiative, InitiativeStatus
+from portfolio.models import (
+    Activity,
+    ActivityType,
+    Agreement,
+    Initiative,
+    InitiativeStatus,
+    PartnerInstitution,
+)
 from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
 from units.models import Institution, Region, Unit
 
@@ -48,6 +55,7 @@ class Filters:
     years: list[int]
     institutions: list[Institution]
     regions: list[Region]
+    units: list[Unit]
 
     def scope(self) -> Scope:
         return Scope(
@@ -74,9 +82,8 @@ def read_filters(request: HttpRequest) -> Filters:
     regions = list(Region.objects.all())
     institution = next((i for i in institutions if i.code == request.GET.get("institution")), None)
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
-    unit = None
-    if request.GET.get("unit", "").isdigit():
-        unit = Unit.objects.filter(pk=request.GET["unit"]).first()
+    units = list(Unit.objects.select_related("institution").order_by("institution__code", "name"))
+    unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
     status = request.GET.get("status", "")
     return Filters(
         fiscal_year=year,
@@ -87,6 +94,7 @@ def read_filters(request: HttpRequest) -> Filters:
         years=list(range(last, first - 1, -1)),
         institutions=institutions,
         regions=regions,
+        units=units,
     )
 
 
@@ -385,6 +393,9 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         agreement.expiring = bool(
             agreement.expires_on and timezone.localdate() <= agreement.expires_on <= soon
         )
+        agreement.expired = bool(
+            agreement.expires_on and agreement.expires_on < timezone.localdate()
+        )
     names = dict(countries)
     tables = [
         Table(
@@ -420,7 +431,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     a.get_kind_display(),
                     a.signed_on,
                     a.expires_on,
-                    "yes" if a.expiring else "",
+                    "expired" if a.expired else ("yes" if a.expiring else ""),
                 ]
                 for a in agreements
             ],
@@ -488,6 +499,7 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
                 ],
             )
         ]
+    changes = recent_changes(Alignment.history.all())
     return respond(
         request,
         "portfolio/crosswalk.html",
@@ -499,6 +511,7 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
             "col_nodes": col_nodes,
             "matrix": matrix,
             "tables": tables,
+            "changes": changes,
         },
     )
 
@@ -633,4 +646,9 @@ def regions(request: HttpRequest) -> HttpResponse:
             ],
         ),
     ]
-    return respond(request, "portfolio/regions.html", {"filters": filters, "tables": tables})
+    changes = recent_changes(PartnerInstitution.history.all())
+    return respond(
+        request,
+        "portfolio/regions.html",
+        {"filters": filters, "tables": tables, "changes": changes},
+    )

@@ -213,3 +213,22 @@ def test_page_queries_do_not_grow_with_the_data(leader, demo, django_assert_num_
     # session, user, filter choices, then the page's aggregates: as many as with fewer rows.
     with django_assert_num_queries(len(small)):
         assert leader.get(url, {"fy": 2025}).status_code == 200
+
+
+def test_unit_and_status_filters_narrow_the_figures(leader, demo):
+    tmu_office = Unit.objects.get(code="TMU-INTL")
+    page = leader.get(reverse("dashboards:overview"), {"unit": tmu_office.pk}).content.decode()
+    assert "Initiatives 0 " in figures_of(page, "CONNECT")
+    two = Goal.objects.get(code="2")
+    expected = (
+        Initiative.objects.filter(
+            goals__in=subtree_ids(two), lead_unit=tmu_office, status="completed"
+        )
+        .distinct()
+        .count()
+    )
+    page = leader.get(
+        reverse("dashboards:overview"), {"unit": tmu_office.pk, "status": "completed"}
+    ).content.decode()
+    assert f"Initiatives {expected} " in figures_of(page, "2")
+    assert f'<option value="{tmu_office.pk}" selected>' in page
