@@ -126,6 +126,21 @@ def split_list(value: object) -> list[str]:
 
 
 @cache
+def _choice_keys(choices: type[models.Choices], language: str | None) -> dict[str, str]:
+    """Stored value by its casefolded value and label (labels may be translated)."""
+    keys = {}
+    for stored, label in reversed(choices.choices):
+        keys[str(label).casefold()] = stored
+        keys[str(stored).casefold()] = stored
+    return keys
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries)
+
+
+@cache
 def _country_names() -> dict[str, str]:
     names = {}
     for language in ("en", "ja"):
@@ -140,7 +155,7 @@ def parse_country(value: object) -> str:
     typed = text(value)
     if not typed:
         return ""
-    if len(typed) == 2 and typed.isascii() and typed.upper() in dict(countries):
+    if len(typed) == 2 and typed.isascii() and typed.upper() in _country_codes():
         return typed.upper()
     code = _country_names().get(typed.casefold()) or countries.by_name(typed)
     if not code:
@@ -155,8 +170,8 @@ def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
     typed = text(value).casefold()
     if not typed:
         return None
-    for stored, label in choices.choices:
-        if typed in (str(stored).casefold(), str(label).casefold()):
-            return stored
+    stored = _choice_keys(choices, translation.get_language()).get(typed)
+    if stored is not None:
+        return stored
     allowed = ", ".join(str(stored) for stored in choices.values)
     raise ValueError(f"“{value}” is not one of: {allowed}.")

@@ -9,6 +9,7 @@ Written cells that a spreadsheet program would take for a formula are prefixed w
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -79,7 +80,7 @@ def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table
         table = _read_csv(content)
     else:
         archive = _open_archive(content, kind, limits)
-        table = _read_xlsx(content) if kind == "xlsx" else _read_ods(archive)
+        table = _read_xlsx(archive, content, limits) if kind == "xlsx" else _read_ods(archive)
     if len(table.rows) > limits.max_rows:
         raise SheetRefused(
             f"The sheet has {len(table.rows):,} rows; the limit is {limits.max_rows:,}. "
@@ -205,31 +206,134 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook
+XLSX_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+XLSX_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XLSX_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+# A cell reference (r="AB12"), a row number (<row r="12">), a cell and a formula element, with or
+# without a namespace prefix. Cells without a reference follow the one before them.
+XLSX_CELL_REF = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+XLSX_ROW_REF = re.compile(rb'<(?:[\w.-]+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
+XLSX_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+XLSX_ROW = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
+XLSX_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
+CELLS_PER_ROW_ALLOWED = 100  # the area a sheet may span: rows allowed x this many cells
 
+
+def _read_xlsx(archive: zipfile.ZipFile, content: bytes, limits: Limits) -> Table:
+    """The first sheet, read by calamine once its XML has been checked.
+
+    calamine holds a sheet as one block from A1 to its last cell, so the span of the cells is
+    checked first: a small file with one value in XFD1048576 would otherwise take the memory
+    of seventeen billion cells.
+    """
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    xml = archive.read(_first_sheet_part(archive))
+    _refuse_formulas(xml)
+    _refuse_wide_area(xml, limits)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError) as error:
         raise SheetRefused("The XLSX file is damaged and cannot be opened.") from error
+    return _table(
+        (number, [_xlsx_value(value) for value in row]) for number, row in enumerate(rows, start=1)
+    )
+
+
+def _xlsx_value(value: object) -> object:
+    # Every number is stored as a float; 12 is the integer a steward typed.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None if value == "" else value
+
+
+def _first_sheet_part(archive: zipfile.ZipFile) -> str:
+    """The path of the workbook's first sheet, as its workbook part and relationships name it."""
     try:
-        sheet = workbook.worksheets[0]
-        return _table(_xlsx_rows(sheet))
-    finally:
-        workbook.close()
+        workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
+        relationships = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, SafeET.ParseError) as error:
+        raise SheetRefused("The XLSX file is damaged and cannot be opened.") from error
+    sheet = workbook.find(f"{{{XLSX_MAIN}}}sheets/{{{XLSX_MAIN}}}sheet")
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in relationships.iter(f"{{{XLSX_PACKAGE_RELS}}}Relationship")
+    }
+    target = targets.get(sheet.get(f"{{{XLSX_RELATIONSHIP}}}id")) if sheet is not None else None
+    if not target:
+        raise SheetRefused("The XLSX file has no sheet.")
+    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    if path not in archive.namelist():
+        raise SheetRefused("The XLSX file is damaged: its first sheet is missing.")
+    return path
 
 
-def _xlsx_rows(sheet) -> Iterator[tuple[int, list[object]]]:
-    for number, row in enumerate(sheet.iter_rows(), start=1):
-        values = []
-        for index, cell in enumerate(row):
-            if cell.data_type == "f":
-                raise SheetRefused(
-                    f"Cell {column_letter(index)}{number} holds a formula. Imports take values "
-                    "only: copy the cells and paste them as values, then upload again."
-                )
-            values.append(cell.value)
-        yield number, values
+def _refuse_formulas(xml: bytes) -> None:
+    formula = XLSX_FORMULA.search(xml)
+    if formula is None:
+        return
+    cells = list(XLSX_CELL_REF.finditer(xml, 0, formula.start()))
+    where = f"Cell {cells[-1][1].decode()}{cells[-1][2].decode()}" if cells else "A cell"
+    raise SheetRefused(
+        f"{where} holds a formula. Imports take values only: copy the cells and paste them as "
+        "values, then upload again."
+    )
+
+
+def _refuse_wide_area(xml: bytes, limits: Limits) -> None:
+    allowed = limits.max_rows * CELLS_PER_ROW_ALLOWED
+    if _span_bound(xml) <= allowed:
+        return
+    rows, columns = _span(xml)
+    if rows * columns > allowed:
+        raise SheetRefused(
+            f"The sheet's cells span {rows:,} rows and {columns:,} columns, more than an "
+            "import can take. Delete the rows and columns beyond the table, then upload again."
+        )
+
+
+def _span_bound(xml: bytes) -> float:
+    """A quick upper bound of the span, from the longest cell reference; infinite if unsure.
+
+    Sure only when every cell and row carries its reference (as Excel, LibreOffice and this
+    product write them): then no reference with more digits or letters means no larger span.
+    """
+    cells = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>")
+    rows = xml.count(b"<row ") + xml.count(b"<row>") + xml.count(b"<row/>")
+    if not cells or xml.count(b' r="') != cells + rows:
+        return float("inf")
+    digits = next((n for n in range(7, 0, -1) if _has_reference(xml, rb"[A-Z]{0,3}", n)), 1)
+    letters = next((n for n in (3, 2) if _has_reference(xml, rb"[A-Z]{%d}" % n, 0)), 1)
+    return 10**digits * 26**letters
+
+
+def _has_reference(xml: bytes, letters: bytes, digits: int) -> bool:
+    pattern = rb' r="' + letters + (rb"[0-9]{%d}\"" % digits if digits else rb"[0-9]")
+    return re.search(pattern, xml) is not None
+
+
+def _span(xml: bytes) -> tuple[int, int]:
+    """Rows and columns from A1 to the last cell, as calamine will hold them."""
+    last_row = last_column = cell_references = row_references = 0
+    for match in XLSX_CELL_REF.finditer(xml):
+        cell_references += 1
+        last_column = max(last_column, _column_number(match[1]))
+        last_row = max(last_row, int(match[2]))
+    for match in XLSX_ROW_REF.finditer(xml):
+        row_references += 1
+        last_row = max(last_row, int(match[1]))
+    # Rows and cells without a reference each add at most one to the span.
+    rows = last_row + len(XLSX_ROW.findall(xml)) - row_references
+    columns = last_column + len(XLSX_CELL.findall(xml)) - cell_references
+    return rows, columns
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 ODS_NS = {

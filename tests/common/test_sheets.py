@@ -125,6 +125,72 @@ def test_xlsx_formula_cell_is_refused_with_its_address():
         read_table("f.xlsx", content, LIMITS)
 
 
+def test_xlsx_reads_the_first_sheet_in_workbook_order_and_ignores_formulas_elsewhere():
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "notes"
+    workbook.active["A1"] = "=1+1"  # a formula on a sheet the import does not read
+    data = workbook.create_sheet("activities", 0)  # first in order, stored as sheet2.xml
+    data.append(HEADERS)
+    data.append(["KU-1", "Visit", dt.date(2025, 4, 1)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    table = read_table("two-sheets.xlsx", buffer.getvalue(), LIMITS)
+    assert table.headers == HEADERS
+    assert table.rows[0][:2] == ["KU-1", "Visit"]
+
+
+def test_xlsx_whole_numbers_read_as_integers_and_empty_cells_as_none():
+    table = read_table("n.xlsx", xlsx([[12345, 1.5, None]]), LIMITS)
+    assert table.rows == [[12345, 1.5, None]]
+    assert isinstance(table.rows[0][0], int)
+
+
+def sheet_with(sheet_data: bytes) -> bytes:
+    """A workbook whose first sheet's <sheetData> is given as XML."""
+    with zipfile.ZipFile(io.BytesIO(xlsx([]))) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    head, rest = parts[sheet].split(b"<sheetData", 1)
+    tail = rest.split(b"</sheetData>", 1)[1] if b"</sheetData>" in rest else rest.split(b"/>", 1)[1]
+    parts[sheet] = head.replace(b'<dimension ref="A1:C1" />', b"") + sheet_data + tail
+    return zip_with(parts)
+
+
+def inline(text: str) -> bytes:
+    return f'<c t="inlineStr"><is><t>{text}</t></is></c>'.encode()
+
+
+def test_xlsx_cells_without_references_are_placed_one_after_another():
+    content = sheet_with(
+        b"<sheetData><row>" + b"".join(inline(h) for h in HEADERS) + b"</row>"
+        b'<row><c t="inlineStr"><is><t>KU-1</t></is></c><c><v>7</v></c></row></sheetData>'
+    )
+    table = read_table("plain.xlsx", content, LIMITS)
+    assert table.headers == HEADERS
+    assert table.rows == [["KU-1", 7, None]]
+    assert table.numbers == [2]
+
+
+@pytest.mark.parametrize(
+    "far_cell",
+    [
+        b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',  # referenced
+        b"<row>" + b"<c><v>1</v></c>" * 6000 + b"</row>",  # a wide row without references
+    ],
+)
+def test_xlsx_whose_cells_span_a_huge_area_is_refused_before_it_is_loaded(far_cell):
+    content = sheet_with(
+        b'<sheetData><row r="1">'
+        + b"".join(inline(h) for h in HEADERS)
+        + b"</row>"
+        + far_cell
+        + b"</sheetData>"
+    )
+    assert len(content) < 100_000
+    with pytest.raises(SheetRefused, match=r"span .* rows and .* columns"):
+        read_table("far.xlsx", content, LIMITS)
+
+
 def test_ods_formula_cell_is_refused():
     content = write_table("ods", HEADERS, ROWS)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
