@@ -274,8 +274,9 @@ class Activity(models.Model):
         ]
         indexes = [
             models.Index(fields=["fiscal_year", "activity_type"]),
-            # Covering indexes for the dashboards' aggregates: a fiscal year's activities by
-            # country and partner, and an initiative's activities by year, read from the index.
+            # Covering indexes for the dashboards' aggregates (they count with COUNT(*), so the
+            # table itself is not read): a fiscal year's activities by country and partner, an
+            # initiative's and a unit's activities by year.
             models.Index(
                 fields=[
                     "fiscal_year",
@@ -290,10 +291,22 @@ class Activity(models.Model):
                 fields=[
                     "initiative",
                     "fiscal_year",
+                    "partner",
                     "inbound_participants",
                     "outbound_participants",
                 ],
                 name="portfolio_act_initiative_fy",
+            ),
+            models.Index(
+                fields=[
+                    "unit",
+                    "fiscal_year",
+                    "country",
+                    "partner",
+                    "inbound_participants",
+                    "outbound_participants",
+                ],
+                name="portfolio_act_unit_fy",
             ),
         ]
 

@@ -1,10 +1,9 @@
 """Figures per goal, summed up the goal tree, aggregated in the database.
 
-A goal's figures cover its whole subtree. Each figure is one query with a conditional aggregate
-per goal whose filter is "belongs to an initiative that serves a goal of this subtree" (an
-``IN (subquery)``), so an initiative serving two goals under one mission counts once for the
-mission, and its activities once too. The number of queries depends on the figures shown, never
-on the number of rows.
+A goal's figures cover its whole subtree. The goals of one depth are mapped to their node by a
+CASE, and rows are reduced to distinct (node, record) pairs before they are counted, so an
+initiative serving two goals under one mission counts once for the mission, and its activities
+once too. The number of queries depends on the depths shown, never on the number of rows.
 """
 
 import datetime as dt
@@ -179,6 +178,19 @@ def grouped(inner: QuerySet, select: str, group: str, params: list | None = None
         return cursor.fetchall()
 
 
+def joined(rows: QuerySet, pairs: QuerySet, key: str, select: str, group: str) -> list[tuple]:
+    """Aggregate ``rows`` joined on ``key`` to ``pairs`` (the distinct (node, key) pairs)."""
+    rows_sql, rows_params = rows.query.sql_with_params()
+    pairs_sql, pairs_params = pairs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {group}, {select} FROM ({rows_sql}) picked "
+            f"JOIN ({pairs_sql}) pairs ON picked.{key} = pairs.{key} GROUP BY {group}",
+            [*rows_params, *pairs_params],
+        )
+        return cursor.fetchall()
+
+
 def compute(nodes: list[Node], scope: Scope) -> None:
     """Fill each node's figures: four queries per depth of the nodes, whatever the row count.
 
@@ -225,22 +237,30 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             figures["by_health"][health] = figures["by_health"].get(health, 0) + n
 
         # 2. Activities, participants and partners engaged, this fiscal year and the one before.
+        # An activity has one initiative, so joining the activities to the distinct (node,
+        # initiative) pairs reaches each activity at most once per node.
+        served = (
+            Links.objects.filter(goal_id__in=goal_ids)
+            .annotate(node=node_of("goal_id", level))
+            .values("node", "initiative_id")
+            .distinct()
+        )
         reached = (
             scope.activities()
-            .filter(fiscal_year__in=[fy, previous], initiative__goals__in=goal_ids)
-            .annotate(node=node_of("initiative__goals", level))
+            .filter(fiscal_year__in=[fy, previous], initiative__isnull=False)
+            .order_by()
             .values(
-                "node",
-                "id",
+                "initiative_id",
                 "fiscal_year",
                 "inbound_participants",
                 "outbound_participants",
                 "partner_id",
             )
-            .distinct()
         )
-        for node_id, year, n, inbound, outbound, partners in grouped(
+        for node_id, year, n, inbound, outbound, partners in joined(
             reached,
+            served,
+            "initiative_id",
             "COUNT(*), SUM(inbound_participants), SUM(outbound_participants), "
             "COUNT(DISTINCT partner_id)",
             "node, fiscal_year",

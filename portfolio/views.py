@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Case, CharField, Count, Max, Min, Q, Sum, Value, When
+from django.db.models import Count, Max, Min, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -247,7 +247,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_year = (
         activities.values("fiscal_year")
         .annotate(
-            n=Count("pk"),
+            n=Count("*"),
             inbound=Sum("inbound_participants"),
             outbound=Sum("outbound_participants"),
         )
@@ -256,7 +256,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     by_type = (
         activities.filter(fiscal_year=fy)
         .values("activity_type")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by("-n")
     )
     values = (
@@ -377,14 +377,14 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         activities.filter(fiscal_year=fy)
         .values("country")
         .annotate(
-            n=Count("pk"),
+            n=Count("*"),
             inbound=Sum("inbound_participants"),
             outbound=Sum("outbound_participants"),
             partners=Count("partner", distinct=True),
         )
         .order_by("-n", "country")
     )
-    by_year = activities.values("fiscal_year").annotate(n=Count("pk")).order_by("fiscal_year")
+    by_year = activities.values("fiscal_year").annotate(n=Count("*")).order_by("fiscal_year")
     soon = timezone.localdate() + dt.timedelta(days=EXPIRY_WARNING_DAYS)
     agreements = list(
         Agreement.objects.filter(unit=unit).select_related("partner").order_by("expires_on")
@@ -560,73 +560,68 @@ def crosswalk_cells(row_nodes, col_nodes, scope: Scope) -> list[dict]:
     return matrix
 
 
+@dataclass
+class Reach:
+    """Activities, participants and distinct partners of a country or a region."""
+
+    activities: int = 0
+    inbound: int = 0
+    outbound: int = 0
+    partners: set = field(default_factory=set)
+
+    def add(self, row: dict) -> None:
+        self.activities += row["n"]
+        self.inbound += row["inbound"] or 0
+        self.outbound += row["outbound"] or 0
+        if row["partner_id"] is not None:
+            self.partners.add(row["partner_id"])
+
+    @property
+    def figures(self) -> list[int]:
+        return [self.activities, self.inbound, self.outbound, len(self.partners)]
+
+
 @login_required
 def regions(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     scope, fy = filters.scope(), filters.fiscal_year
-    activities = scope.activities().filter(fiscal_year=fy)
-    by_country = (
-        activities.values("country")
+    # One scan, grouped by country and partner: few rows (a partner is mostly in one country),
+    # from which the countries' and the regions' figures follow without counting a partner twice.
+    pairs = (
+        scope.activities()
+        .filter(fiscal_year=fy)
+        .values("country", "partner_id")
         .annotate(
-            n=Count("pk"),
+            n=Count("*"),
             inbound=Sum("inbound_participants"),
             outbound=Sum("outbound_participants"),
-            partners=Count("partner", distinct=True),
-        )
-        .order_by("-n", "country")
-    )
-    # One scan: each activity falls under the first region (overseas centers' first) that holds
-    # its country, or under "Other countries".
-    region_case = Case(
-        *[
-            When(country__in=[c.code for c in r.countries], then=Value(r.code))
-            for r in filters.regions
-            if r.countries
-        ],
-        default=Value("OTHER"),
-        output_field=CharField(),
-    )
-    totals = {
-        row["region"]: row
-        for row in activities.annotate(region=region_case)
-        .values("region")
-        .annotate(
-            n=Count("pk"),
-            inbound=Sum("inbound_participants"),
-            outbound=Sum("outbound_participants"),
-            partners=Count("partner", distinct=True),
         )
         .order_by()
-    }
-    names = dict(countries)
-    region_of = {}
+    )
+    # Each country falls under the first region (overseas centers' first) that holds it.
+    region_of: dict[str, str] = {}
     for region in reversed(filters.regions):
         for country in region.countries:
-            region_of[country.code] = region.name
-    region_rows = [
-        [
-            region.name,
-            *[
-                totals.get(region.code, {}).get(m) or 0
-                for m in ("n", "inbound", "outbound", "partners")
-            ],
-        ]
-        for region in filters.regions
-    ] + [
-        [
-            "Other countries",
-            *[
-                totals.get("OTHER", {}).get(m) or 0
-                for m in ("n", "inbound", "outbound", "partners")
-            ],
-        ]
-    ]
+            region_of[country.code] = region.code
+    by_country: dict[str, Reach] = {}
+    by_region: dict[str, Reach] = {}
+    for row in pairs:
+        for key, totals in (
+            (row["country"], by_country),
+            (region_of.get(row["country"]), by_region),
+        ):
+            totals.setdefault(key, Reach()).add(row)
+    region_names = {region.code: region.name for region in filters.regions}
+    names = dict(countries)
     tables = [
         Table(
             "regions",
             f"Regions, FY{fy}",
             ["region", "activities", "inbound", "outbound", "partners"],
-            region_rows,
+            [
+                [region_names.get(code, "Other countries"), *by_region.get(code, Reach()).figures]
+                for code in [*(region.code for region in filters.regions), None]
+            ],
             chart="bar",
         ),
         Table(
@@ -635,14 +630,13 @@ def regions(request: HttpRequest) -> HttpResponse:
             ["country", "region", "activities", "inbound", "outbound", "partners"],
             [
                 [
-                    names.get(r["country"], r["country"] or "—"),
-                    region_of.get(r["country"], "Other countries"),
-                    r["n"],
-                    r["inbound"],
-                    r["outbound"],
-                    r["partners"],
+                    names.get(country, country or "—"),
+                    region_names.get(region_of.get(country), "Other countries"),
+                    *reach.figures,
                 ]
-                for r in by_country
+                for country, reach in sorted(
+                    by_country.items(), key=lambda item: (-item[1].activities, item[0] or "")
+                )
             ],
         ),
     ]

@@ -1,5 +1,6 @@
 """The leadership dashboards: reachable, correct against the database, and of constant cost."""
 
+import csv
 import datetime as dt
 import io
 import re
@@ -8,18 +9,20 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
+from django_countries import countries
 
 from common.fiscal import current_fiscal_year
 from policies.models import Framework, Goal
-from portfolio.models import Activity, Agreement, Initiative
+from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
 from tests.factories import ActivityFactory, AgreementFactory, PartnerFactory, UserFactory
 from units.models import Unit
 
 pytestmark = pytest.mark.django_db
+ASEAN = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"]
 PAGES = ["overview", "framework", "goal", "unit", "crosswalk", "regions"]
 
 
@@ -179,9 +182,39 @@ def test_regions_page_puts_the_centers_regions_first_and_counts_match(leader, de
         "North America",
         "Other countries",
     ]
-    asean = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"]
-    count = Activity.objects.filter(fiscal_year=2025, country__in=asean).count()
-    assert lines[1].startswith(f"ASEAN,{count},")
+    reached = Activity.objects.filter(fiscal_year=2025, country__in=ASEAN)
+    figures = reached.aggregate(
+        n=Count("pk"),
+        inbound=Sum("inbound_participants"),
+        outbound=Sum("outbound_participants"),
+        partners=Count("partner", distinct=True),
+    )
+    assert lines[1] == "ASEAN,{n},{inbound},{outbound},{partners}".format(**figures)
+
+
+def test_a_partner_met_in_two_countries_of_a_region_counts_once_for_it(leader, demo):
+    partner = PartnerInstitution.objects.create(name="Mekong Twin Campus University", country="TH")
+    unit = Unit.objects.get(code="ISO-KU")
+    for country in ("TH", "VN"):
+        ActivityFactory(unit=unit, partner=partner, country=country, start_date=dt.date(2025, 6, 1))
+    regions = csv_rows(leader, "regions", "regions")
+    countries_shown = csv_rows(leader, "regions", "countries")
+    in_asean = Activity.objects.filter(fiscal_year=2025, country__in=ASEAN).exclude(partner=None)
+    assert regions["ASEAN"][3] == str(in_asean.values("partner").distinct().count())
+    for code in ("TH", "VN"):
+        there = Activity.objects.filter(fiscal_year=2025, country=code)
+        assert countries_shown[dict(countries)[code]][1:] == [
+            str(there.count()),
+            str(there.aggregate(n=Sum("inbound_participants"))["n"] or 0),
+            str(there.aggregate(n=Sum("outbound_participants"))["n"] or 0),
+            str(there.exclude(partner=None).values("partner").distinct().count()),
+        ]
+
+
+def csv_rows(client, page: str, table: str) -> dict[str, list[str]]:
+    response = client.get(reverse(f"dashboards:{page}"), {"fy": 2025, "csv": table})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return {row[0]: row[1:] for row in rows[1:]}
 
 
 def test_crosswalk_counts_alignments(leader, demo):
