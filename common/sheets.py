@@ -216,6 +216,7 @@ XLSX_ROW_REF = re.compile(rb'<(?:[\w.-]+:)?row\b[^>]*?\sr="([0-9]{1,7})"')
 XLSX_CELL = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
 XLSX_ROW = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
 XLSX_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")
+XLSX_ERROR_CELL = re.compile(rb'<(?:[\w.-]+:)?c\b[^>]*?\st="e"')
 CELLS_PER_ROW_ALLOWED = 100  # the area a sheet may span: rows allowed x this many cells
 
 
@@ -230,6 +231,7 @@ def _read_xlsx(archive: zipfile.ZipFile, content: bytes, limits: Limits) -> Tabl
 
     xml = archive.read(_first_sheet_part(archive))
     _refuse_formulas(xml)
+    _refuse_error_cells(xml)
     _refuse_wide_area(xml, limits)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
@@ -267,6 +269,21 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str:
     if path not in archive.namelist():
         raise SheetRefused("The XLSX file is damaged: its first sheet is missing.")
     return path
+
+
+def _refuse_error_cells(xml: bytes) -> None:
+    """An error value (#N/A, #DIV/0!) would be read as a blank cell and clear the field."""
+    if b' t="e"' not in xml:
+        return
+    cell = XLSX_ERROR_CELL.search(xml)
+    if cell is None:
+        return
+    reference = XLSX_CELL_REF.match(xml, cell.start())
+    where = f"Cell {reference[1].decode()}{reference[2].decode()}" if reference else "A cell"
+    raise SheetRefused(
+        f"{where} holds an error value such as #N/A or #DIV/0!. Type the value, or clear the "
+        "cell, then upload again."
+    )
 
 
 def _refuse_formulas(xml: bytes) -> None:

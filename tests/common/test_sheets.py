@@ -191,6 +191,19 @@ def test_xlsx_whose_cells_span_a_huge_area_is_refused_before_it_is_loaded(far_ce
         read_table("far.xlsx", content, LIMITS)
 
 
+def test_xlsx_error_value_is_refused_with_its_address_rather_than_read_as_blank():
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS)
+    sheet.append(["KU-1", "Visit", dt.date(2025, 4, 1)])
+    sheet.append(["KU-2", "#N/A", dt.date(2025, 4, 2)])
+    sheet["B3"].data_type = "e"  # a pasted error value, as Excel keeps it
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(SheetRefused, match="Cell B3 holds an error value"):
+        read_table("e.xlsx", buffer.getvalue(), LIMITS)
+
+
 def test_ods_formula_cell_is_refused():
     content = write_table("ods", HEADERS, ROWS)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
