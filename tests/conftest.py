@@ -30,3 +30,38 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def on_postgresql() -> bool:
+    import os
+
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "postgresql: needs PostgreSQL (server processes, row locks); runs only where DATABASE_URL "
+        "names a PostgreSQL database, and is deselected, not skipped, elsewhere",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the PostgreSQL-only tests on PostgreSQL; elsewhere leave them out of the run.
+
+    A run that was meant for PostgreSQL (EXPECT_DATABASE_VENDOR=postgresql, as .ci/run sets it)
+    but is not pointed at it stops here, before its PostgreSQL tests could quietly vanish.
+    """
+    import os
+
+    if on_postgresql():
+        return
+    if os.environ.get("EXPECT_DATABASE_VENDOR") == "postgresql":
+        raise pytest.UsageError(
+            "EXPECT_DATABASE_VENDOR=postgresql, but DATABASE_URL does not name a PostgreSQL "
+            "database; set DATABASE_URL=postgres://…"
+        )
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
