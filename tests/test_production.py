@@ -18,9 +18,13 @@ from common.middleware import LAST_ACTIVITY_KEY
 from tests.factories import UserFactory
 
 PROJECT = Path(settings.BASE_DIR)
+# style-src lets one more thing through: the single style attribute of django-simple-history's
+# history page (config/settings.py).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    "default-src 'self'; script-src 'self'; "
+    "style-src 'self' 'unsafe-hashes' 'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
 )
 HSTS = "max-age=31536000; includeSubDomains; preload"
 PASSWORD = "pass-for-tests"
@@ -63,6 +67,28 @@ def test_production_redirects_to_https_by_default_and_trusts_a_proxy_only_when_t
     assert alone.stdout.split() == ["True", "31536000", "None"]
     proxied = run(["-c", code], production_env(tmp_path, DJANGO_BEHIND_PROXY="1"))
     assert proxied.stdout.strip() == "True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+def make_serve(env: dict) -> subprocess.CompletedProcess:
+    # -o: the installed packages count as up to date; only the serve recipe runs.
+    stamps = ["-o", ".venv/.installed-stamp", "-o", "node_modules/.installed-stamp"]
+    return subprocess.run(
+        ["make", "--no-print-directory", *stamps, "serve"],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_make_serve_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["DJANGO_SECRET_KEY"]
+    result = make_serve(env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+    assert "manage.py" not in result.stdout  # nothing was collected or migrated
 
 
 @pytest.mark.django_db
@@ -260,3 +286,31 @@ def test_without_the_proxy_setting_a_forwarded_header_is_ignored():
     # A new forged address each time does not escape the lock on the real one.
     locked = log_in(Client(), "alice", PASSWORD, "198.51.100.7", x_forwarded_for="192.0.2.99")
     assert_locked_out(locked)
+
+
+@pytest.mark.django_db
+def test_the_admin_login_is_throttled_the_same_way():
+    UserFactory(username="editor", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            reverse("admin:login"),
+            {"username": "editor", "password": "wrong"},
+            REMOTE_ADDR="198.51.100.7",
+        )
+    locked = Client().post(
+        reverse("admin:login"),
+        {"username": "editor", "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert_locked_out(locked)
+
+
+def test_the_readme_lists_every_environment_variable_the_settings_read():
+    source = (PROJECT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'(?:os\.environ\.get|env_flag|env_list)\(\s*"([A-Z_]+)"', source))
+    read.add("DATABASE_URL")  # read by dj_database_url.config()
+    readme = (PROJECT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") : readme.index("## Production")]
+    listed = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.M))
+    assert read - listed == set()
+    assert len(read) > 20
