@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from common.history import chunks, m2m_history_model, write_history, write_link_history
 from common.models import ImportBatch
-from common.parsing import text
+from common.parsing import refuse_control_characters, text
 from common.sheets import Table, write_table
 from common.text import code_key
 
@@ -28,6 +28,7 @@ class Column:
     name: str
     ja: str
     required: bool = False
+    multiline: bool = False  # may hold tabs and line breaks (descriptions)
 
 
 @dataclass
@@ -187,7 +188,10 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     first_row_of: dict[Hashable, int] = {}
     for number, raw in zip(table.numbers, raws, strict=True):
         row_errors = RowErrors(number)
-        parsed = kind.parse(raw, row_errors)
+        check_characters(kind, raw, row_errors)
+        parsed = None if row_errors.items else kind.parse(raw, row_errors)
+        if parsed is not None:
+            check_lengths(kind, parsed, row_errors)
         if parsed is not None and not row_errors.items:
             key = kind.key_of(parsed)
             if key in first_row_of:
@@ -225,6 +229,24 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
         if len(sample) < SAMPLE_SIZE:
             sample.append({"row": number, "status": status, "record": _describe(parsed)})
     return Plan(kind, counts, errors, creates, updates, changed_fields, sample, notes)
+
+
+def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> None:
+    """Control characters in any cell fail the row, before its cells are read."""
+    for column in kind.columns:
+        try:
+            refuse_control_characters(raw.get(column.name), multiline=column.multiline)
+        except ValueError as error:
+            errors.add(column.name, str(error))
+
+
+def check_lengths(kind: SheetKind, parsed: Parsed, errors: RowErrors) -> None:
+    """Text longer than its field holds fails the row (PostgreSQL would refuse the whole import)."""
+    failed = {error.column for error in errors.items}
+    for attname, value in parsed.values.items():
+        limit = getattr(kind.model._meta.get_field(attname), "max_length", None)
+        if isinstance(value, str) and limit and len(value) > limit and attname not in failed:
+            errors.add(attname, f"Too long: {len(value)} characters; at most {limit}.")
 
 
 def _comparable(value: object) -> object:

@@ -27,6 +27,12 @@ class ImportBatch(models.Model):
     kind = models.CharField(max_length=30)
     file_name = models.CharField(max_length=255)
     stored_name = models.CharField(max_length=80, editable=False)
+    sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the uploaded file; two confirmations of one file are serialised.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_batches"
     )
@@ -55,6 +61,7 @@ class ImportBatch(models.Model):
             ("undo_importbatch", "Can undo an import batch"),
         ]
         constraints = [in_choices("status", BatchStatus, "%(app_label)s_%(class)s_status_valid")]
+        indexes = [models.Index(fields=["kind", "sha256"], name="common_importbatch_content")]
 
     def __str__(self) -> str:
         return f"Import batch {self.pk}: {self.file_name}"

@@ -38,6 +38,33 @@ def plain_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+LINE_BREAKS = "\t\n\r"
+CONTROL_NAMES = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+
+
+def refuse_control_characters(value: object, *, multiline: bool = False) -> None:
+    """Refuse typed text holding control characters (NUL, escape, …), which no field stores.
+
+    Tabs and line breaks are allowed inside text that may span lines (descriptions); elsewhere
+    they are refused too, as they would split a name or a code. Leading and trailing ones are
+    trimmed like spaces, so they do no harm.
+    """
+    if not isinstance(value, str):
+        return
+    for character in value.strip():
+        if unicodedata.category(character) != "Cc":
+            continue
+        if multiline and character in LINE_BREAKS:
+            continue
+        code = f"U+{ord(character):04X}"
+        name = CONTROL_NAMES.get(character, "a control character")
+        if character in LINE_BREAKS:
+            raise ValueError(
+                f"Contains {name} ({code}); this column holds one line. Keep it on one line."
+            )
+        raise ValueError(f"Contains {name} ({code}), which text cannot hold; remove it.")
+
+
 def parse_date(value: object) -> dt.date | None:
     if value is None or value == "":
         return None

@@ -1,14 +1,25 @@
 """Imports as a data steward runs them: upload and preview, then confirm, or undo later."""
 
+import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from common.importing import KINDS, Plan, apply_plan, plan_import
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
+
+CONNECTION_LOST = (
+    "The connection to the database was lost while importing; nothing was imported. Confirm again."
+)
+
+
+class ImportInterrupted(SheetRefused):
+    """The database went away in the middle of a confirmation; its transaction left nothing."""
 
 
 def stored_path(batch: ImportBatch) -> Path:
@@ -27,6 +38,10 @@ def batch_table(batch: ImportBatch) -> Table:
         raise SheetRefused(
             "The uploaded file of this import is no longer there; upload it again."
         ) from error
+    except OSError as error:
+        raise SheetRefused(
+            "The uploaded file of this import cannot be read; upload it again."
+        ) from error
     return read_table(batch.file_name, content)
 
 
@@ -44,6 +59,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
         kind=kind,
         file_name=file_name,
         stored_name=ImportBatch.new_stored_name(file_name),
+        sha256=hashlib.sha256(content).hexdigest(),
         user=user,
         status=ImportBatch.Status.PREVIEWED,
     )
@@ -65,26 +81,73 @@ def remember(batch: ImportBatch, plan: Plan) -> None:
 def import_confirm(*, batch: ImportBatch, user) -> Plan:
     """Plan the kept file again (the data may have moved on) and write all of it, or nothing.
 
-    When a row fails now, nothing is written and the batch keeps the new errors.
+    When a row fails now, nothing is written and the batch keeps the new errors. When the
+    database connection drops midway, its transaction leaves nothing behind and the batch stays
+    previewed: ``ImportInterrupted`` asks the steward to confirm again.
     """
     table = batch_table(batch)
-    with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != ImportBatch.Status.PREVIEWED:
-            raise SheetRefused("This import has already been confirmed.")
-        plan = plan_import(KINDS[locked.kind](), table)
-        remember(locked, plan)
-        if not plan.failed:
-            try:
-                with transaction.atomic():
-                    apply_plan(plan, user=user, reason=locked.reason)
-            except IntegrityError as error:
-                raise SheetRefused(
-                    "Another change reached the database while this import was being written "
-                    f"({error.__class__.__name__}); nothing was imported. Preview it again."
-                ) from error
-            locked.status, locked.applied_at = ImportBatch.Status.APPLIED, timezone.now()
-        locked._change_reason = "Confirmed" if not plan.failed else "Confirmation found errors"
-        locked.save()
+    connection.ensure_connection()
+    dbapi_connection = connection.connection
+    try:
+        plan = _confirm(batch, table, user=user)
+    except (OperationalError, InterfaceError) as error:
+        # Django may already have replaced a connection that died; either way it is gone.
+        if connection.connection is dbapi_connection and connection.is_usable():
+            raise
+        connection.close()  # the next query connects afresh
+        raise ImportInterrupted(CONNECTION_LOST) from error
     batch.refresh_from_db()
     return plan
+
+
+@transaction.atomic
+def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
+    same_content = lock_same_content(batch)
+    locked = same_content.pop(batch.pk)
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise SheetRefused("This import has already been confirmed.")
+    refuse_if_imported_since(locked, same_content.values())
+    plan = plan_import(KINDS[locked.kind](), table)
+    remember(locked, plan)
+    if not plan.failed:
+        try:
+            with transaction.atomic():
+                apply_plan(plan, user=user, reason=locked.reason)
+        except IntegrityError as error:
+            raise SheetRefused(
+                "Another change reached the database while this import was being written "
+                f"({error.__class__.__name__}); nothing was imported. Preview it again."
+            ) from error
+        locked.status, locked.applied_at = ImportBatch.Status.APPLIED, timezone.now()
+    locked._change_reason = "Confirmed" if not plan.failed else "Confirmation found errors"
+    locked.save()
+    return plan
+
+
+def lock_same_content(batch: ImportBatch) -> dict[int, ImportBatch]:
+    """Lock the batch and every batch of the same kind and file, in the order of their ids.
+
+    Confirmations of one file thus run one after the other, and two of them never deadlock.
+    """
+    same = Q(pk=batch.pk)
+    if batch.sha256:
+        same |= Q(kind=batch.kind, sha256=batch.sha256)
+    rows = ImportBatch.objects.filter(same).select_for_update().order_by("pk")
+    return {row.pk: row for row in rows}
+
+
+def refuse_if_imported_since(batch: ImportBatch, same_content: Iterable[ImportBatch]) -> None:
+    """Refuse when the same file was imported after this batch was previewed: the preview the
+    steward agreed to no longer says what confirming would do."""
+    since = [
+        other
+        for other in same_content
+        if other.status == ImportBatch.Status.APPLIED and other.applied_at > batch.created_at
+    ]
+    if since:
+        first = min(since, key=lambda other: other.applied_at)
+        raise SheetRefused(
+            f"The same file was imported by batch {first.pk} at "
+            f"{timezone.localtime(first.applied_at):%Y-%m-%d %H:%M}; nothing was written. "
+            "Preview it again to see what it would change."
+        )

@@ -33,11 +33,6 @@ from units.models import Institution, Unit
 QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\[(?P<country>[A-Za-z]{2})\]$")
 
 
-def check_length(errors: RowErrors, column: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        errors.add(column, f"Too long: {len(value)} characters; at most {limit}.")
-
-
 def check_required(errors: RowErrors, column: str, value: object) -> None:
     if value in (None, ""):
         errors.add(column, "This cell must not be empty.")
@@ -122,7 +117,6 @@ class PartnerSheet(SheetKind, Partners):
     def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
         name = " ".join(plain_text(raw.get("name")).split())
         check_required(errors, "name", name)
-        check_length(errors, "name", name, 300)
         website = text(raw.get("website"))
         if website:
             try:
@@ -136,9 +130,6 @@ class PartnerSheet(SheetKind, Partners):
             "city": plain_text(raw.get("city")),
             "website": website,
         }
-        check_length(errors, "local_name", values["local_name"], 300)
-        check_length(errors, "city", values["city"], 100)
-        check_length(errors, "website", website, 500)
         return Parsed(values)
 
     def key_of(self, parsed: Parsed) -> Hashable:
@@ -172,7 +163,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         Column("partner_institution", "相手機関"),
         Column("inbound_participants", "受入人数"),
         Column("outbound_participants", "派遣人数"),
-        Column("description", "説明"),
+        Column("description", "説明", multiline=True),
     ]
 
     def prepare(self, rows: list[dict]) -> None:
@@ -184,9 +175,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         external_ref = text(raw.get("external_ref"))
         title = plain_text(raw.get("title"))
         check_required(errors, "external_ref", external_ref)
-        check_length(errors, "external_ref", external_ref, 60)
         check_required(errors, "title", title)
-        check_length(errors, "title", title, 300)
         start = errors.cell(raw, "start_date", parse_date)
         if start is None and not any(e.column == "start_date" for e in errors.items):
             errors.add("start_date", "This cell must not be empty.")
@@ -208,7 +197,6 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
             except ValueError as error:
                 errors.add("partner_institution", str(error))
         city = plain_text(raw.get("city"))
-        check_length(errors, "city", city, 100)
         return Parsed(
             {
                 "external_ref": external_ref,
@@ -287,7 +275,7 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
     columns = [
         Column("code", "取組コード", required=True),
         Column("title", "名称", required=True),
-        Column("summary", "概要"),
+        Column("summary", "概要", multiline=True),
         Column("institution", "大学", required=True),
         Column("lead_unit", "主担当部局"),
         Column("contributing_units", "協力部局"),
@@ -317,9 +305,7 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
     def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
         code, title = text(raw.get("code")), plain_text(raw.get("title"))
         check_required(errors, "code", code)
-        check_length(errors, "code", code, 40)
         check_required(errors, "title", title)
-        check_length(errors, "title", title, 300)
         institution = None
         try:
             institution = self.institutions.find(text(raw.get("institution")))
