@@ -6,16 +6,88 @@ middleware), go onto the history rows that the save writes, including those of m
 and of inline rows saved with it.
 """
 
+import itertools
+
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.access import EVERYTHING, Access, Reach
+from common.text_input import clean_text_fields
+
 REASON_FIELD = "change_reason"
+SEEN_FIELD = "seen_version"
+OUT_OF_REACH = "You may save only records within your scope: {where}."
 
 
-class AuditedForm(forms.ModelForm):
+def latest_version(obj: models.Model) -> int | None:
+    """The id of the record's newest history row: every write leaves one, so it is its version."""
+    if obj.pk is None:
+        return None
+    return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+
+def changes_since(obj: models.Model, seen: int) -> str:
+    """Who changed the record after history row ``seen``, when, and what (field: old → new)."""
+    rows = list(obj.history.filter(history_id__gte=seen).order_by("history_id"))
+    lines = []
+    for before, after in itertools.pairwise(rows):
+        changed = [
+            f"{change.field}: “{change.old}” → “{change.new}”"
+            for change in after.diff_against(before).changes
+        ]
+        who = after.history_user or "an import or a command"
+        when = after.history_date.strftime("%Y-%m-%d %H:%M")
+        lines.append(f"{who} at {when}: {'; '.join(changed) or 'links or related rows'}")
+    return " · ".join(lines[-5:])
+
+
+class VersionedForm(forms.ModelForm):
+    """Refuses a save over a version of the record that the editor never saw.
+
+    The form carries the newest history row of the record as it was shown; at save time the row
+    is locked and, if a newer history row exists, someone else saved in between: the save is
+    refused with what they changed, instead of silently overwriting it.
+    """
+
+    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[SEEN_FIELD].initial = latest_version(self.instance)
+        clean_text_fields(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get(SEEN_FIELD)
+        if seen is None or self.instance.pk is None:
+            return cleaned
+        model = type(self.instance)
+        # Locks the row until the save commits, so two saves cannot both pass this check.
+        list(model._base_manager.select_for_update().filter(pk=self.instance.pk).values("pk"))
+        if (latest_version(self.instance) or 0) > seen:
+            raise ValidationError(
+                "Someone else saved this record after you opened it, so your changes were not "
+                "saved. Their changes: %(changes)s. Reload the page to see the record as it is "
+                "now, then make your changes again.",
+                code="edit_conflict",
+                params={"changes": changes_since(self.instance, seen)},
+            )
+        return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        reach_check = getattr(self, "reach_check", None)
+        if reach_check is not None and not self.errors:
+            refusal = reach_check(self.instance)
+            if refusal:
+                self.add_error(None, refusal)
+
+
+class AuditedForm(VersionedForm):
     change_reason = forms.CharField(
         label="Reason for this change",
         required=False,
@@ -31,15 +103,150 @@ def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
+    """History with reasons, edit conflicts refused, and every record kept within reach.
+
+    ``reach`` says how the model's records belong to an institution and a unit; ``get_access``
+    says what the signed-in user may reach. Lists, forms, pickers, autocompletes and history pages
+    all go through them: a record out of reach is not found (404), and a form cannot save a record
+    out of reach. This base reaches everything; ``units.admin.ScopedAdmin`` reads the user's scope.
+    """
+
     form = AuditedForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     history_list_per_page = 50
+    reach: Reach = Reach()
+
+    def get_access(self, request) -> Access:
+        return EVERYTHING
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self.fieldsets and REASON_FIELD not in str(fieldsets):
-            fieldsets = [*fieldsets, ("Audit", {"fields": [REASON_FIELD]})]
+            fieldsets = [*fieldsets, ("Audit", {"fields": [REASON_FIELD, SEEN_FIELD]})]
         return fieldsets
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(self.get_access(request).visible(self.reach))
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with this id is within your reach.")
+        return obj
+
+    def within_edit_reach(self, request, obj) -> bool:
+        return obj is None or self.get_access(request).may_edit(self.reach, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and self.within_edit_reach(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and self.within_edit_reach(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        access = self.get_access(request)
+        if access.everything:
+            return form
+        reach = self.reach
+
+        def reach_check(instance) -> str:
+            if access.may_edit(reach, instance):
+                return ""
+            return OUT_OF_REACH.format(where=", ".join(reach.unit or reach.institution))
+
+        form.reach_check = staticmethod(reach_check)
+        return form
+
+    def pickable(self, request, db_field) -> models.QuerySet | None:
+        """What a picker of ``db_field`` on this model's form offers; None: the default."""
+        access = self.get_access(request)
+        target = db_field.related_model
+        target_admin = self.admin_site._registry.get(target)
+        if access.everything or not isinstance(target_admin, AuditedAdmin):
+            return None
+        queryset = target._default_manager.filter(access.visible(target_admin.reach))
+        unit_pickers = {path.split("__")[0] for path in self.reach.unit}
+        if access.unit_ids is not None and db_field.name in unit_pickers and db_field.many_to_one:
+            # A unit editor picks only their own units, and only what those units lead.
+            queryset = queryset.filter(access.editable(target_admin.reach))
+        return queryset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        queryset = self.pickable(request, db_field)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        queryset = self.pickable(request, db_field)
+        if queryset is not None:
+            kwargs["queryset"] = queryset
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # An autocomplete offers what the form's picker would accept, not the whole list.
+        match = getattr(request, "resolver_match", None)
+        if match and match.url_name == "autocomplete":
+            narrowed = self.autocomplete_choices(request)
+            if narrowed is not None:
+                queryset = queryset.filter(pk__in=narrowed.values("pk"))
+        return super().get_search_results(request, queryset, search_term)
+
+    def autocomplete_choices(self, request) -> models.QuerySet | None:
+        from django.apps import apps
+
+        try:
+            source_model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            source_field = source_model._meta.get_field(request.GET["field_name"])
+        except (KeyError, LookupError, FieldDoesNotExist):
+            return None
+        source_admin = self.admin_site._registry.get(source_model)
+        if not isinstance(source_admin, AuditedAdmin):
+            return None  # an inline's picker: what the user can see (this admin's queryset)
+        return source_admin.pickable(request, source_field)
+
+    def get_list_filter(self, request):
+        # Related filters list only what the user's records refer to, not every institution's.
+        return [
+            (name, admin.RelatedOnlyFieldListFilter)
+            if isinstance(name, str) and self._is_relation(name)
+            else name
+            for name in super().get_list_filter(request)
+        ]
+
+    def _is_relation(self, path: str) -> bool:
+        model = self.model
+        for part in path.split("__"):
+            field = model._meta.get_field(part)
+            if not field.is_relation:
+                return False
+            model = field.related_model
+        return True
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.require_history_within_reach(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def require_history_within_reach(self, request, object_id) -> None:
+        """A record's history is shown only where the record (or, deleted, its last version) is."""
+        access = self.get_access(request)
+        if access.everything:
+            return
+        pk = self.opts.pk.to_python(object_id) if str(object_id).isdigit() else None
+        if pk is None:
+            raise Http404
+        if self.model._default_manager.filter(pk=pk).exists():
+            if not self.get_queryset(request).filter(pk=pk).exists():
+                raise Http404
+            return
+        latest = self.model.history.filter(id=pk).order_by("-history_id")[:1]
+        if (
+            not self.model.history.filter(history_id__in=latest.values("history_id"))
+            .filter(access.visible(self.reach))
+            .exists()
+        ):
+            raise Http404
 
     def save_model(self, request, obj: models.Model, form: forms.Form, change: bool) -> None:
         obj._change_reason = reason_from(
@@ -48,6 +255,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.require_history_within_reach(request, object_id)
         # simple-history hides the Revert button from users without the permission; this also
         # refuses their POST, so a hand-made request cannot revert either.
         if request.method == "POST":
@@ -80,6 +288,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
 
 class AuditedInline(admin.TabularInline):
+    form = VersionedForm
     extra = 0
     show_change_link = True
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
@@ -16,3 +17,7 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         connection_created.connect(register_sqlite_functions, dispatch_uid="portfolio_code_key")
+        from common.roles import sync_roles_after_migrate
+
+        # Keeps the role groups' permissions in step with the models after every migrate.
+        post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="portfolio_roles")

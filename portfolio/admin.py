@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from common.admin import AuditedAdmin, AuditedForm, AuditedInline
+from common.access import Reach
+from common.admin import AuditedForm, AuditedInline
 from portfolio.models import (
     Activity,
     Agreement,
@@ -10,17 +12,19 @@ from portfolio.models import (
     PartnerInstitution,
     ProgressUpdate,
 )
+from units.admin import ScopedAdmin
 
 
 @admin.register(PartnerInstitution)
-class PartnerInstitutionAdmin(AuditedAdmin):
+class PartnerInstitutionAdmin(ScopedAdmin):
     list_display = ["name", "local_name", "country", "city", "website"]
     list_filter = ["country"]
     search_fields = ["name", "local_name", "city"]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(AuditedAdmin):
+class AgreementAdmin(ScopedAdmin):
+    reach = Reach(institution=("unit__institution",), unit=("unit",))
     list_display = ["partner", "kind", "level", "unit", "signed_on", "expires_on"]
     list_filter = ["kind", "level", "unit__institution"]
     list_select_related = ["partner", "unit"]
@@ -64,7 +68,23 @@ class InitiativeForm(AuditedForm):
         return cleaned
 
 
-class ProgressUpdateInline(AuditedInline):
+class SignedByTheEditor:
+    """Staff who may not read the list of users sign progress updates as themselves."""
+
+    def get_autocomplete_fields(self, request):
+        fields = super().get_autocomplete_fields(request)
+        if request.user.has_perm("auth.view_user"):
+            return fields
+        return [name for name in fields if name != "author"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "author" and not request.user.has_perm("auth.view_user"):
+            kwargs["queryset"] = get_user_model().objects.filter(pk=request.user.pk)
+            kwargs["initial"] = request.user.pk
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ProgressUpdateInline(SignedByTheEditor, AuditedInline):
     model = ProgressUpdate
     fields = ["fiscal_year", "quarter", "health", "narrative", "author"]
     autocomplete_fields = ["author"]
@@ -72,7 +92,8 @@ class ProgressUpdateInline(AuditedInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(AuditedAdmin):
+class InitiativeAdmin(ScopedAdmin):
+    reach = Reach(institution=("institution",), unit=("lead_unit",))
     form = InitiativeForm
     list_display = [
         "code",
@@ -115,7 +136,11 @@ class InitiativeAdmin(AuditedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(AuditedAdmin):
+class ActivityAdmin(ScopedAdmin):
+    reach = Reach(
+        institution=("unit__institution", "initiative__institution"),
+        unit=("unit", "initiative__lead_unit"),
+    )
     list_display = [
         "external_ref",
         "title",
@@ -140,7 +165,8 @@ class ActivityAdmin(AuditedAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(AuditedAdmin):
+class ProgressUpdateAdmin(SignedByTheEditor, ScopedAdmin):
+    reach = Reach(institution=("initiative__institution",), unit=("initiative__lead_unit",))
     list_display = ["initiative", "fiscal_year", "quarter", "health", "author"]
     list_filter = ["fiscal_year", "quarter", "health"]
     list_select_related = ["initiative", "author"]

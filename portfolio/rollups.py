@@ -110,9 +110,13 @@ class Scope:
     unit_id: int | None = None
     status: str | None = None
     countries: list[str] | None = None
+    # The institutions the reader may see; None for a reader who sees every institution.
+    institution_ids: frozenset[int] | None = None
 
     def initiatives(self) -> QuerySet:
         qs = Initiative.objects.all()
+        if self.institution_ids is not None:
+            qs = qs.filter(institution_id__in=self.institution_ids)
         if self.institution_id:
             qs = qs.filter(institution_id=self.institution_id)
         if self.unit_id:
@@ -130,6 +134,11 @@ class Scope:
 
     def activities(self) -> QuerySet:
         qs = Activity.objects.all()
+        if self.institution_ids is not None:
+            qs = qs.filter(
+                Q(unit__institution_id__in=self.institution_ids)
+                | Q(initiative__institution_id__in=self.institution_ids)
+            )
         if self.institution_id:
             qs = qs.filter(
                 Q(unit__institution_id=self.institution_id)

@@ -9,15 +9,19 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django_countries import countries
 
+from common.access import Access, Reach
 from common.fiscal import current_fiscal_year
+from common.roles import DASHBOARDS
 from policies.models import Alignment, Framework, Goal, IndicatorValue
 from portfolio.models import (
     Activity,
@@ -28,10 +32,30 @@ from portfolio.models import (
     PartnerInstitution,
 )
 from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
+from units.access import access_for
 from units.models import Institution, Region, Unit
 
 EXPIRY_WARNING_DAYS = 180
 LIST_LIMIT = 200
+OF_INSTITUTION = Reach(institution=("institution",))
+OF_FRAMEWORK = Reach(institution=("framework__institution",))
+
+
+def dashboard(view):
+    """A page for signed-in readers who may read the dashboards, of the institutions in reach."""
+
+    @login_required
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm(DASHBOARDS):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def in_reach(request: HttpRequest, reach: Reach = OF_INSTITUTION) -> Q:
+    return access_for(request.user).visible(reach)
 
 
 @dataclass
@@ -56,9 +80,11 @@ class Filters:
     institutions: list[Institution]
     regions: list[Region]
     units: list[Unit]
+    access: Access
 
     def scope(self) -> Scope:
         return Scope(
+            institution_ids=None if self.access.everything else self.access.institution_ids,
             fiscal_year=self.fiscal_year,
             institution_id=self.institution.pk if self.institution else None,
             unit_id=self.unit.pk if self.unit else None,
@@ -78,11 +104,18 @@ def read_filters(request: HttpRequest) -> Filters:
         year = int(request.GET.get("fy", current))
     except ValueError:
         year = current
-    institutions = list(Institution.objects.order_by("code"))
+    access = access_for(request.user)
+    institutions = list(
+        Institution.objects.filter(access.visible(Reach(institution=("id",)))).order_by("code")
+    )
     regions = list(Region.objects.all())
     institution = next((i for i in institutions if i.code == request.GET.get("institution")), None)
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
-    units = list(Unit.objects.select_related("institution").order_by("institution__code", "name"))
+    units = list(
+        Unit.objects.filter(access.visible(OF_INSTITUTION))
+        .select_related("institution")
+        .order_by("institution__code", "name")
+    )
     unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
     status = request.GET.get("status", "")
     return Filters(
@@ -95,6 +128,7 @@ def read_filters(request: HttpRequest) -> Filters:
         institutions=institutions,
         regions=regions,
         units=units,
+        access=access,
     )
 
 
@@ -163,11 +197,13 @@ def figure_headers(fy: int) -> list[str]:
     ]
 
 
-@login_required
+@dashboard
 def overview(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     frameworks = list(
-        Framework.objects.select_related("institution").order_by("institution__code", "code")
+        Framework.objects.filter(in_reach(request))
+        .select_related("institution")
+        .order_by("institution__code", "code")
     )
     if filters.institution:
         frameworks = [f for f in frameworks if f.institution_id == filters.institution.pk]
@@ -202,10 +238,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@dashboard
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
-    framework = get_object_or_404(Framework.objects.select_related("institution"), pk=pk)
+    framework = get_object_or_404(
+        Framework.objects.filter(in_reach(request)).select_related("institution"), pk=pk
+    )
     _nodes, roots = goal_trees(framework.goals.all())
     ordered = flatten(roots)
     compute(ordered, filters.scope())
@@ -229,10 +267,15 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@dashboard
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
-    goal = get_object_or_404(Goal.objects.select_related("framework__institution", "parent"), pk=pk)
+    goal = get_object_or_404(
+        Goal.objects.filter(in_reach(request, OF_FRAMEWORK)).select_related(
+            "framework__institution", "parent"
+        ),
+        pk=pk,
+    )
     nodes, _roots = goal_trees(goal.framework.goals.all())
     node = nodes[goal.pk]
     compute([node], filters.scope())
@@ -273,9 +316,12 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ).values("unit_id")
         )
     ).order_by("name")
-    aligned = Alignment.objects.filter(Q(source=goal) | Q(target=goal)).select_related(
-        "source__framework", "target__framework"
-    )
+    # Aligned goals of institutions out of the reader's reach are not shown (their pages are not).
+    visible_goals = in_reach(request, OF_FRAMEWORK)
+    aligned = Alignment.objects.filter(
+        (Q(source=goal) & Q(target__in=Goal.objects.filter(visible_goals)))
+        | (Q(target=goal) & Q(source__in=Goal.objects.filter(visible_goals)))
+    ).select_related("source__framework", "target__framework")
     crosswalk = [
         {"goal": a.target if a.source_id == goal.pk else a.source, "note": a.note} for a in aligned
     ]
@@ -358,10 +404,13 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@dashboard
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
-    unit = get_object_or_404(Unit.objects.select_related("institution", "region", "parent"), pk=pk)
+    unit = get_object_or_404(
+        Unit.objects.filter(in_reach(request)).select_related("institution", "region", "parent"),
+        pk=pk,
+    )
     fy = filters.fiscal_year
     goals = list(unit.goals.select_related("framework").order_by("framework__code", "code"))
     initiatives = list(
@@ -468,10 +517,12 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@dashboard
 def crosswalk(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
-    frameworks = list(Framework.objects.select_related("institution").order_by("id"))
+    frameworks = list(
+        Framework.objects.filter(in_reach(request)).select_related("institution").order_by("id")
+    )
     by_id = {str(f.pk): f for f in frameworks}
     rows_fw = by_id.get(request.GET.get("a", ""), frameworks[0] if frameworks else None)
     cols_fw = by_id.get(request.GET.get("b", ""), frameworks[1] if len(frameworks) > 1 else None)
@@ -561,7 +612,7 @@ def crosswalk_cells(row_nodes, col_nodes, scope: Scope) -> list[dict]:
 
 
 @dataclass
-class Reach:
+class Tally:
     """Activities, participants and distinct partners of a country or a region."""
 
     activities: int = 0
@@ -581,7 +632,7 @@ class Reach:
         return [self.activities, self.inbound, self.outbound, len(self.partners)]
 
 
-@login_required
+@dashboard
 def regions(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     scope, fy = filters.scope(), filters.fiscal_year
@@ -603,14 +654,14 @@ def regions(request: HttpRequest) -> HttpResponse:
     for region in reversed(filters.regions):
         for country in region.countries:
             region_of[country.code] = region.code
-    by_country: dict[str, Reach] = {}
-    by_region: dict[str, Reach] = {}
+    by_country: dict[str, Tally] = {}
+    by_region: dict[str, Tally] = {}
     for row in pairs:
         for key, totals in (
             (row["country"], by_country),
             (region_of.get(row["country"]), by_region),
         ):
-            totals.setdefault(key, Reach()).add(row)
+            totals.setdefault(key, Tally()).add(row)
     region_names = {region.code: region.name for region in filters.regions}
     names = dict(countries)
     tables = [
@@ -619,7 +670,7 @@ def regions(request: HttpRequest) -> HttpResponse:
             f"Regions, FY{fy}",
             ["region", "activities", "inbound", "outbound", "partners"],
             [
-                [region_names.get(code, "Other countries"), *by_region.get(code, Reach()).figures]
+                [region_names.get(code, "Other countries"), *by_region.get(code, Tally()).figures]
                 for code in [*(region.code for region in filters.regions), None]
             ],
             chart="bar",

@@ -174,3 +174,17 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     quarter = factory.Sequence(lambda n: 1 + n % 4)
     health = "on_track"
     narrative = "Going as planned."
+
+
+def user_with_role(role: str, *, institutions=(), units=(), **fields):
+    """A user in one role's group, scoped to the given institutions and units."""
+    from django.contrib.auth.models import Group
+
+    from units.models import UserScope
+
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=role))
+    scope = UserScope.objects.create(user=user)
+    scope.institutions.set(institutions)
+    scope.units.set(units)
+    return user

@@ -13,6 +13,7 @@ from tests.factories import (
     ProgressUpdateFactory,
     UserFactory,
 )
+from units.models import Institution, UserScope
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +89,10 @@ def test_without_a_typed_reason_the_history_still_says_where_the_change_came_fro
 
 
 def editor_with(*codenames: str):
+    """A staff user with just these permissions, scoped to every institution."""
     user = UserFactory(is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    UserScope.objects.create(user=user).institutions.set(Institution.objects.all())
     return user
 
 

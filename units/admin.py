@@ -1,12 +1,24 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
+from common.access import Access, Reach
 from common.admin import AuditedAdmin, AuditedInline
-from units.models import Appointment, Institution, Person, Region, Unit
+from units.access import access_for
+from units.models import Appointment, Institution, Person, Region, Unit, UserScope
+
+
+class ScopedAdmin(AuditedAdmin):
+    """An audited admin whose lists, forms and history keep to the signed-in user's scope."""
+
+    def get_access(self, request) -> Access:
+        return access_for(request.user)
 
 
 @admin.register(Institution)
-class InstitutionAdmin(AuditedAdmin):
+class InstitutionAdmin(ScopedAdmin):
+    reach = Reach(institution=("id",))
     list_display = ["code", "name", "name_ja", "unit_count"]
     search_fields = ["code", "name", "name_ja"]
 
@@ -19,7 +31,7 @@ class InstitutionAdmin(AuditedAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(AuditedAdmin):
+class RegionAdmin(ScopedAdmin):
     list_display = ["code", "name", "name_ja", "country_count", "order"]
     list_editable = ["order"]
     search_fields = ["code", "name", "name_ja"]
@@ -51,7 +63,8 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Unit)
-class UnitAdmin(AuditedAdmin):
+class UnitAdmin(ScopedAdmin):
+    reach = Reach(institution=("institution",), unit=("id",))
     list_display = [
         "code",
         "name",
@@ -77,7 +90,7 @@ class UnitAdmin(AuditedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(ScopedAdmin):
     list_display = ["name", "name_ja", "email", "user"]
     list_select_related = ["user"]
     search_fields = ["name", "name_ja", "email"]
@@ -85,9 +98,36 @@ class PersonAdmin(AuditedAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(AuditedAdmin):
+class AppointmentAdmin(ScopedAdmin):
+    reach = Reach(institution=("unit__institution",))
     list_display = ["title", "role", "unit", "person", "start", "end"]
     list_filter = ["role", "unit__institution"]
     list_select_related = ["unit", "person"]
     search_fields = ["title", "person__name", "unit__name"]
     autocomplete_fields = ["unit", "person"]
+
+
+class UserScopeInline(admin.StackedInline):
+    model = UserScope
+    can_delete = False
+    autocomplete_fields = ["institutions", "units"]
+    verbose_name_plural = "scope (institutions and units this user's roles apply to)"
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class ScopedUserAdmin(UserAdmin):
+    """Users with their roles (groups) and their scope, kept by administrators."""
+
+    inlines = [UserScopeInline]
+    list_display = ["username", "email", "is_staff", "is_active", "roles"]
+    list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="roles")
+    def roles(self, user) -> str:
+        return ", ".join(group.name for group in user.groups.all())

@@ -246,3 +246,37 @@ class Appointment(models.Model):
     def __str__(self) -> str:
         holder = self.person.name if self.person_id else "post"
         return f"{self.title} ({holder})"
+
+
+class UserScope(models.Model):
+    """What a signed-in user may reach: the institutions, and the units, their role applies to.
+
+    A leader, editor or data steward works on every record of the institutions named here (and
+    of the institutions of the units named here); a unit editor edits only their units' records.
+    Administrators and superusers reach everything, whatever their scope says.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scope"
+    )
+    institutions = models.ManyToManyField(
+        Institution,
+        blank=True,
+        related_name="user_scopes",
+        help_text="Every record of these institutions is within reach.",
+    )
+    units = models.ManyToManyField(
+        Unit,
+        blank=True,
+        related_name="user_scopes",
+        help_text="A unit editor edits these units' records; their institutions are read.",
+    )
+
+    history = HistoricalRecords(m2m_fields=[institutions, units])
+
+    class Meta:
+        verbose_name = "scope of a user"
+        permissions = [("view_dashboards", "Can read the leadership dashboards")]
+
+    def __str__(self) -> str:
+        return f"Scope of {self.user}"

@@ -16,10 +16,11 @@ from django.utils import timezone
 from django_countries import countries
 
 from common.fiscal import current_fiscal_year
+from common.roles import LEADERSHIP
 from policies.models import Framework, Goal
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
-from tests.factories import ActivityFactory, AgreementFactory, PartnerFactory, UserFactory
-from units.models import Unit
+from tests.factories import ActivityFactory, AgreementFactory, PartnerFactory, user_with_role
+from units.models import Institution, Unit
 
 pytestmark = pytest.mark.django_db
 ASEAN = ["BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL"]
@@ -27,8 +28,11 @@ PAGES = ["overview", "framework", "goal", "unit", "crosswalk", "regions"]
 
 
 @pytest.fixture
-def leader(client):
-    client.force_login(UserFactory(username="president"))  # not staff: dashboards only
+def leader(client, demo):
+    # Not staff: the dashboards only, of both institutions.
+    client.force_login(
+        user_with_role(LEADERSHIP, institutions=Institution.objects.all(), username="president")
+    )
     return client
 
 
