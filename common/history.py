@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from django.db import models
 
+from portfolio.cache import data_changed
+
 BATCH = 500
 
 
@@ -33,6 +35,7 @@ def write_history(
         )
         for obj in objs
     ]
+    data_changed()
     return historical.objects.bulk_create(rows, batch_size=BATCH)
 
 
@@ -61,6 +64,7 @@ def write_link_history(
         for history_row in history_rows
         for through_id, target_id in links.get(history_row.id, [])
     ]
+    data_changed()
     snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
 
 

@@ -1,14 +1,16 @@
 from django.urls import path
 
 from portfolio import views
+from portfolio.cache import cached_dashboard
 
 app_name = "dashboards"
 
+# Each page is served from the cache until the records change (portfolio.cache).
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("frameworks/<int:pk>/", views.framework_detail, name="framework"),
-    path("goals/<int:pk>/", views.goal_detail, name="goal"),
-    path("units/<int:pk>/", views.unit_detail, name="unit"),
-    path("crosswalk/", views.crosswalk, name="crosswalk"),
-    path("regions/", views.regions, name="regions"),
+    path("", cached_dashboard(views.overview), name="overview"),
+    path("frameworks/<int:pk>/", cached_dashboard(views.framework_detail), name="framework"),
+    path("goals/<int:pk>/", cached_dashboard(views.goal_detail), name="goal"),
+    path("units/<int:pk>/", cached_dashboard(views.unit_detail), name="unit"),
+    path("crosswalk/", cached_dashboard(views.crosswalk), name="crosswalk"),
+    path("regions/", cached_dashboard(views.regions), name="regions"),
 ]

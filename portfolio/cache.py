@@ -1,0 +1,190 @@
+"""Rendered dashboard pages, kept until the records change.
+
+A dashboard page takes tens to hundreds of milliseconds to build from 100,000 activities and is
+read far more often than the records change, so ``cached_dashboard`` keeps each rendered page
+and serves it again. A page is kept under:
+
+- the records' version: a fresh random token, set once a transaction that wrote records has
+  committed (``data_changed``), in the cache that every server process shares. A write in one
+  process therefore makes every page cached by any process stale at once. The token is read
+  before a page is built, and replaced only after the write is committed, so a page is never
+  kept under a version newer than the records it shows;
+- the signed-in user (pages show only what the user's scope reaches, and their name) and their
+  CSRF secret (the page's log-out form carries a token made from it);
+- the full URL with its query string, the active language and time zone, the request headers
+  the response varies on (Django's own ``learn_cache_key``), and today's date (the default
+  fiscal year and "expiring within 180 days" move with it).
+
+Only GET responses with status 200 that set no cookie, ask for no ``no-store``/``no-cache`` and
+vary on no ``*`` are kept; the session and CSRF cookies are set afresh on every response by the
+middleware outside the view. Nothing is read from or written to the cache while the request runs
+inside a transaction, since the records it would read may not be committed.
+
+The version must be visible to every process: where the configured cache is local to one process
+(``LocMemCache``) or discards everything (``DummyCache``), pages are not cached at all.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import cc_delim_re, get_cache_key, has_vary_header, learn_cache_key
+from simple_history.signals import post_create_historical_record
+
+ALIAS = "dashboards"
+VERSION_KEY = "dashboards:records-version"
+DEFAULT_SECONDS = 600
+
+View = Callable[..., HttpResponse]
+
+
+def page_cache() -> BaseCache | None:
+    """The cache shared by the server processes, or None where there is none to share."""
+    cache = caches[ALIAS if ALIAS in settings.CACHES else "default"]
+    if isinstance(cache, LocMemCache | DummyCache):
+        return None
+    return cache
+
+
+def timeout() -> int:
+    """How long a page is kept at most (writes outside Django are seen after this long)."""
+    return getattr(settings, "DASHBOARD_CACHE_SECONDS", DEFAULT_SECONDS)
+
+
+def data_version(cache: BaseCache) -> str:
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        # First use, or the token was culled: any fresh token is as good as a new version.
+        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(VERSION_KEY, "")
+    return token
+
+
+def new_data_version() -> None:
+    """A fresh token: random, so that no earlier version, and none of its pages, ever returns."""
+    cache = page_cache()
+    if cache is not None:
+        cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def data_changed() -> None:
+    """Records were written: every cached page goes stale when the transaction commits.
+
+    Outside a transaction the version changes at once.
+    """
+    transaction.on_commit(new_data_version)
+
+
+def key_prefix(request: HttpRequest, version: str) -> str:
+    secret = request.META["CSRF_COOKIE"]
+    csrf = hashlib.sha256(secret.encode()).hexdigest()[:16]
+    return f"dashboards.{version}.{request.user.pk}.{csrf}.{timezone.localdate().isoformat()}"
+
+
+def may_use_cache(request: HttpRequest) -> bool:
+    return (
+        request.method == "GET"
+        and request.user.is_authenticated
+        # Without the cookie the page would carry a token for a secret the reader does not hold.
+        and "CSRF_COOKIE" in request.META
+        and not connection.in_atomic_block
+    )
+
+
+def may_keep(response: HttpResponse, session_written: bool) -> bool:
+    cache_control = {
+        part.split("=", 1)[0].strip().lower()
+        for part in cc_delim_re.split(response.get("Cache-Control", ""))
+    }
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not session_written
+        and not has_vary_header(response, "*")
+        and not cache_control & {"no-store", "no-cache"}
+    )
+
+
+def stored(request: HttpRequest, response: HttpResponse) -> dict:
+    return {
+        "content": response.content,
+        "headers": list(response.items()),
+        # The page carries a CSRF token: a served copy refreshes the cookie as the original did.
+        "csrf": bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
+    }
+
+
+def served(request: HttpRequest, entry: dict) -> HttpResponse:
+    response = HttpResponse(entry["content"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    if entry["csrf"]:
+        get_token(request)
+    return response
+
+
+def cached_dashboard(view: View) -> View:
+    """Serve the page from the cache where it is kept for this reader and version, else build it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        cache = page_cache()
+        if cache is None or not may_use_cache(request):
+            return view(request, *args, **kwargs)
+        prefix = key_prefix(request, data_version(cache))
+        key = get_cache_key(request, prefix, "GET", cache=cache)
+        entry = cache.get(key) if key else None
+        if entry is not None:
+            return served(request, entry)
+        session_was_written = request.session.modified
+        response = view(request, *args, **kwargs)
+        if may_keep(response, request.session.modified and not session_was_written):
+            key = learn_cache_key(request, response, timeout(), prefix, cache=cache)
+            cache.set(key, stored(request, response), timeout())
+        return response
+
+    return wrapper
+
+
+# Every write of a record leaves a history row; rows written in bulk bypass this signal and
+# call data_changed themselves (common.history).
+def history_written(sender, **kwargs) -> None:
+    data_changed()
+
+
+# A user's name, staff flag, activity and roles show on their pages or decide what they reach.
+def user_saved(sender, update_fields=None, **kwargs) -> None:
+    if update_fields is None or set(update_fields) != {"last_login"}:
+        data_changed()
+
+
+def user_deleted(sender, **kwargs) -> None:
+    data_changed()
+
+
+def roles_changed(sender, action: str, **kwargs) -> None:
+    if action in {"post_add", "post_remove", "post_clear"}:
+        data_changed()
+
+
+User = get_user_model()
+post_create_historical_record.connect(history_written, dispatch_uid="dashboards_history")
+post_save.connect(user_saved, sender=User, dispatch_uid="dashboards_user_saved")
+post_delete.connect(user_deleted, sender=User, dispatch_uid="dashboards_user_deleted")
+for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+    m2m_changed.connect(
+        roles_changed, sender=through, dispatch_uid=f"dashboards_{through._meta.label}"
+    )

@@ -1,0 +1,236 @@
+"""Cached dashboard pages: served again until the records change, and only to their own reader.
+
+These tests commit their writes (``transaction=True``), as the server does: pages are neither
+read from nor written to the cache inside a transaction, and a write makes the cached pages
+stale only once it is committed.
+"""
+
+import csv
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.views.decorators.vary import vary_on_headers
+
+from common.importing import KINDS, undo_batch
+from common.services import import_confirm, import_preview
+from common.sheets import write_table
+from policies.models import Framework, Goal
+from portfolio.cache import cached_dashboard
+from tests.admin_forms import form_data
+from tests.factories import ActivityFactory, InitiativeFactory, PartnerFactory, UserFactory
+from units.models import Institution, Unit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PAGES = ["overview", "framework", "goal", "unit", "crosswalk", "regions"]
+
+
+@pytest.fixture(autouse=True)
+def shared_cache(settings, tmp_path):
+    """The pages' cache as the server has it: files that every server process reads."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "dashboards": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "dashboards"),
+        },
+    }
+    settings.IMPORT_DIR = tmp_path / "imports"
+
+
+def reader(username: str) -> Client:
+    """A signed-in leader holding the CSRF cookie a browser gets from the login page."""
+    user = UserFactory(username=username)
+    leadership = Group.objects.filter(name="Leadership").first()
+    if leadership:
+        user.groups.add(leadership)
+    scope_model = next((m for m in apps.get_models() if m.__name__ == "UserScope"), None)
+    if scope_model:
+        scope_model.objects.create(user=user).institutions.set(Institution.objects.all())
+    client = Client()
+    client.force_login(user)
+    client.get(reverse("login"))
+    return client
+
+
+def url_of(page: str) -> str:
+    args = {
+        "framework": lambda: [Framework.objects.get(code="ISO-KU").pk],
+        "goal": lambda: [Goal.objects.get(code="CONNECT").pk],
+        "unit": lambda: [Unit.objects.get(code="ISO-KU").pk],
+    }.get(page, lambda: [])()
+    return reverse(f"dashboards:{page}", args=args)
+
+
+def text(client: Client, url: str, **params) -> str:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode("utf-8-sig")
+
+
+def thailand(client: Client) -> list[str]:
+    """The unit's activities in Thailand in FY2025, from the table's CSV download."""
+    table = text(client, url_of("unit"), fy=2025, csv="activities-by-country")
+    rows = list(csv.reader(io.StringIO(table)))
+    return next((row for row in rows if row[0] == "Thailand"), [])
+
+
+def test_a_page_is_served_from_the_cache_until_an_admin_edit(sources, superuser):
+    leader = reader("president")
+    goal = Goal.objects.get(code="CONNECT")
+    page = url_of("framework")
+    assert goal.title in text(leader, page)
+    # A write that bypasses Django's signals leaves the kept page as it was: it is served again.
+    Goal.objects.filter(pk=goal.pk).update(title="Written behind the product's back")
+    assert goal.title in text(leader, page)
+
+    editor = Client()
+    editor.force_login(superuser)
+    change = reverse("admin:policies_goal_change", args=[goal.pk])
+    data = form_data(editor.get(change))
+    data["title"] = "CONNECT the campus with the world"
+    data["change_reason"] = "Wording of the 2026 revision"
+    assert editor.post(change, data).status_code == 302
+
+    assert "CONNECT the campus with the world" in text(leader, page)
+
+
+def test_a_page_changes_after_an_import_and_after_its_undo(sources, superuser):
+    ku = Institution.objects.get(code="KU")
+    InitiativeFactory(institution=ku, code="ONSITE", lead_unit=ku.units.get(code="ISO-KU"))
+    PartnerFactory(name="Chulalongkorn University", country="TH", city="Bangkok")
+    leader = reader("president")
+    before = thailand(leader)
+    assert thailand(leader) == before
+
+    headers = KINDS["activities"]().headers()
+    rows = [
+        {
+            "external_ref": f"KU-2025-{n:04d}",
+            "title": f"Joint symposium {n}",
+            "activity_type": "symposium",
+            "start_date": "2025/6/1",
+            "unit": "ISO-KU",
+            "initiative": "ONSITE",
+            "country": "TH",
+            "partner_institution": "Chulalongkorn University",
+            "inbound_participants": "10",
+            "outbound_participants": "2",
+        }
+        for n in range(3)
+    ]
+    content = write_table("csv", headers, [[row.get(h, "") for h in headers] for row in rows])
+    batch, _plan = import_preview(
+        kind="activities", file_name="fy2025.csv", content=content, user=superuser
+    )
+    # The preview writes no record: the page is the one kept.
+    assert thailand(leader) == before
+    import_confirm(batch=batch, user=superuser)
+    imported = thailand(leader)
+    assert imported[:2] == ["Thailand", str(int(before[1] if before else 0) + 3)]
+
+    batch.refresh_from_db()
+    undo_batch(batch=batch, user=superuser)
+    assert thailand(leader) == before
+
+
+def test_two_readers_never_see_each_others_page(sources):
+    first, second = reader("president"), reader("vice-president")
+    for page in PAGES:
+        url = url_of(page)
+        for _ in range(2):  # the second request of each is served from the cache
+            assert "Log out president<" in text(first, url)
+            mine = text(second, url)
+            assert "Log out vice-president<" in mine and "Log out president<" not in mine
+
+
+def test_a_served_page_carries_a_working_log_out_token_after_signing_in_again(sources):
+    user = UserFactory(username="president", password="long-enough-password-1")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    browser.get(reverse("login"))
+    text(browser, url_of("overview"))
+    text(browser, url_of("overview"))  # kept and served under this sign-in's CSRF secret
+    browser.logout()
+    browser.force_login(user)
+    browser.get(reverse("login"))  # signing in again gives a new CSRF secret
+    page = text(browser, url_of("overview"))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = browser.post(reverse("logout"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_a_served_page_costs_the_same_few_queries_whatever_the_data(
+    sources, django_assert_num_queries
+):
+    leader = reader("president")
+    ku = Institution.objects.get(code="KU")
+    initiative = InitiativeFactory(institution=ku, lead_unit=ku.units.get(code="ISO-KU"))
+    for more in (1, 100):
+        # Saved one by one, each with its history row: the kept pages go stale.
+        ActivityFactory.create_batch(more, initiative=initiative)
+        for url in map(url_of, PAGES):
+            text(leader, url, fy=2025)  # built and kept
+            # session, user; then the page comes from the cache's files, with no query.
+            with django_assert_num_queries(2):
+                text(leader, url, fy=2025)
+
+
+def test_a_cache_local_to_one_process_keeps_nothing(sources, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    leader = reader("president")
+    goal = Goal.objects.get(code="CONNECT")
+    text(leader, url_of("framework"))
+    Goal.objects.filter(pk=goal.pk).update(title="Seen at once")
+    assert "Seen at once" in text(leader, url_of("framework"))
+
+
+def signed_in_request(user, **headers):
+    request = RequestFactory().get("/page/", **headers)
+    request.user = user
+    request.session = SessionStore()
+    request.META["CSRF_COOKIE"] = "s" * 32
+    return request
+
+
+def test_a_response_is_kept_per_value_of_the_headers_it_varies_on():
+    built = []
+
+    @vary_on_headers("X-Unit")
+    def page(request):
+        built.append(request.headers["X-Unit"])
+        return HttpResponse(f"unit {request.headers['X-Unit']}")
+
+    view, user = cached_dashboard(page), UserFactory()
+    for unit in ["A", "B", "A", "B"]:
+        response = view(signed_in_request(user, HTTP_X_UNIT=unit))
+        assert response.content.decode() == f"unit {unit}"
+    assert built == ["A", "B"]
+
+
+def test_responses_that_set_cookies_or_refuse_storage_are_not_kept():
+    built = []
+
+    def with_cookie(request):
+        built.append("cookie")
+        response = HttpResponse("page")
+        response.set_cookie("chosen", "1")
+        return response
+
+    def no_store(request):
+        built.append("no-store")
+        response = HttpResponse("page")
+        response["Cache-Control"] = "no-store"
+        return response
+
+    user = UserFactory()
+    for view in [with_cookie, no_store]:
+        for _ in range(2):
+            cached_dashboard(view)(signed_in_request(user))
+    assert built == ["cookie", "cookie", "no-store", "no-store"]
