@@ -179,7 +179,8 @@ def test_restore_refuses_a_database_that_holds_records_and_writes_nothing(tmp_pa
     before = snapshot()
 
     with pytest.raises(
-        CommandError, match=r"already holds records \(1 partner institutions, 1 historical partner"
+        CommandError,
+        match=r"already holds records \(1 partner institution, 1 historical partner institution\)",
     ):
         call_command("restore", str(path), stdout=io.StringIO())
 

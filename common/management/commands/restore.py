@@ -46,7 +46,11 @@ def read_backup(path: Path) -> dict:
         document = json.loads(raw)
     except (OSError, EOFError, ValueError) as error:
         raise CommandError(f"{path} is not a backup of this product: {error}.") from error
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FORMAT
+        or not isinstance(document.get("objects"), list)
+    ):
         raise CommandError(f"{path} is not a backup of this product.")
     if document.get("version") != VERSION:
         raise CommandError(
@@ -76,7 +80,8 @@ def check_empty(model_list: Iterable[type[models.Model]], alias: str) -> None:
             continue
         count = model._base_manager.using(alias).count()
         if count:
-            held.append(f"{count:,} {model._meta.verbose_name_plural}")
+            noun = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+            held.append(f"{count:,} {noun}")
     if held:
         raise CommandError(
             "This database already holds records ("
