@@ -6,6 +6,7 @@ foreign keys); ``Access.visible`` and ``Access.editable`` turn the two into filt
 business; this module knows nothing of users.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -68,10 +69,6 @@ class Access:
         return f"{','.join(map(str, sorted(self.institution_ids)))}/{units}"
 
 
-EVERYTHING = Access(everything=True)
-NO_ACCESS = Access(everything=False)
-
-
 def any_of(paths: tuple[str, ...], ids: frozenset[int]) -> Q:
     return reduce(or_, (Q(**{f"{path}__in": ids}) for path in paths))
 
@@ -84,3 +81,28 @@ def value_at(obj: models.Model, path: str) -> object:
         if obj is None:
             return None
     return getattr(obj, "pk" if last == "id" else f"{last}_id", None)
+
+
+EVERYTHING = Access(everything=True)
+NO_ACCESS = Access(everything=False)
+
+_resolver: Callable[[object], Access] | None = None
+
+
+def set_access_resolver(resolver: Callable[[object], Access]) -> None:
+    """Name the function that tells a user's access (the ``units`` app does, when it starts)."""
+    global _resolver
+    _resolver = resolver
+
+
+def access_for(user) -> Access:
+    """What ``user`` may reach; nothing at all until a resolver is set."""
+    return _resolver(user) if _resolver is not None else NO_ACCESS
+
+
+def reach_of(model: type[models.Model]) -> Reach:
+    """How a model's records belong to institutions and units; shared where it does not say."""
+    return getattr(model, "reach", SHARED)
+
+
+SHARED = Reach()

@@ -15,7 +15,7 @@ from django.db import models
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.access import EVERYTHING, Access, Reach
+from common.access import Access, Reach, access_for, reach_of
 from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"
@@ -108,16 +108,19 @@ class AuditedAdmin(SimpleHistoryAdmin):
     ``reach`` says how the model's records belong to an institution and a unit; ``get_access``
     says what the signed-in user may reach. Lists, forms, pickers, autocompletes and history pages
     all go through them: a record out of reach is not found (404), and a form cannot save a record
-    out of reach. This base reaches everything; ``units.admin.ScopedAdmin`` reads the user's scope.
+    out of reach.
     """
 
     form = AuditedForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     history_list_per_page = 50
-    reach: Reach = Reach()
+
+    @property
+    def reach(self) -> Reach:
+        return reach_of(self.model)
 
     def get_access(self, request) -> Access:
-        return EVERYTHING
+        return access_for(request.user)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

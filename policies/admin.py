@@ -1,10 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
 
-from common.access import Reach
-from common.admin import AuditedForm, AuditedInline
+from common.admin import AuditedAdmin, AuditedForm, AuditedInline
 from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
-from units.admin import ScopedAdmin
 
 
 class GoalInline(AuditedInline):
@@ -15,8 +13,7 @@ class GoalInline(AuditedInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(ScopedAdmin):
-    reach = Reach(institution=("institution",))
+class FrameworkAdmin(AuditedAdmin):
     list_display = ["code", "title", "institution", "adopted_on", "revised_on", "goal_count"]
     list_filter = ["institution"]
     list_select_related = ["institution"]
@@ -67,8 +64,7 @@ class GoalForm(AuditedForm):
 
 
 @admin.register(Goal)
-class GoalAdmin(ScopedAdmin):
-    reach = Reach(institution=("framework__institution",))
+class GoalAdmin(AuditedAdmin):
     form = GoalForm
     list_display = ["code", "title", "kind", "framework", "parent", "order"]
     ordering = ["framework", "code"]  # a code sorts under its parent: CONNECT, CONNECT.1, …
@@ -84,9 +80,7 @@ class GoalAdmin(ScopedAdmin):
 
 
 @admin.register(Alignment)
-class AlignmentAdmin(ScopedAdmin):
-    # Either end in reach is enough: a crosswalk is common ground between two institutions.
-    reach = Reach(institution=("source__framework__institution", "target__framework__institution"))
+class AlignmentAdmin(AuditedAdmin):
     list_display = ["source", "target", "note"]
     list_filter = ["source__framework", "target__framework"]
     list_select_related = ["source", "target"]
@@ -101,8 +95,7 @@ class IndicatorValueInline(AuditedInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ScopedAdmin):
-    reach = Reach(institution=("goal__framework__institution",))
+class IndicatorAdmin(AuditedAdmin):
     list_display = ["code", "name", "goal", "unit_of_measure", "higher_is_better", "baseline"]
     list_filter = ["goal__framework", "higher_is_better"]
     list_select_related = ["goal"]
@@ -112,8 +105,7 @@ class IndicatorAdmin(ScopedAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(ScopedAdmin):
-    reach = Reach(institution=("indicator__goal__framework__institution",))
+class IndicatorValueAdmin(AuditedAdmin):
     list_display = ["indicator", "fiscal_year", "target", "actual"]
     list_filter = ["fiscal_year", "indicator__goal__framework"]
     list_select_related = ["indicator"]

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Greatest, Least
 from simple_history.models import HistoricalRecords
 
+from common.access import Reach
 from common.db import CodedModel, CodeKey, ancestor_ids, end_not_before_start, in_choices
 from units.models import Institution, Unit
 
@@ -18,6 +19,8 @@ class FrameworkManager(models.Manager):
 
 class Framework(CodedModel):
     """A strategy document of one institution, whose goals form a tree."""
+
+    reach = Reach(institution=("institution",))
 
     institution = models.ForeignKey(
         Institution, on_delete=models.PROTECT, related_name="frameworks"
@@ -90,6 +93,8 @@ class GoalKind(models.TextChoices):
 
 class Goal(CodedModel):
     """A node of a framework's tree: a mission, basic policy, sector, direction or objective."""
+
+    reach = Reach(institution=("framework__institution",))
 
     Kind = GoalKind
 
@@ -167,6 +172,9 @@ class Goal(CodedModel):
 class Alignment(models.Model):
     """A crosswalk link between goals of two different frameworks."""
 
+    # Either end within reach is enough: a crosswalk is common ground of two institutions.
+    reach = Reach(institution=("source__framework__institution", "target__framework__institution"))
+
     source = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="alignments_out")
     target = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="alignments_in")
     note = models.TextField(blank=True, help_text="Why these goals are on common ground.")
@@ -208,6 +216,8 @@ class Alignment(models.Model):
 class Indicator(CodedModel):
     """A measurable figure under a goal, with a target and an actual per fiscal year."""
 
+    reach = Reach(institution=("goal__framework__institution",))
+
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="indicators")
     code = models.CharField(max_length=30)
     name = models.CharField(max_length=300)
@@ -243,6 +253,8 @@ class Indicator(CodedModel):
 
 class IndicatorValue(models.Model):
     """The target and the actual of an indicator in one fiscal year."""
+
+    reach = Reach(institution=("indicator__goal__framework__institution",))
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     fiscal_year = models.PositiveSmallIntegerField()

@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
-from common.access import Reach
-from common.admin import AuditedForm, AuditedInline
+from common.admin import AuditedAdmin, AuditedForm, AuditedInline
 from portfolio.models import (
     Activity,
     Agreement,
@@ -12,19 +11,17 @@ from portfolio.models import (
     PartnerInstitution,
     ProgressUpdate,
 )
-from units.admin import ScopedAdmin
 
 
 @admin.register(PartnerInstitution)
-class PartnerInstitutionAdmin(ScopedAdmin):
+class PartnerInstitutionAdmin(AuditedAdmin):
     list_display = ["name", "local_name", "country", "city", "website"]
     list_filter = ["country"]
     search_fields = ["name", "local_name", "city"]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ScopedAdmin):
-    reach = Reach(institution=("unit__institution",), unit=("unit",))
+class AgreementAdmin(AuditedAdmin):
     list_display = ["partner", "kind", "level", "unit", "signed_on", "expires_on"]
     list_filter = ["kind", "level", "unit__institution"]
     list_select_related = ["partner", "unit"]
@@ -92,8 +89,7 @@ class ProgressUpdateInline(SignedByTheEditor, AuditedInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ScopedAdmin):
-    reach = Reach(institution=("institution",), unit=("lead_unit",))
+class InitiativeAdmin(AuditedAdmin):
     form = InitiativeForm
     list_display = [
         "code",
@@ -136,11 +132,7 @@ class InitiativeAdmin(ScopedAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ScopedAdmin):
-    reach = Reach(
-        institution=("unit__institution", "initiative__institution"),
-        unit=("unit", "initiative__lead_unit"),
-    )
+class ActivityAdmin(AuditedAdmin):
     list_display = [
         "external_ref",
         "title",
@@ -165,8 +157,7 @@ class ActivityAdmin(ScopedAdmin):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(SignedByTheEditor, ScopedAdmin):
-    reach = Reach(institution=("initiative__institution",), unit=("initiative__lead_unit",))
+class ProgressUpdateAdmin(SignedByTheEditor, AuditedAdmin):
     list_display = ["initiative", "fiscal_year", "quarter", "health", "author"]
     list_filter = ["fiscal_year", "quarter", "health"]
     list_select_related = ["initiative", "author"]

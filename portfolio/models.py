@@ -8,6 +8,7 @@ from django.db import models
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from common.access import Reach
 from common.db import CodedModel, CodeKey, end_not_before_start, in_choices
 from common.fiscal import fiscal_year_of
 from policies.models import Goal
@@ -67,6 +68,8 @@ class AgreementLevel(models.TextChoices):
 class Agreement(models.Model):
     """An agreement with a partner, held by a unit of the institution."""
 
+    reach = Reach(institution=("unit__institution",), unit=("unit",))
+
     Kind = AgreementKind
 
     Level = AgreementLevel
@@ -117,6 +120,8 @@ class InitiativeStatus(models.TextChoices):
 
 class Initiative(CodedModel):
     """A line of work that pursues one or more goals of its institution's frameworks."""
+
+    reach = Reach(institution=("institution",), unit=("lead_unit",))
 
     Status = InitiativeStatus
 
@@ -211,6 +216,11 @@ class ActivityType(models.TextChoices):
 
 class Activity(models.Model):
     """A dated thing that happened under an initiative or a unit; spreadsheets bring these in."""
+
+    reach = Reach(
+        institution=("unit__institution", "initiative__institution"),
+        unit=("unit", "initiative__lead_unit"),
+    )
 
     Type = ActivityType
 
@@ -320,6 +330,8 @@ class Activity(models.Model):
 
 class ProgressUpdate(models.Model):
     """A periodic report on an initiative: fiscal year and quarter, health and narrative."""
+
+    reach = Reach(institution=("initiative__institution",), unit=("initiative__lead_unit",))
 
     initiative = models.ForeignKey(
         Initiative, on_delete=models.CASCADE, related_name="progress_updates"

@@ -13,13 +13,13 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django_countries import countries
 
-from common.access import Access, Reach
+from common.access import Access, access_for
 from common.fiscal import current_fiscal_year
 from common.roles import DASHBOARDS
 from policies.models import Alignment, Framework, Goal, IndicatorValue
@@ -32,13 +32,10 @@ from portfolio.models import (
     PartnerInstitution,
 )
 from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
-from units.access import access_for
 from units.models import Institution, Region, Unit
 
 EXPIRY_WARNING_DAYS = 180
 LIST_LIMIT = 200
-OF_INSTITUTION = Reach(institution=("institution",))
-OF_FRAMEWORK = Reach(institution=("framework__institution",))
 
 
 def dashboard(view):
@@ -54,8 +51,9 @@ def dashboard(view):
     return guarded
 
 
-def in_reach(request: HttpRequest, reach: Reach = OF_INSTITUTION) -> Q:
-    return access_for(request.user).visible(reach)
+def reachable(request: HttpRequest, model: type[Model]) -> QuerySet:
+    """The records of ``model`` that the reader's institutions hold."""
+    return model.objects.filter(access_for(request.user).visible(model.reach))
 
 
 @dataclass
@@ -106,13 +104,13 @@ def read_filters(request: HttpRequest) -> Filters:
         year = current
     access = access_for(request.user)
     institutions = list(
-        Institution.objects.filter(access.visible(Reach(institution=("id",)))).order_by("code")
+        Institution.objects.filter(access.visible(Institution.reach)).order_by("code")
     )
     regions = list(Region.objects.all())
     institution = next((i for i in institutions if i.code == request.GET.get("institution")), None)
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
     units = list(
-        Unit.objects.filter(access.visible(OF_INSTITUTION))
+        Unit.objects.filter(access.visible(Unit.reach))
         .select_related("institution")
         .order_by("institution__code", "name")
     )
@@ -201,7 +199,7 @@ def figure_headers(fy: int) -> list[str]:
 def overview(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     frameworks = list(
-        Framework.objects.filter(in_reach(request))
+        reachable(request, Framework)
         .select_related("institution")
         .order_by("institution__code", "code")
     )
@@ -242,7 +240,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     framework = get_object_or_404(
-        Framework.objects.filter(in_reach(request)).select_related("institution"), pk=pk
+        reachable(request, Framework).select_related("institution"), pk=pk
     )
     _nodes, roots = goal_trees(framework.goals.all())
     ordered = flatten(roots)
@@ -271,9 +269,7 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     goal = get_object_or_404(
-        Goal.objects.filter(in_reach(request, OF_FRAMEWORK)).select_related(
-            "framework__institution", "parent"
-        ),
+        reachable(request, Goal).select_related("framework__institution", "parent"),
         pk=pk,
     )
     nodes, _roots = goal_trees(goal.framework.goals.all())
@@ -317,10 +313,10 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     ).order_by("name")
     # Aligned goals of institutions out of the reader's reach are not shown (their pages are not).
-    visible_goals = in_reach(request, OF_FRAMEWORK)
+    visible_goals = reachable(request, Goal)
     aligned = Alignment.objects.filter(
-        (Q(source=goal) & Q(target__in=Goal.objects.filter(visible_goals)))
-        | (Q(target=goal) & Q(source__in=Goal.objects.filter(visible_goals)))
+        (Q(source=goal) & Q(target__in=visible_goals))
+        | (Q(target=goal) & Q(source__in=visible_goals))
     ).select_related("source__framework", "target__framework")
     crosswalk = [
         {"goal": a.target if a.source_id == goal.pk else a.source, "note": a.note} for a in aligned
@@ -408,7 +404,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     unit = get_object_or_404(
-        Unit.objects.filter(in_reach(request)).select_related("institution", "region", "parent"),
+        reachable(request, Unit).select_related("institution", "region", "parent"),
         pk=pk,
     )
     fy = filters.fiscal_year
@@ -520,9 +516,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @dashboard
 def crosswalk(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
-    frameworks = list(
-        Framework.objects.filter(in_reach(request)).select_related("institution").order_by("id")
-    )
+    frameworks = list(reachable(request, Framework).select_related("institution").order_by("id"))
     by_id = {str(f.pk): f for f in frameworks}
     rows_fw = by_id.get(request.GET.get("a", ""), frameworks[0] if frameworks else None)
     cols_fw = by_id.get(request.GET.get("b", ""), frameworks[1] if len(frameworks) > 1 else None)

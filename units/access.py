@@ -1,4 +1,7 @@
-"""Who may reach what: a user's role (their groups) and scope (``UserScope``), read per request."""
+"""Who may reach what: a user's role (their groups) and scope (``UserScope``), read per request.
+
+``common.access.access_for`` answers through ``access_for`` here, set when the app starts.
+"""
 
 from common.access import EVERYTHING, NO_ACCESS, Access
 from common.roles import ADMINISTRATOR, EDITOR, UNIT_EDITOR

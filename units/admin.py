@@ -3,22 +3,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
-from common.access import Access, Reach
 from common.admin import AuditedAdmin, AuditedInline
-from units.access import access_for
 from units.models import Appointment, Institution, Person, Region, Unit, UserScope
 
 
-class ScopedAdmin(AuditedAdmin):
-    """An audited admin whose lists, forms and history keep to the signed-in user's scope."""
-
-    def get_access(self, request) -> Access:
-        return access_for(request.user)
-
-
 @admin.register(Institution)
-class InstitutionAdmin(ScopedAdmin):
-    reach = Reach(institution=("id",))
+class InstitutionAdmin(AuditedAdmin):
     list_display = ["code", "name", "name_ja", "unit_count"]
     search_fields = ["code", "name", "name_ja"]
 
@@ -31,7 +21,7 @@ class InstitutionAdmin(ScopedAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(ScopedAdmin):
+class RegionAdmin(AuditedAdmin):
     list_display = ["code", "name", "name_ja", "country_count", "order"]
     list_editable = ["order"]
     search_fields = ["code", "name", "name_ja"]
@@ -63,8 +53,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Unit)
-class UnitAdmin(ScopedAdmin):
-    reach = Reach(institution=("institution",), unit=("id",))
+class UnitAdmin(AuditedAdmin):
     list_display = [
         "code",
         "name",
@@ -90,7 +79,7 @@ class UnitAdmin(ScopedAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(ScopedAdmin):
+class PersonAdmin(AuditedAdmin):
     list_display = ["name", "name_ja", "email", "user"]
     list_select_related = ["user"]
     search_fields = ["name", "name_ja", "email"]
@@ -98,8 +87,7 @@ class PersonAdmin(ScopedAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ScopedAdmin):
-    reach = Reach(institution=("unit__institution",))
+class AppointmentAdmin(AuditedAdmin):
     list_display = ["title", "role", "unit", "person", "start", "end"]
     list_filter = ["role", "unit__institution"]
     list_select_related = ["unit", "person"]

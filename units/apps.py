@@ -11,3 +11,8 @@ class UnitsConfig(AppConfig):
         from units.rules import RULES
 
         post_migrate.connect(install_rules_after_migrate(RULES), sender=self, weak=False)
+
+        from common.access import set_access_resolver
+        from units.access import access_for
+
+        set_access_resolver(access_for)

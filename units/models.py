@@ -6,6 +6,7 @@ from django.db import models
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from common.access import Reach
 from common.db import CodedModel, CodeKey, ancestor_ids, end_not_before_start, in_choices
 
 
@@ -16,6 +17,8 @@ class InstitutionManager(models.Manager):
 
 class Institution(CodedModel):
     """A university (or other body) whose strategy documents the installation holds."""
+
+    reach = Reach(institution=("id",))
 
     code = models.CharField(max_length=20, help_text="Short code, e.g. KU or TMU.")
     name = models.CharField(max_length=200)
@@ -101,6 +104,8 @@ class UnitKind(models.TextChoices):
 
 class Unit(CodedModel):
     """An office, overseas center, network office, faculty or former organisation."""
+
+    reach = Reach(institution=("institution",), unit=("id",))
 
     Kind = UnitKind
 
@@ -211,6 +216,8 @@ class AppointmentRole(models.TextChoices):
 
 class Appointment(models.Model):
     """A role in a unit over a period; the person is empty where a source names only the post."""
+
+    reach = Reach(institution=("unit__institution",))
 
     Role = AppointmentRole
 
