@@ -142,6 +142,7 @@ def test_restore_into_an_emptied_database_gives_back_every_row(tmp_path):
     out = io.StringIO()
 
     call_command("backup", str(path), stdout=out)
+    assert json.loads(gzip.decompress(path.read_bytes()))["format"] == "strategy-portfolio backup"
     empty_the_database()
     assert not Activity.objects.exists() and not Activity.history.exists()
     call_command("restore", str(path), stdout=out)

@@ -125,10 +125,10 @@ def all_rows(model_list: list[type[models.Model]], counts: Counter) -> Iterator[
             yield obj
 
 
-def open_for(path: Path, mode: str) -> IO[str]:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, mode + "t", encoding="utf-8")
-    return path.open(mode, encoding="utf-8")
+def open_for_writing(path: Path, *, compressed: bool) -> IO[str]:
+    if compressed:
+        return gzip.open(path, "wt", encoding="utf-8")
+    return path.open("w", encoding="utf-8")
 
 
 def write_backup(path: Path, alias: str = DEFAULT_DB_ALIAS) -> Counter:
@@ -139,7 +139,10 @@ def write_backup(path: Path, alias: str = DEFAULT_DB_ALIAS) -> Counter:
     counts: Counter = Counter()
     outermost = not connection.in_atomic_block
     try:
-        with transaction.atomic(using=alias), open_for(partial, "w") as stream:
+        with (
+            transaction.atomic(using=alias),
+            open_for_writing(partial, compressed=path.name.endswith(".gz")) as stream,
+        ):
             if connection.vendor == "postgresql" and outermost:
                 # One consistent snapshot of every table, however long the backup takes.
                 with connection.cursor() as cursor:
