@@ -30,6 +30,12 @@ HSTS = "max-age=31536000; includeSubDomains; preload"
 PASSWORD = "pass-for-tests"
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    """These tests log in dozens of times; the real hasher is slow by design."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def production_env(tmp_path: Path, **extra: str) -> dict:
     """The environment of a production server: none of the tests' own DJANGO_ settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
