@@ -132,6 +132,9 @@ class AuditedAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).filter(self.get_access(request).visible(self.reach))
 
     def get_object(self, request, object_id, from_field=None):
+        # Without the right to see such records at all, say so (403); out of reach, not found.
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404(f"No {self.opts.verbose_name} with this id is within your reach.")

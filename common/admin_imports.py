@@ -18,11 +18,13 @@ from common.importing import (
     undo_batch,
 )
 from common.models import ImportBatch
+from common.roles import IMPORT, UNDO_IMPORT
 from common.services import batch_table, import_confirm, import_preview
 from common.sheets import FORMATS, SheetRefused
 
 ERRORS_SHOWN = 500
-IMPORT_PERMISSION = "common.import_sheets"
+IMPORT_PERMISSION = IMPORT
+UNDO_PERMISSION = UNDO_IMPORT
 
 
 class UploadForm(forms.Form):
@@ -37,6 +39,10 @@ class UploadForm(forms.Form):
 def may_view_kind(user, key: str) -> bool:
     opts = KINDS[key].model._meta
     return user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+
+
+def may_see_every_batch(user) -> bool:
+    return user.has_perm(UNDO_PERMISSION)
 
 
 def sheet_response(content: bytes, file_format: str, name: str) -> HttpResponse:
@@ -110,12 +116,33 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not request.user.has_perm(IMPORT_PERMISSION):
             raise PermissionDenied
 
-    def own_batch(self, request, pk: int) -> ImportBatch:
+    def own_batch(self, request, pk: int, *, to_confirm: bool = False) -> ImportBatch:
+        """A batch its uploader works on; administrators may read anyone's, not confirm it."""
         self.require_import_permission(request)
         batch = get_object_or_404(ImportBatch, pk=pk)
-        if batch.user_id != request.user.pk and not request.user.is_superuser:
-            raise PermissionDenied
+        if batch.user_id == request.user.pk:
+            return batch
+        if to_confirm or not may_see_every_batch(request.user):
+            raise PermissionDenied(
+                f"This import was uploaded by {batch.user}; only they can "
+                + ("confirm it." if to_confirm else "see it.")
+            )
         return batch
+
+    def get_object(self, request, object_id, from_field=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        batch = super().get_object(request, object_id, from_field)
+        if batch is None:
+            raise Http404("No import batch with this id is yours to see.")
+        return batch
+
+    def get_queryset(self, request):
+        # A data steward's list holds their own imports; an administrator's, everyone's.
+        batches = super().get_queryset(request)
+        if may_see_every_batch(request.user):
+            return batches
+        return batches.filter(user=request.user)
 
     def upload_view(self, request):
         self.require_import_permission(request)
@@ -160,7 +187,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         )
 
     def preview_view(self, request, pk: int):
-        batch = self.own_batch(request, pk)
+        batch = self.own_batch(request, pk, to_confirm=request.method == "POST")
         if request.method == "POST":
             try:
                 plan = import_confirm(batch=batch, user=request.user)
@@ -199,7 +226,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return sheet_response(content, "xlsx", f"{stem}-errors")
 
     def undo_view(self, request, pk: int):
-        if not request.user.has_perm("common.undo_importbatch"):
+        if not request.user.has_perm(UNDO_PERMISSION):
             raise PermissionDenied
         batch = get_object_or_404(ImportBatch, pk=pk)
         if request.method == "POST":

@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from common.access import Access, access_for
@@ -41,12 +42,14 @@ LIST_LIMIT = 200
 def dashboard(view):
     """A page for signed-in readers who may read the dashboards, of the institutions in reach."""
 
+    read_only = require_safe(view)
+
     @login_required
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.has_perm(DASHBOARDS):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return read_only(request, *args, **kwargs)
 
     return guarded
 

@@ -1,0 +1,303 @@
+# ruff: noqa: E501  (the table of answers is one row per kind of URL, one column per role)
+"""Who may open what: every URL of the product, GET and POST, for every role and for outsiders.
+
+The URLs come from the URL configuration itself, so a new page is covered without anyone
+remembering to add it: a URL that no row of ``EXPECTED`` describes fails the test. Records of the
+home institution are requested by its roles, by a user of another institution, by a signed-in
+user without a role, and by an anonymous visitor. POSTs are empty: they reach each view's
+permission check and its form without changing anything.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from common.models import ImportBatch
+from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
+from common.sheets import write_table
+from tests.factories import (
+    ActivityFactory,
+    AgreementFactory,
+    AlignmentFactory,
+    AppointmentFactory,
+    FrameworkFactory,
+    GoalFactory,
+    IndicatorFactory,
+    IndicatorValueFactory,
+    InitiativeFactory,
+    InstitutionFactory,
+    PartnerFactory,
+    ProgressUpdateFactory,
+    RegionFactory,
+    UnitFactory,
+    UserFactory,
+    user_with_role,
+)
+
+ROLES = ["anonymous", "no_role", "leader", "editor", "unit_editor", "steward", "admin", "outsider"]
+
+# One row per kind of URL: a regular expression over the URL's name (or, for an unnamed URL, its
+# pattern), then the answer for each role in ROLES order. "200" is the answer to GET and POST;
+# "200|403" is GET's then POST's. 302 is a redirect to a login page, "302*" any other redirect.
+# The records requested belong to the home institution; the unit editor's unit leads them.
+EXPECTED = """
+url                                         anon norole leader editor    unit      steward   admin     outsider
+admin:index                                 302  302    302    200       200       200       200       200
+admin:login                                 200  200    200    302*|200  302*|200  302*|200  302*|200  302*|200
+admin:logout                                302* 302*   302*   405|302*  405|302*  405|302*  405|302*  405|302*
+admin:password_change                       302  302    302    200       200       200       200       200
+admin:(password_change_done|jsi18n|autocomplete) 302 302 302   200|405   200|405   200|405   200|405   200|405
+admin:view_on_site                          302  302    302    404       404       404       404       404
+admin:app_list                              302  302    302    200       200       200       200       200
+admin/\\(\\?P<url>.*                           302  302    302    404       404       404       404       404
+admin/\\w+/\\w+/<path:object_id>/              302  302    302    302*      302*      302*      302*      302*
+# Users, roles and the sign-in log: administrators only.
+admin:auth_(user|group)_\\w+                   302  302    302    403       403       403       200       403
+admin:axes_[a-z]+_(changelist|history|delete) 302 302   302    403       403       403       200       403
+admin:axes_[a-z]+_change                    302  302    302    403       403       403       200|302*  403
+admin:axes_[a-z]+_add                       302  302    302    403       403       403       403       403
+# Institutions: administrators add and remove them; an editor corrects their own.
+admin:units_institution_changelist          302  302    302    200       200       200       200       200
+admin:units_institution_history             302  302    302    200       200       200       200       404
+admin:units_institution_change              302  302    302    200       200|403   200|403   200       404
+admin:units_institution_simple_history      302  302    302    200|403   200|403   200|403   200       404
+admin:units_institution_add                 302  302    302    403       403       403       200       403
+admin:units_institution_delete              302  302    302    403       403       403       200       404
+# Regions: shared by every institution, kept by administrators.
+admin:units_region_(changelist|history)     302  302    302    200       200       200       200       200
+admin:units_region_(change|simple_history)  302  302    302    200|403   200|403   200|403   200       200|403
+admin:units_region_(add|delete)             302  302    302    403       403       403       200       403
+# People and partner institutions: shared by every institution, kept by editors.
+admin:(units_person|portfolio_partnerinstitution)_(changelist|history) 302 302 302 200 200 200 200 200
+admin:(units_person|portfolio_partnerinstitution)_change 302 302 302 200 200|403   200|403   200       200
+admin:(units_person|portfolio_partnerinstitution)_simple_history 302 302 302 200|403 200|403 200|403 200 200|403
+admin:(units_person|portfolio_partnerinstitution)_(add|delete) 302 302 302 200 403  403       200       200
+# Records of one institution that its editors keep. An alignment is within reach of both
+# institutions whose goals it joins: the outsider's institution holds the other end.
+admin:policies_alignment_(changelist|history) 302 302 302  200       200       200       200       200
+admin:policies_alignment_change             302  302    302    200       200|403   200|403   200       200
+admin:policies_alignment_simple_history     302  302    302    200|403   200|403   200|403   200       200|403
+admin:policies_alignment_(add|delete)       302  302    302    200       403       403       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_changelist 302 302 302 200 200   200       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_history 302 302 302 200  200     200       200       404
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_change 302 302 302  200  200|403   200|403   200       404
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_simple_history 302 302 302 200|403 200|403 200|403 200 404
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_add 302 302 302     200  403       403       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_delete 302 302 302  200  403       403       200       404
+# Records that the editors of the unit that holds them keep too.
+admin:portfolio_(agreement|initiative|activity|progressupdate)_changelist 302 302 302 200 200 200 200 200
+admin:portfolio_(agreement|initiative|activity|progressupdate)_history 302 302 302 200 200 200 200 404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_change 302 302 302 200 200 200|403 200 404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_delete 302 302 302 200 200 403     200       404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_simple_history 302 302 302 200|403 200|403 200|403 200 404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_add 302 302 302 200 200 403         200       200
+# Imports: a data steward's own batches; undoing one is an administrator's.
+admin:common_importbatch_(changelist|history) 302 302   302    403       403       200       200       403
+admin:common_importbatch_change             302  302    302    403       403       200|403   200|403   403
+admin:common_importbatch_(add|delete)       302  302    302    403       403       403       403       403
+admin:common_importbatch_upload             302  302    302    403       403       200       200       403
+admin:common_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
+admin:common_importbatch_errors             302  302    302    403       403       200       200       403
+admin:common_importbatch_undo               302  302    302    403       403       403       200|302*  403
+admin:common_importbatch_(template|export)  302  302    302    200       200       200       200       200
+# The dashboards: read-only pages of the reader's institutions.
+dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
+dashboards:(framework|goal|unit)            302  403    200|405 200|405  200|405   200|405   200|405   404|405
+# Signing in and out, and passwords.
+login                                       200  200    200    200       200       200       200       200
+logout                                      405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302*
+password_change                             302  200    200    200       200       200       200       200
+password_change_done                        302  200|405 200|405 200|405 200|405   200|405   200|405   200|405
+password_reset(_confirm)?                   200  200    200    200       200       200       200       200
+password_reset_(done|complete)              200|405 200|405 200|405 200|405 200|405 200|405 200|405 200|405
+"""
+
+
+def parse_table(text: str) -> list[tuple[re.Pattern, dict[str, tuple[str, str]]]]:
+    rows = []
+    for line in text.strip().splitlines()[1:]:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        pattern, *answers = line.split()
+        assert len(answers) == len(ROLES), f"row {pattern!r} has {len(answers)} answers"
+        by_role = {}
+        for role, answer in zip(ROLES, answers, strict=True):
+            get, _, post = answer.partition("|")
+            by_role[role] = (get, post or get)
+        rows.append((re.compile(pattern), by_role))
+    return rows
+
+
+TABLE = parse_table(EXPECTED)
+
+
+@dataclass
+class Route:
+    key: str  # the URL's name, or its pattern where it has none
+    pattern: str
+    model: str  # "app_model" for admin URLs of a model
+
+
+def routes(patterns=None, prefix: str = "", namespace: str = "") -> list[Route]:
+    """Every URL of the product, from the URL configuration."""
+    found = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespace + (f"{entry.namespace}:" if entry.namespace else "")
+            found += routes(entry.url_patterns, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern):
+            full = prefix + str(entry.pattern)
+            match = re.match(r"admin/(\w+)/(\w+)/", full)
+            model = f"{match[1]}_{match[2]}" if match else ""
+            key = f"{namespace}{entry.name}" if entry.name else full
+            found.append(Route(key, full, model))
+    return found
+
+
+def expected_for(route: Route) -> dict[str, tuple[str, str]]:
+    matching = [answers for pattern, answers in TABLE if pattern.fullmatch(route.key)]
+    assert matching, f"No row of EXPECTED says who may open {route.key} ({route.pattern})"
+    assert len(matching) == 1, f"{len(matching)} rows of EXPECTED match {route.key}"
+    return matching[0]
+
+
+@pytest.fixture
+def world(db, settings, tmp_path):
+    """A home institution with one of each record, an outsiders' institution, and a user a role."""
+    settings.IMPORT_DIR = tmp_path
+    home, other = InstitutionFactory(code="HOME"), InstitutionFactory(code="OTHER")
+    unit = UnitFactory(institution=home, code="CENTER")
+    other_unit = UnitFactory(institution=other)
+    framework = FrameworkFactory(institution=home)
+    goal = GoalFactory(framework=framework)
+    other_goal = GoalFactory(framework=FrameworkFactory(institution=other))
+    indicator = IndicatorFactory(goal=goal)
+    initiative = InitiativeFactory(institution=home, lead_unit=unit)
+    initiative.goals.add(goal)
+    appointment = AppointmentFactory(unit=unit)
+    users = {
+        "no_role": UserFactory(username="no-role"),
+        "leader": user_with_role(LEADERSHIP, institutions=[home], username="leader"),
+        "editor": user_with_role(EDITOR, institutions=[home], username="editor", is_staff=True),
+        "unit_editor": user_with_role(UNIT_EDITOR, units=[unit], username="unit", is_staff=True),
+        "steward": user_with_role(
+            DATA_STEWARD, institutions=[home], username="steward", is_staff=True
+        ),
+        "admin": user_with_role(ADMINISTRATOR, username="administrator", is_staff=True),
+        "outsider": user_with_role(
+            EDITOR, institutions=[other], username="outsider", is_staff=True
+        ),
+    }
+    content = write_table("csv", ["external_ref", "title"], [["X-1", "No date, so it fails"]])
+    batch = ImportBatch.objects.create(
+        kind="activities",
+        file_name="fy2025.csv",
+        stored_name="kept.csv",
+        user=users["steward"],
+        status=ImportBatch.Status.PREVIEWED,
+        errors=[{"row": 2, "column": "start_date", "message": "This cell must not be empty."}],
+    )
+    (tmp_path / "kept.csv").write_bytes(content)
+    axes_row = {"user_agent": "test", "ip_address": "127.0.0.1", "username": "x"}
+    axes_row |= {"http_accept": "*/*", "path_info": "/accounts/login/"}
+    records = {
+        "units_institution": home,
+        "units_region": RegionFactory(),
+        "units_unit": unit,
+        "units_person": appointment.person,
+        "units_appointment": appointment,
+        "policies_framework": framework,
+        "policies_goal": goal,
+        "policies_alignment": AlignmentFactory(source=goal, target=other_goal),
+        "policies_indicator": indicator,
+        "policies_indicatorvalue": IndicatorValueFactory(indicator=indicator),
+        "portfolio_partnerinstitution": PartnerFactory(),
+        "portfolio_agreement": AgreementFactory(unit=unit),
+        "portfolio_initiative": initiative,
+        "portfolio_activity": ActivityFactory(initiative=initiative, unit=unit),
+        "portfolio_progressupdate": ProgressUpdateFactory(initiative=initiative),
+        "common_importbatch": batch,
+        "auth_user": users["no_role"],
+        "auth_group": Group.objects.get(name=LEADERSHIP),
+        "axes_accessattempt": AccessAttempt.objects.create(
+            **axes_row, get_data="", post_data="", failures_since_start=1
+        ),
+        "axes_accesslog": AccessLog.objects.create(**axes_row),
+        "axes_accessfailurelog": AccessFailureLog.objects.create(**axes_row),
+    }
+    other_unit.save()
+    return users, records
+
+
+DASHBOARD_RECORDS = {
+    "dashboards:framework": "policies_framework",
+    "dashboards:goal": "policies_goal",
+    "dashboards:unit": "units_unit",
+}
+
+
+def concrete(route: Route, records: dict) -> str:
+    """The route with its parameters filled in with the home institution's records."""
+    activity = records["portfolio_activity"]
+    if route.key == "admin:view_on_site":
+        return f"/admin/r/{ContentType.objects.get_for_model(activity).pk}/{activity.pk}/"
+    if route.key == "admin:app_list":
+        return "/admin/portfolio/"
+    if route.key == "admin:autocomplete":
+        return "/admin/autocomplete/?app_label=portfolio&model_name=activity&field_name=unit"
+    if "(?P<url>" in route.pattern:
+        return "/admin/no-such-page/"
+    record = records.get(route.model) or records.get(DASHBOARD_RECORDS.get(route.key, ""))
+    url = route.pattern
+    if "^([^/]+)/history/([^/]+)/$" in url:
+        version = record.history.earliest().history_id
+        url = url.replace("^([^/]+)/history/([^/]+)/$", f"{record.pk}/history/{version}/")
+    for placeholder, value in {
+        "<path:object_id>": lambda: record.pk,
+        "<id>": lambda: record.pk,
+        "<int:pk>": lambda: record.pk,
+        "<str:kind>": lambda: "activities",
+        "<str:file_format>": lambda: "csv",
+        "<uidb64>/<token>": lambda: "MQ/set-password",
+    }.items():
+        if placeholder in url:
+            url = url.replace(placeholder, str(value()))
+    return "/" + url
+
+
+def answer(response) -> str:
+    if response.status_code in (301, 302):
+        to = response["Location"]
+        return "302" if "login" in to and "next=" in to else "302*"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_each_role_as_the_table_says(client, world, role):
+    users, records = world
+    wrong = []
+    for route in routes():
+        url = concrete(route, records)
+        expected_get, expected_post = expected_for(route)[role]
+        for method, expected in (("get", expected_get), ("post", expected_post)):
+            if role != "anonymous" and "_auth_user_id" not in client.session:
+                client.force_login(users[role])  # again, after a log-out URL
+            got = answer(getattr(client, method)(url))
+            if got != expected:
+                wrong.append(f"{method.upper()} {url} ({route.key}): {got}, expected {expected}")
+    assert not wrong, f"{len(wrong)} answers differ for {role}:\n" + "\n".join(wrong)
+
+
+def test_the_table_says_who_may_open_every_url():
+    unexplained = []
+    for route in routes():
+        try:
+            expected_for(route)
+        except AssertionError as error:
+            unexplained.append(str(error).splitlines()[0])
+    assert not unexplained, "\n".join(unexplained)
