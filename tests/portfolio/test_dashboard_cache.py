@@ -11,7 +11,7 @@ import re
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
@@ -19,12 +19,19 @@ from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
 from common.importing import KINDS, undo_batch
+from common.roles import LEADERSHIP, sync_roles
 from common.services import import_confirm, import_preview
 from common.sheets import write_table
 from policies.models import Framework, Goal
 from portfolio.cache import cached_dashboard
 from tests.admin_forms import form_data
-from tests.factories import ActivityFactory, InitiativeFactory, PartnerFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    InitiativeFactory,
+    PartnerFactory,
+    UserFactory,
+    user_with_role,
+)
 from units.models import Institution, Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,17 +51,35 @@ def shared_cache(settings, tmp_path):
     settings.IMPORT_DIR = tmp_path / "imports"
 
 
+# Each app's models module, as loaded. ``common.roles.sync_roles`` clears it when done, after which
+# a flush (the end of every committing test) sends no ``post_migrate``: content types, permissions
+# and role groups would not come back for the tests after these.
+MODELS_MODULES = {config.label: config.models_module for config in apps.get_app_configs()}
+
+
+def restore_models_modules() -> None:
+    for config in apps.get_app_configs():
+        config.models_module = MODELS_MODULES[config.label]
+
+
+@pytest.fixture(autouse=True)
+def roles(transactional_db):
+    """The role groups as migrate leaves them, before and after each test."""
+    restore_models_modules()
+    sync_roles(apps)
+    restore_models_modules()
+    yield
+    restore_models_modules()
+
+
+def leader(username: str) -> User:
+    return user_with_role(LEADERSHIP, institutions=Institution.objects.all(), username=username)
+
+
 def reader(username: str) -> Client:
     """A signed-in leader holding the CSRF cookie a browser gets from the login page."""
-    user = UserFactory(username=username)
-    leadership = Group.objects.filter(name="Leadership").first()
-    if leadership:
-        user.groups.add(leadership)
-    scope_model = next((m for m in apps.get_models() if m.__name__ == "UserScope"), None)
-    if scope_model:
-        scope_model.objects.create(user=user).institutions.set(Institution.objects.all())
     client = Client()
-    client.force_login(user)
+    client.force_login(leader(username))
     client.get(reverse("login"))
     return client
 
@@ -151,7 +176,7 @@ def test_two_readers_never_see_each_others_page(sources):
 
 
 def test_a_served_page_carries_a_working_log_out_token_after_signing_in_again(sources):
-    user = UserFactory(username="president", password="long-enough-password-1")
+    user = leader("president")
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(user)
     browser.get(reverse("login"))
