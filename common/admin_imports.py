@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import slugify
 
+from common.access import access_for
 from common.importing import (
     KINDS,
     UndoRefused,
@@ -265,7 +266,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not may_view_kind(request.user, kind):
             raise PermissionDenied
         language = "ja" if request.GET.get("headers") == "ja" else "en"
-        return sheet_response(export_table(KINDS[kind](), file_format, language), file_format, kind)
+        content = export_table(KINDS[kind](access_for(request.user)), file_format, language)
+        return sheet_response(content, file_format, kind)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {"preview_url": reverse("admin:common_importbatch_preview", args=[object_id])}

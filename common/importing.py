@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import models, transaction
 from django.utils import timezone
 
+from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
 from common.models import ImportBatch
 from common.parsing import refuse_control_characters, text
@@ -21,6 +22,10 @@ from common.sheets import Table, write_table
 from common.text import code_key
 
 SAMPLE_SIZE = 20
+OUT_OF_SCOPE = (
+    "Outside your scope: you may import only records of the institutions and units your role "
+    "covers."
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,29 @@ class SheetKind:
     model: type[models.Model]
     columns: list[Column]
     link_fields: list[str] = []
+
+    def __init__(self, access: Access = EVERYTHING) -> None:
+        self.access = access  # what the importer may write, and the exporter read
+
+    def check_reach(self, errors: RowErrors, column: str, probe: models.Model) -> None:
+        """Fail the row on ``column`` where its record would lie outside the importer's scope.
+
+        ``probe`` is an unsaved record carrying the row's references as objects, so that checking
+        it follows no foreign key to the database.
+        """
+        if not errors.items and not self.access.may_edit(reach_of(self.model), probe):
+            errors.add(column, OUT_OF_SCOPE)
+
+    def editable(self, pks: list[int]) -> set[int]:
+        """Which of these stored records the importer may change."""
+        if self.access.everything:
+            return set(pks)
+        editable = self.access.editable(reach_of(self.model))
+        return {
+            pk
+            for chunk in chunks(pks)
+            for pk in self.model.objects.filter(editable, pk__in=chunk).values_list("pk", flat=True)
+        }
 
     def prepare(self, rows: list[dict]) -> None:
         """Load what rows refer to, one query per referenced table."""
@@ -208,10 +236,15 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
         parsed_rows.append((number, parsed))
 
     existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
+    editable = kind.editable([obj.pk for obj in existing.values()])
     current = kind.current_links([obj.pk for obj in existing.values()]) if kind.link_fields else {}
     creates, updates, changed_fields, sample = [], [], set(), []
     for number, parsed in parsed_rows:
         obj = existing.get(kind.key_of(parsed))
+        if obj is not None and obj.pk not in editable:
+            errors.append(RowError(number, kind.columns[0].name, f"{OUT_OF_SCOPE} (stored record)"))
+            counts["failed"] += 1
+            continue
         if obj is None:
             creates.append((kind.model(**parsed.values), parsed))
             status = "new"
@@ -333,7 +366,8 @@ def set_links(
 
 
 def export_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
-    rows = (kind.export_row(obj) for obj in kind.export_queryset().iterator(chunk_size=2000))
+    records = kind.export_queryset().filter(kind.access.visible(reach_of(kind.model)))
+    rows = (kind.export_row(obj) for obj in records.iterator(chunk_size=2000))
     return write_table(file_format, kind.headers(language), rows)
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Q
 from django.utils import timezone
 
+from common.access import access_for
 from common.importing import KINDS, Plan, apply_plan, plan_import
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
@@ -54,7 +55,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
         raise SheetRefused(f"Unknown kind of sheet “{kind}”; choose one of {', '.join(KINDS)}.")
     file_name = Path(file_name.replace("\\", "/")).name or "upload"
     table = read_table(file_name, content)
-    plan = plan_import(KINDS[kind](), table)
+    plan = plan_import(KINDS[kind](access_for(user)), table)
     batch = ImportBatch(
         kind=kind,
         file_name=file_name,
@@ -107,7 +108,7 @@ def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
     if locked.status != ImportBatch.Status.PREVIEWED:
         raise SheetRefused("This import has already been confirmed.")
     refuse_if_imported_since(locked, same_content.values())
-    plan = plan_import(KINDS[locked.kind](), table)
+    plan = plan_import(KINDS[locked.kind](access_for(user)), table)
     remember(locked, plan)
     if not plan.failed:
         try:

@@ -51,6 +51,9 @@ class IndicatorValueSheet(SheetKind):
                     f"Goal {goal.code} has no indicator “{text(raw.get('indicator'))}”; "
                     "add it in the admin first.",
                 )
+        if indicator:
+            goal.framework, indicator.goal = framework, goal  # the probe's path, without queries
+            self.check_reach(errors, "framework", IndicatorValue(indicator=indicator))
         year = errors.cell(raw, "fiscal_year", parse_fiscal_year)
         if year is None and not any(e.column == "fiscal_year" for e in errors.items):
             errors.add("fiscal_year", "This cell must not be empty.")

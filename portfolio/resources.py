@@ -130,6 +130,7 @@ class PartnerSheet(SheetKind, Partners):
             "city": plain_text(raw.get("city")),
             "website": website,
         }
+        self.check_reach(errors, "name", PartnerInstitution())
         return Parsed(values)
 
     def key_of(self, parsed: Parsed) -> Hashable:
@@ -187,6 +188,9 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
             errors.add("unit", "Give the unit or the initiative this activity belongs to.")
         if unit and initiative and unit.institution_id != initiative.institution_id:
             errors.add("unit", "The unit and the initiative belong to different institutions.")
+        self.check_reach(
+            errors, "unit" if unit else "initiative", Activity(unit=unit, initiative=initiative)
+        )
         country = errors.cell(raw, "country", parse_country) or ""
         partner = None
         if text(raw.get("partner_institution")):
@@ -333,6 +337,11 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
                         "goals",
                         f"Goal {goal.reference} is not a goal of {institution.code}'s frameworks.",
                     )
+        self.check_reach(
+            errors,
+            "institution" if self.access.unit_ids is None else "lead_unit",
+            Initiative(institution=institution, lead_unit=lead),
+        )
         return Parsed(
             {
                 "code": code,

@@ -188,3 +188,13 @@ def user_with_role(role: str, *, institutions=(), units=(), **fields):
     scope.institutions.set(institutions)
     scope.units.set(units)
     return user
+
+
+def scoped_everywhere(user):
+    """Scope ``user`` to every institution there is now (a test's stand-in for a wide scope)."""
+    from units.models import UserScope
+
+    scope, _ = UserScope.objects.get_or_create(user=user)
+    scope.institutions.set(Institution.objects.all())
+    user.__dict__.pop("_portfolio_access", None)
+    return user

@@ -13,7 +13,7 @@ from common.importing import KINDS
 from common.models import ImportBatch
 from common.sheets import read_table, write_table
 from portfolio.models import Activity, PartnerInstitution
-from tests.factories import ActivityFactory, PartnerFactory, UserFactory
+from tests.factories import ActivityFactory, PartnerFactory, UserFactory, scoped_everywhere
 
 pytestmark = pytest.mark.django_db
 UPLOAD = "admin:common_importbatch_upload"
@@ -27,7 +27,7 @@ def import_folder(settings, tmp_path):
 def staff_with(*codenames: str):
     user = UserFactory(is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
-    return user
+    return scoped_everywhere(user)
 
 
 def partners_file(*names: str, file_format: str = "xlsx"):

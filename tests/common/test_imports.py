@@ -23,6 +23,7 @@ from tests.factories import (
     PartnerFactory,
     UnitFactory,
     UserFactory,
+    scoped_everywhere,
 )
 from units.models import Institution
 
@@ -37,14 +38,14 @@ def import_folder(settings, tmp_path):
 
 
 @pytest.fixture
-def steward():
+def steward(sources):
     user = UserFactory(username="steward", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
             codename__in=["import_sheets", "view_importbatch", "view_activity", "undo_importbatch"]
         )
     )
-    return user
+    return scoped_everywhere(user)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from tests.factories import (
     PartnerFactory,
     UnitFactory,
     UserFactory,
+    scoped_everywhere,
 )
 
 ACTIVITY_HEADERS = KINDS["activities"]().headers()
@@ -39,7 +40,9 @@ def import_folder(settings, tmp_path) -> Path:
 
 
 @pytest.fixture
-def steward(db):
+def steward(db, request):
+    if "world" in request.fixturenames:
+        request.getfixturevalue("world")  # its institution within the steward's scope
     return steward_named("steward")
 
 
@@ -48,7 +51,7 @@ def steward_named(username: str):
     user.user_permissions.set(
         Permission.objects.filter(codename__in=["import_sheets", "view_importbatch"])
     )
-    return user
+    return scoped_everywhere(user)
 
 
 @pytest.fixture
