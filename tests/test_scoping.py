@@ -10,6 +10,8 @@ import io
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
 
 from common.importing import OUT_OF_SCOPE
@@ -29,6 +31,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 @pytest.fixture
@@ -176,3 +179,19 @@ def test_a_user_without_a_scope_sees_no_institution(client, two):
     overview = client.get(reverse("dashboards:overview")).content.decode()
     assert "HOME-G" not in overview and "AWAY-G" not in overview
     assert Initiative.objects.count() == 4
+
+
+def test_the_demo_logins_show_what_each_role_sees(client, sources):
+    call_command("load_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(username="demo-leader-tmu"))
+    overview = client.get(reverse("dashboards:overview")).content.decode()
+    assert "Internationalization Basic Policies" in overview and "CONNECT" not in overview
+    client.force_login(User.objects.get(username="demo-asean-center"))
+    led = Initiative.objects.filter(lead_unit__code="ASEAN-CENTER").first()
+    other = (
+        Initiative.objects.exclude(lead_unit__code="ASEAN-CENTER")
+        .filter(institution__code="KU")
+        .first()
+    )
+    assert b'name="title"' in client.get(change_url(led)).content
+    assert b'name="title"' not in client.get(change_url(other)).content

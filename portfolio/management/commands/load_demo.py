@@ -11,9 +11,11 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
 from policies.models import Alignment, Goal, Indicator, IndicatorValue
 from portfolio.models import (
     Activity,
@@ -25,12 +27,20 @@ from portfolio.models import (
     ProgressUpdate,
 )
 from portfolio.services import activities_create
-from units.models import Institution, Person, Unit
+from units.models import Institution, Person, Unit, UserScope
 
 DEMO = "[Demo]"
 REASON = "Demo data set (make run)"
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "portfolio-demo"
+# (username, role, institutions, units): what each role sees, on the demo data.
+DEMO_ROLE_LOGINS = [
+    ("demo-leader-ku", LEADERSHIP, ["KU"], []),
+    ("demo-leader-tmu", LEADERSHIP, ["TMU"], []),
+    ("demo-editor-ku", EDITOR, ["KU"], []),
+    ("demo-asean-center", UNIT_EDITOR, [], ["ASEAN-CENTER"]),
+    ("demo-steward-ku", DATA_STEWARD, ["KU"], []),
+]
 
 PARTNERS = [
     ("Bangkok", "TH"),
@@ -191,9 +201,30 @@ class Command(BaseCommand):
         user_model = get_user_model()
         if user_model.objects.filter(username=DEMO_USERNAME).exists():
             self.stdout.write(f"Demo login: {DEMO_USERNAME} (exists; its password is unchanged)")
-            return
-        user_model.objects.create_superuser(DEMO_USERNAME, "", DEMO_PASSWORD)
-        self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        else:
+            user_model.objects.create_superuser(DEMO_USERNAME, "", DEMO_PASSWORD)
+            self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.ensure_role_logins()
+
+    def ensure_role_logins(self) -> None:
+        """One login per role, to try what each role sees (same password as the demo login)."""
+        user_model = get_user_model()
+        made = []
+        for username, role, institutions, units in DEMO_ROLE_LOGINS:
+            if user_model.objects.filter(username=username).exists():
+                continue
+            user = user_model.objects.create_user(
+                username, "", DEMO_PASSWORD, is_staff=role != LEADERSHIP
+            )
+            user.groups.add(Group.objects.get(name=role))
+            scope = UserScope(user=user)
+            scope._change_reason = "Demo login"
+            scope.save()
+            scope.institutions.set(Institution.objects.filter(code__in=institutions))
+            scope.units.set(Unit.objects.filter(code__in=units))
+            made.append(f"{username} ({role})")
+        if made:
+            self.stdout.write(f"Demo logins by role, same password: {', '.join(made)}")
 
     @transaction.atomic
     def load(self, rng: random.Random) -> None:
