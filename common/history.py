@@ -8,10 +8,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import models
-
-from portfolio.cache import data_changed
+from django.dispatch import Signal
 
 BATCH = 500
+
+# Sent after history rows are written in bulk, which sends none of simple-history's own signals:
+# whatever keeps copies of the records (the dashboards' page cache) learns they changed.
+history_written_in_bulk = Signal()
 
 
 def write_history(
@@ -35,8 +38,9 @@ def write_history(
         )
         for obj in objs
     ]
-    data_changed()
-    return historical.objects.bulk_create(rows, batch_size=BATCH)
+    written = historical.objects.bulk_create(rows, batch_size=BATCH)
+    history_written_in_bulk.send(sender=model)
+    return written
 
 
 def m2m_history_model(model: type[models.Model], field_name: str) -> type[models.Model]:
@@ -64,8 +68,8 @@ def write_link_history(
         for history_row in history_rows
         for through_id, target_id in links.get(history_row.id, [])
     ]
-    data_changed()
     snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
+    history_written_in_bulk.send(sender=model)
 
 
 def chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:

@@ -235,3 +235,15 @@ IMPORT_MAX_ZIP_ENTRIES = int(os.environ.get("IMPORT_MAX_ZIP_ENTRIES", 1000))
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", DATA_DIR / "imports"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Rendered dashboard pages and the records' version (portfolio.cache), shared by every server
+# process through files in the data folder; any write makes every kept page stale.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "dashboards": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache" / "dashboards",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    },
+}
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 600))

@@ -7,6 +7,7 @@ class PortfolioConfig(AppConfig):
     verbose_name = "Portfolio"
 
     def ready(self) -> None:
+        import portfolio.cache  # (connects the signals that make cached pages stale)
         import portfolio.resources  # noqa: F401  (registers its spreadsheet kinds)
         from common.triggers import install_rules_after_migrate
         from portfolio.rules import RULES

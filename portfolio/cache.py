@@ -43,6 +43,8 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_cache_key, has_vary_header, learn_cache_key
 from simple_history.signals import post_create_historical_record
 
+from common.history import history_written_in_bulk
+
 ALIAS = "dashboards"
 VERSION_KEY = "dashboards:records-version"
 DEFAULT_SECONDS = 600
@@ -159,8 +161,7 @@ def cached_dashboard(view: View) -> View:
     return wrapper
 
 
-# Every write of a record leaves a history row; rows written in bulk bypass this signal and
-# call data_changed themselves (common.history).
+# Every write of a record leaves a history row; rows written in bulk send a signal of their own.
 def history_written(sender, **kwargs) -> None:
     data_changed()
 
@@ -182,6 +183,7 @@ def roles_changed(sender, action: str, **kwargs) -> None:
 
 User = get_user_model()
 post_create_historical_record.connect(history_written, dispatch_uid="dashboards_history")
+history_written_in_bulk.connect(history_written, dispatch_uid="dashboards_bulk_history")
 post_save.connect(user_saved, sender=User, dispatch_uid="dashboards_user_saved")
 post_delete.connect(user_deleted, sender=User, dispatch_uid="dashboards_user_deleted")
 for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):

@@ -7,6 +7,7 @@ from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
 from common.fiscal import fiscal_year_of
+from common.history import history_written_in_bulk
 from policies.models import Goal
 from portfolio.models import Activity, Initiative
 
@@ -28,6 +29,8 @@ def activities_create(
     """Insert activities in bulk, each with its fiscal year and a history row."""
     for activity in activities:
         activity.fiscal_year = fiscal_year_of(activity.start_date)
-    return bulk_create_with_history(
+    created = bulk_create_with_history(
         activities, Activity, batch_size=500, default_user=user, default_change_reason=reason
     )
+    history_written_in_bulk.send(sender=Activity)
+    return created

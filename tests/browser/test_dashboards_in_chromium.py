@@ -6,9 +6,11 @@ import pytest
 from django.conf import settings
 from django.db.models import Sum
 
+from common.roles import LEADERSHIP
 from policies.models import Goal
 from portfolio.models import Activity, Initiative
-from tests.factories import UserFactory
+from tests.factories import user_with_role
+from units.models import Institution
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -26,7 +28,12 @@ def card_text(page, code: str) -> str:
 
 
 def test_leadership_tour(page, demo_site):
-    UserFactory(username="president", password="pass-for-tests")
+    user_with_role(
+        LEADERSHIP,
+        institutions=Institution.objects.all(),
+        username="president",
+        password="pass-for-tests",
+    )
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(demo_site.url + "/")
     page.get_by_label("Username").fill("president")
