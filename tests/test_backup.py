@@ -4,17 +4,14 @@ that cannot be done whole writes nothing."""
 import gzip
 import io
 import json
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.utils.module_loading import module_has_submodule
 
 from common.importing import KINDS
 from common.models import ImportBatch
@@ -122,20 +119,9 @@ def snapshot() -> dict[str, list[dict]]:
     return tables
 
 
-def models_modules_as_loaded() -> None:
-    """Give every app back its models module. ``common.roles.sync_roles`` unsets them when run
-    with the project's app registry (as a flush runs it), after which a flush sends no
-    ``post_migrate`` and leaves no content types, permissions or roles behind."""
-    for config in apps.get_app_configs():
-        if config.models_module is None and module_has_submodule(config.module, "models"):
-            config.models_module = import_module(f"{config.name}.models")
-
-
 def what_migrating_creates() -> None:
     """Content types, permissions and the role groups, as `manage.py migrate` leaves them."""
-    models_modules_as_loaded()
     emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
-    models_modules_as_loaded()
     ContentType.objects.clear_cache()
 
 
@@ -145,7 +131,6 @@ def as_migrated(transactional_db):
     ``post_migrate``, as a flush should)."""
     what_migrating_creates()
     yield
-    models_modules_as_loaded()
     ContentType.objects.clear_cache()
 
 
