@@ -17,7 +17,7 @@ from django.utils import timezone
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
 from common.models import ImportBatch
-from common.parsing import refuse_control_characters, text
+from common.parsing import LONG_TEXT_MAX, refuse_control_characters, text
 from common.sheets import Table, write_table
 from common.text import code_key
 
@@ -277,7 +277,8 @@ def check_lengths(kind: SheetKind, parsed: Parsed, errors: RowErrors) -> None:
     """Text longer than its field holds fails the row (PostgreSQL would refuse the whole import)."""
     failed = {error.column for error in errors.items}
     for attname, value in parsed.values.items():
-        limit = getattr(kind.model._meta.get_field(attname), "max_length", None)
+        field = kind.model._meta.get_field(attname)
+        limit = LONG_TEXT_MAX if isinstance(field, models.TextField) else field.max_length
         if isinstance(value, str) and limit and len(value) > limit and attname not in failed:
             errors.add(attname, f"Too long: {len(value)} characters; at most {limit}.")
 

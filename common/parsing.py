@@ -39,6 +39,8 @@ def plain_text(value: object) -> str:
 
 
 LINE_BREAKS = "\t\n\r"
+# The most free text (a description, a summary) may hold, typed or imported.
+LONG_TEXT_MAX = 20_000
 CONTROL_NAMES = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
 
 

@@ -4,29 +4,23 @@ Django's form fields already refuse NUL bytes and text over a ``CharField``'s ``
 add the rest, so that every admin form reports bad text on the field it was typed in.
 """
 
-import re
 from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
-# Tab, line feed and carriage return are the only control characters a text may hold, and only
-# in multi-line text; NUL is refused by Django itself.
-LINE_CONTROLS = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
-ANY_CONTROL = re.compile(r"[\x01-\x1f\x7f]")
-LONG_TEXT_MAX = 20_000
+from common.parsing import LONG_TEXT_MAX, refuse_control_characters
 
 
-def refuse_controls(pattern: re.Pattern) -> Callable[[str], None]:
+def refuse_controls(*, multiline: bool) -> Callable[[str], None]:
+    """The import's rule for control characters, as a form field validator."""
+
     def validate(value: str) -> None:
-        found = pattern.search(value or "")
-        if found:
-            raise ValidationError(
-                "Remove the invisible control character (code %(code)s) at position %(at)s.",
-                code="control_character",
-                params={"code": f"U+{ord(found[0]):04X}", "at": found.start() + 1},
-            )
+        try:
+            refuse_control_characters(value, multiline=multiline)
+        except ValueError as error:
+            raise ValidationError(str(error), code="control_character") from error
 
     return validate
 
@@ -37,7 +31,7 @@ def clean_text_fields(form: forms.Form) -> None:
         if not isinstance(field, forms.CharField):
             continue
         multi_line = isinstance(field.widget, forms.Textarea)
-        field.validators.append(refuse_controls(LINE_CONTROLS if multi_line else ANY_CONTROL))
+        field.validators.append(refuse_controls(multiline=multi_line))
         if multi_line and field.max_length is None:
             field.max_length = LONG_TEXT_MAX
             field.validators.append(MaxLengthValidator(LONG_TEXT_MAX))

@@ -115,10 +115,18 @@ def test_two_editors_saving_at_the_same_moment_one_is_refused(initiative):
     "field, typed, error",
     [
         ("title", "Joint\x00degree", "Null characters are not allowed."),
-        ("title", "Joint\x07degree", "Remove the invisible control character (code U+0007)"),
+        (
+            "title",
+            "Joint\x07degree",
+            "Contains a control character (U+0007)",
+        ),
         ("title", "x" * 301, "Ensure this value has at most 300 characters (it has 301)."),
         ("summary", "x" * (LONG_TEXT_MAX + 1), f"at most {LONG_TEXT_MAX} characters"),
-        ("summary", "Line one\x1bLine two", "Remove the invisible control character (code U+001B)"),
+        (
+            "summary",
+            "Line one\x1bLine two",
+            "Contains a control character (U+001B)",
+        ),
     ],
 )
 def test_bad_text_is_a_field_error_and_nothing_is_written(initiative, field, typed, error):

@@ -423,6 +423,7 @@ def test_a_nul_byte_deep_in_a_csv_fails_its_row_and_writes_nothing(world, stewar
         ("partners", {"local_name": "チ" * 301}, "local_name", 300),
         ("partners", {"website": "https://example.org/" + "a" * 481}, "website", 500),
         ("initiatives", {"code": "C" * 41}, "code", 40),
+        ("activities", {"description": "説" * 20_001}, "description", 20_000),
     ],
 )
 @pytest.mark.django_db
