@@ -9,6 +9,7 @@ and of inline rows saved with it.
 import itertools
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
@@ -20,7 +21,7 @@ from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"
 SEEN_FIELD = "seen_version"
-OUT_OF_REACH = "You may save only records within your scope: {where}."
+OUT_OF_REACH = "You may save only records of {where}; this one would lie outside them."
 
 
 def latest_version(obj: models.Model) -> int | None:
@@ -156,10 +157,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
             return form
         reach = self.reach
 
+        where = "your institutions" if access.unit_ids is None else "your units"
+
         def reach_check(instance) -> str:
-            if access.may_edit(reach, instance):
-                return ""
-            return OUT_OF_REACH.format(where=", ".join(reach.unit or reach.institution))
+            return "" if access.may_edit(reach, instance) else OUT_OF_REACH.format(where=where)
 
         form.reach_check = staticmethod(reach_check)
         return form
@@ -194,14 +195,12 @@ class AuditedAdmin(SimpleHistoryAdmin):
         # An autocomplete offers what the form's picker would accept, not the whole list.
         match = getattr(request, "resolver_match", None)
         if match and match.url_name == "autocomplete":
-            narrowed = self.autocomplete_choices(request)
-            if narrowed is not None:
-                queryset = queryset.filter(pk__in=narrowed.values("pk"))
+            offered = self.autocomplete_choices(request)
+            if offered is not None:
+                queryset = offered
         return super().get_search_results(request, queryset, search_term)
 
     def autocomplete_choices(self, request) -> models.QuerySet | None:
-        from django.apps import apps
-
         try:
             source_model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
             source_field = source_model._meta.get_field(request.GET["field_name"])

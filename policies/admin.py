@@ -87,6 +87,12 @@ class AlignmentAdmin(AuditedAdmin):
     search_fields = ["source__code", "source__title", "target__code", "target__title", "note"]
     autocomplete_fields = ["source", "target"]
 
+    def pickable(self, request, db_field):
+        if db_field.name == "target":
+            # A crosswalk joins a goal of one's own to any institution's: strategies are public.
+            return Goal.objects.select_related("framework")
+        return super().pickable(request, db_field)
+
 
 class IndicatorValueInline(AuditedInline):
     model = IndicatorValue

@@ -18,6 +18,7 @@ from common.importing import OUT_OF_SCOPE
 from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
 from common.services import import_preview
 from common.sheets import write_table
+from policies.models import Alignment
 from portfolio.models import Activity, Initiative
 from tests.admin_forms import form_data
 from tests.factories import (
@@ -195,3 +196,22 @@ def test_the_demo_logins_show_what_each_role_sees(client, sources):
     )
     assert b'name="title"' in client.get(change_url(led)).content
     assert b'name="title"' not in client.get(change_url(other)).content
+
+
+def test_an_editor_aligns_their_goal_with_another_institutions_goal(client, two):
+    editor = user_with_role(EDITOR, institutions=[two["HOME"]], is_staff=True)
+    signed_in(client, editor)
+
+    def offered(field_name: str) -> list[str]:
+        query = {"app_label": "policies", "model_name": "alignment", "field_name": field_name}
+        response = client.get(reverse("admin:autocomplete"), {**query, "term": "G"})
+        return sorted(item["text"] for item in json.loads(response.content)["results"])
+
+    assert offered("source") == [str(two["HOME-G"])]
+    assert offered("target") == sorted([str(two["HOME-G"]), str(two["AWAY-G"])])
+    response = client.post(
+        reverse("admin:policies_alignment_add"),
+        {"source": two["HOME-G"].pk, "target": two["AWAY-G"].pk, "note": "Common ground"},
+    )
+    assert response.status_code == 302
+    assert Alignment.objects.filter(source=two["HOME-G"], target=two["AWAY-G"]).exists()
