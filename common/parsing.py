@@ -7,6 +7,7 @@ next to the row and the column.
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -21,7 +22,44 @@ DATE_FORMS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 ]
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-DATE_HINT = "Write dates as 2025-04-01, 2025/4/1 or 2025年4月1日."
+DATE_HINT = "Write dates as 2025-04-01, 2025/4/1, 2025年4月1日 or 令和7年4月1日."
+
+
+@dataclass(frozen=True)
+class Era:
+    """A Japanese era: its first day and last day (``None`` while it lasts)."""
+
+    name: str
+    reading: str
+    first_day: dt.date
+    last_day: dt.date | None
+
+    def span(self) -> str:
+        named = f"{self.name} ({self.reading})"
+        if self.last_day is None:
+            return f"{named} began on {self.first_day.isoformat()}"
+        return f"{named} runs from {self.first_day.isoformat()} to {self.last_day.isoformat()}"
+
+
+ERAS = {
+    era.name: era
+    for era in [
+        Era("明治", "Meiji", dt.date(1868, 10, 23), dt.date(1912, 7, 29)),
+        Era("大正", "Taishō", dt.date(1912, 7, 30), dt.date(1926, 12, 24)),
+        Era("昭和", "Shōwa", dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
+        Era("平成", "Heisei", dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
+        Era("令和", "Reiwa", dt.date(2019, 5, 1), None),
+    ]
+}
+ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
+# 令和7年4月1日, 令和元年5月1日 (元年: the first year), R7.4.1, R7/4/1; square era signs such
+# as ㋿ and full-width digits are already plain after NFKC.
+ERA_DATE = re.compile(
+    r"^(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})"
+    r"(?:年(\d{1,2})月(\d{1,2})日|([./-])(\d{1,2})\5(\d{1,2}))$"
+)
+# Japan took up the Western calendar on 明治6年1月1日; earlier dates of 明治 are lunisolar.
+WESTERN_CALENDAR_FROM = dt.date(1873, 1, 1)
 
 
 def text(value: object) -> str:
@@ -84,6 +122,9 @@ def parse_date(value: object) -> dt.date | None:
     if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d", typed):  # a date with a time of day
         typed = typed[:10]
     typed = typed.replace(" ", "")
+    era_date = ERA_DATE.match(typed.upper())
+    if era_date:
+        return _era_date(value, era_date)
     for form in DATE_FORMS:
         match = form.match(typed)
         if match:
@@ -93,6 +134,27 @@ def parse_date(value: object) -> dt.date | None:
             except ValueError:
                 raise ValueError(f"“{value}” is not a day of the calendar.") from None
     raise ValueError(f"“{value}” is not a date. {DATE_HINT}")
+
+
+def _era_date(value: object, match: re.Match) -> dt.date:
+    """The Western date of an era date, checked to fall within its era."""
+    era = ERAS[ERA_LETTERS.get(match[1], match[1])]
+    year = 1 if match[2] == "元" else int(match[2])
+    month, day = match.group(3, 4) if match[3] else match.group(6, 7)
+    if year == 0:
+        raise ValueError(f"“{value}” has year 0; the first year of {era.name} is 1 (元年).")
+    try:
+        date = dt.date(era.first_day.year + year - 1, int(month), int(day))
+    except ValueError:
+        raise ValueError(f"“{value}” is not a day of the calendar.") from None
+    if date < era.first_day or (era.last_day and date > era.last_day):
+        raise ValueError(f"“{value}” is not a day of {era.name}: {era.span()}.")
+    if date < WESTERN_CALENDAR_FROM:
+        raise ValueError(
+            f"“{value}” is a date of the lunisolar calendar Japan used until 明治5年; "
+            "write it in the Western calendar, as 1870-04-01."
+        )
+    return date
 
 
 def _number_text(value: object) -> str:

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -34,6 +35,51 @@ def test_each_date_form(typed):
     assert parse_date(typed) == dt.date(2025, 4, 1)
 
 
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("令和7年4月1日", dt.date(2025, 4, 1)),
+        ("令和元年5月1日", dt.date(2019, 5, 1)),
+        ("平成31年4月30日", dt.date(2019, 4, 30)),
+        ("昭和64年1月7日", dt.date(1989, 1, 7)),
+        ("平成元年1月8日", dt.date(1989, 1, 8)),
+        ("大正元年7月30日", dt.date(1912, 7, 30)),
+        ("明治45年7月29日", dt.date(1912, 7, 29)),
+        ("令和７年４月１日", dt.date(2025, 4, 1)),
+        ("令和　7年 4月 1日", dt.date(2025, 4, 1)),
+        ("㋿7年4月1日", dt.date(2025, 4, 1)),
+        ("R7.4.1", dt.date(2025, 4, 1)),
+        ("R7/4/1", dt.date(2025, 4, 1)),
+        ("r07.04.01", dt.date(2025, 4, 1)),
+        ("Ｒ７．４．１", dt.date(2025, 4, 1)),
+        ("H31.4.30", dt.date(2019, 4, 30)),
+        ("S64.1.7", dt.date(1989, 1, 7)),
+    ],
+)
+def test_japanese_era_dates(typed, expected):
+    assert parse_date(typed) == expected
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("平成32年4月1日", "not a day of 平成: 平成 (Heisei) runs from 1989-01-08 to 2019-04-30"),
+        ("H31.5.1", "not a day of 平成: 平成 (Heisei) runs from 1989-01-08 to 2019-04-30"),
+        ("令和1年4月1日", "not a day of 令和: 令和 (Reiwa) began on 2019-05-01"),
+        ("昭和64年1月8日", "not a day of 昭和: 昭和 (Shōwa) runs from 1926-12-25 to 1989-01-07"),
+        ("大正元年7月29日", "not a day of 大正: 大正 (Taishō) runs from 1912-07-30"),
+        ("令和0年4月1日", "year 0; the first year of 令和 is 1 (元年)"),
+        ("令和7年2月29日", "not a day of the calendar"),
+        ("明治3年4月1日", "lunisolar calendar"),
+        ("R7.4/1", "not a date. Write dates as"),
+    ],
+)
+def test_era_dates_outside_their_era_say_what_the_era_spans(typed, message):
+    with pytest.raises(ValueError, match=re.escape(message)) as refused:
+        parse_date(typed)
+    assert str(refused.value).startswith(f"“{typed}”")
+
+
 @pytest.mark.parametrize("typed", ["2025-02-30", "April 1", "1/4/2025", "12"])
 def test_bad_dates_say_how_to_write_one(typed):
     with pytest.raises(ValueError, match=r"calendar|2025-04-01"):
@@ -46,6 +92,8 @@ def test_bad_dates_say_how_to_write_one(typed):
         ("1,234", 1234),
         ("１，２３４", 1234),
         ("１２３４", 1234),
+        ("１　２３４", 1234),
+        ("1 234", 1234),
         (" 12 ", 12),
         (12.0, 12),
         ("", None),
@@ -64,6 +112,8 @@ def test_bad_whole_numbers(typed):
 def test_decimals_and_yen():
     assert parse_decimal("1,234.50") == Decimal("1234.50")
     assert parse_decimal("￥１，０００") == Decimal(1000)
+    assert parse_decimal("１，２３４．５") == Decimal("1234.5")
+    assert parse_int("１，０００，０００円") == 1_000_000
     assert parse_int("1,000,000円") == 1_000_000
 
 
