@@ -29,5 +29,8 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.now())
 
 
-def fiscal_year_label(fiscal_year: int) -> str:
-    return f"FY{fiscal_year}"
+def fiscal_year_label(year: int, language: str) -> str:
+    """A fiscal year as written: ``2025年度`` in Japanese (``ja``, ``ja-jp``), else ``FY2025``."""
+    if language.split("-")[0].lower() == "ja":
+        return f"{year}年度"
+    return f"FY{year}"
