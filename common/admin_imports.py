@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +21,7 @@ from common.importing import (
 from common.models import ImportBatch
 from common.roles import IMPORT, UNDO_IMPORT
 from common.services import batch_table, import_confirm, import_preview
-from common.sheets import FORMATS, SheetRefused
+from common.sheets import CSV_ENCODINGS, FORMATS, ExportRefused, SheetRefused
 
 ERRORS_SHOWN = 500
 IMPORT_PERMISSION = IMPORT
@@ -266,8 +266,25 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not may_view_kind(request.user, kind):
             raise PermissionDenied
         language = "ja" if request.GET.get("headers") == "ja" else "en"
-        content = export_table(KINDS[kind](access_for(request.user)), file_format, language)
-        return sheet_response(content, file_format, kind)
+        encoding = CSV_ENCODINGS.get(request.GET.get("encoding", "utf-8").lower())
+        if encoding is None:
+            return HttpResponseBadRequest(
+                "Unknown encoding; use encoding=utf-8 (the default) or encoding=cp932.",
+                content_type="text/plain; charset=utf-8",
+            )
+        try:
+            content = export_table(
+                KINDS[kind](access_for(request.user)), file_format, language, encoding
+            )
+        except ExportRefused as refusal:
+            # A plain page rather than a message on the upload page: exporting needs only the
+            # view permission, the upload page the import permission, and up to 50 cells read
+            # best one per line. The browser's Back button returns to the list.
+            return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
+        response = sheet_response(content, file_format, kind)
+        if file_format == "csv" and encoding == "cp932":
+            response["Content-Type"] = "text/csv; charset=Windows-31J"
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {"preview_url": reverse("admin:common_importbatch_preview", args=[object_id])}

@@ -366,10 +366,17 @@ def set_links(
         write_link_history(model, name, history, snapshot)
 
 
-def export_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
+def export_table(
+    kind: SheetKind, file_format: str, language: str = "en", encoding: str = "utf-8-sig"
+) -> bytes:
+    """The records the exporter may see, as a sheet that re-imports unchanged.
+
+    A CSV is UTF-8 with a byte-order mark unless ``encoding`` says ``cp932``; text that cp932
+    cannot keep raises ``ExportRefused`` naming its cells, rather than being replaced.
+    """
     records = kind.export_queryset().filter(kind.access.visible(reach_of(kind.model)))
     rows = (kind.export_row(obj) for obj in records.iterator(chunk_size=2000))
-    return write_table(file_format, kind.headers(language), rows)
+    return write_table(file_format, kind.headers(language), rows, encoding=encoding)
 
 
 def template_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:

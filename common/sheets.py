@@ -25,10 +25,19 @@ FORMATS = {
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 ZIP_MAGIC = b"PK\x03\x04"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# CSV encodings an export may be written in, by the name a steward asks for: UTF-8 with a
+# byte-order mark (the default, which Excel opens without mojibake), or cp932 for older Excel on
+# Japanese Windows, which opens only Shift_JIS by double-click.
+CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
+UNWRITABLE_CELLS_SHOWN = 50
 
 
 class SheetRefused(Exception):
     """The file is refused as a whole, before any row is written; the message says why."""
+
+
+class ExportRefused(Exception):
+    """An export that cannot be written as asked; the message lists the cells in the way."""
 
 
 @dataclass(frozen=True)
@@ -419,11 +428,21 @@ def escape_cell(value: object) -> object:
     return value
 
 
-def write_table(kind: str, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A file of the given format with a header row; every text cell is formula-escaped."""
+def write_table(
+    kind: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    encoding: str = "utf-8-sig",
+) -> bytes:
+    """A file of the given format with a header row; every text cell is formula-escaped.
+
+    ``encoding`` applies to CSV (workbooks hold any character). A CSV whose cells hold characters
+    the encoding cannot carry unchanged raises ``ExportRefused``, naming those cells.
+    """
     escaped = ([escape_cell(value) for value in row] for row in rows)
     if kind == "csv":
-        return _write_csv(headers, escaped)
+        return _write_csv(headers, escaped, encoding)
     if kind == "xlsx":
         return _write_xlsx(headers, escaped)
     if kind == "ods":
@@ -439,14 +458,71 @@ def _csv_cell(value: object) -> object:
     return value
 
 
-def _write_csv(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:
+def _write_csv(headers: Sequence[str], rows: Iterable[list[object]], encoding: str) -> bytes:
+    if encoding not in CSV_ENCODINGS.values():
+        raise ValueError(f"unknown CSV encoding {encoding}")
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in row])
-    # UTF-8 with a byte-order mark: Excel on Japanese Windows opens it without mojibake.
-    return buffer.getvalue().encode("utf-8-sig")
+    unwritable: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        cells = [_csv_cell(value) for value in row]
+        if encoding != "utf-8-sig":
+            unwritable.extend(_unwritable_cells(cells, headers, number, encoding))
+        writer.writerow(cells)
+    if unwritable:
+        raise ExportRefused(_unwritable_message(unwritable, encoding))
+    return buffer.getvalue().encode(encoding)
+
+
+def _unwritable_cells(
+    cells: Sequence[object], headers: Sequence[str], number: int, encoding: str
+) -> Iterator[str]:
+    """``Row 12, column title: “🎓” (U+1F393)`` for each cell the encoding would not keep as is.
+
+    An encoding may not hold a character at all (🎓, é in cp932), or hold it only as another one
+    (cp932 writes 〜 U+301C as ～ U+FF5E): either way the cell would not read back as it is.
+    """
+    for index, value in enumerate(cells):
+        if not isinstance(value, str) or value.isascii() or _keeps(value, encoding):
+            continue
+        column = headers[index] if index < len(headers) else column_letter(index)
+        characters = ", ".join(
+            _describe_character(character, encoding)
+            for character in dict.fromkeys(value)
+            if not _keeps(character, encoding)
+        )
+        yield f"Row {number}, column {column}: {characters}"
+
+
+def _keeps(value: str, encoding: str) -> bool:
+    try:
+        return value.encode(encoding).decode(encoding) == value
+    except UnicodeEncodeError:
+        return False
+
+
+def _describe_character(character: str, encoding: str) -> str:
+    described = f"“{character}” (U+{ord(character):04X})"
+    try:
+        written = character.encode(encoding).decode(encoding)
+    except UnicodeEncodeError:
+        return described
+    return f"{described}, which {encoding} writes as “{written}” (U+{ord(written):04X})"
+
+
+def _unwritable_message(cells: list[str], encoding: str) -> str:
+    shown = cells[:UNWRITABLE_CELLS_SHOWN]
+    name = "cp932 (Shift_JIS)" if encoding == "cp932" else encoding
+    lines = [
+        f"The export cannot be written in {name}: {len(cells):,} cells hold "
+        "characters it cannot keep, which would be lost or changed. Export as UTF-8 instead, or "
+        "change these cells:",
+        *shown,
+    ]
+    if len(cells) > len(shown):
+        lines.append(f"… and {len(cells) - len(shown):,} more cells.")
+    return "\n".join(lines)
 
 
 def _write_xlsx(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:

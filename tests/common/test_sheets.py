@@ -8,7 +8,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from common.sheets import Limits, SheetRefused, read_table, write_table
+from common.sheets import ExportRefused, Limits, SheetRefused, read_table, write_table
 
 LIMITS = Limits(max_bytes=1_000_000, max_rows=100, max_unpacked_bytes=5_000_000, max_zip_entries=50)
 HEADERS = ["external_ref", "title", "start_date"]
@@ -59,6 +59,45 @@ def test_what_we_write_we_read_back(file_format):
     assert [row[:2] for row in table.rows] == [row[:2] for row in ROWS]
     start = table.rows[0][2]
     assert str(start)[:10] == "2025-04-01"
+
+
+def test_csv_is_utf8_with_a_byte_order_mark_unless_cp932_is_asked_for():
+    assert write_table("csv", HEADERS, ROWS).startswith(b"\xef\xbb\xbf")
+    rows = [["KU-1", "京都大学 ① 髙橋", dt.date(2025, 4, 1)]]
+    content = write_table("csv", HEADERS, rows, encoding="cp932")
+    assert content.decode("cp932").startswith(
+        "external_ref,title,start_date\r\nKU-1,京都大学 ① 髙橋"
+    )
+    table = read_table("a.csv", content, LIMITS)
+    assert (table.encoding, table.rows) == ("cp932", [["KU-1", "京都大学 ① 髙橋", "2025-04-01"]])
+
+
+def test_cp932_csv_is_refused_naming_each_cell_it_cannot_hold():
+    rows = [
+        ["KU-1", "Graduation 🎓", None],
+        ["KU-2", "Université ～ Kyoto", None],
+        ["KU-3", "Visit 〜 Bangkok", None],
+    ]
+    with pytest.raises(ExportRefused) as refused:
+        write_table("csv", HEADERS, rows, encoding="cp932")
+    lines = str(refused.value).splitlines()
+    assert lines[0].startswith("The export cannot be written in cp932 (Shift_JIS): 3 cells")
+    assert lines[1:] == [
+        "Row 2, column title: “🎓” (U+1F393)",
+        "Row 3, column title: “é” (U+00E9)",
+        "Row 4, column title: “〜” (U+301C), which cp932 writes as “～” (U+FF5E)",
+    ]
+
+
+def test_cp932_refusal_lists_the_first_fifty_cells_and_counts_the_rest():
+    rows = [[f"KU-{n}", "Zürich", "Malmö"] for n in range(40)]
+    with pytest.raises(ExportRefused) as refused:
+        write_table("csv", HEADERS, rows, encoding="cp932")
+    lines = str(refused.value).splitlines()
+    assert "80 cells" in lines[0]
+    assert len(lines) == 1 + 50 + 1
+    assert lines[50] == "Row 26, column start_date: “ö” (U+00F6)"
+    assert lines[-1] == "… and 30 more cells."
 
 
 def test_over_the_size_cap_is_refused():
