@@ -547,7 +547,7 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
                 ],
             )
         ]
-    changes = recent_changes(Alignment.history.all())
+    changes = recent_changes(Alignment.history.filter(filters.access.visible(Alignment.reach)))
     return respond(
         request,
         "portfolio/crosswalk.html",

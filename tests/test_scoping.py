@@ -215,3 +215,13 @@ def test_an_editor_aligns_their_goal_with_another_institutions_goal(client, two)
     )
     assert response.status_code == 302
     assert Alignment.objects.filter(source=two["HOME-G"], target=two["AWAY-G"]).exists()
+
+
+def test_the_crosswalks_recent_changes_name_only_alignments_in_reach(client, two):
+    away_goal = GoalFactory(framework=FrameworkFactory(institution=two["AWAY"]), code="AWAY-G2")
+    Alignment.objects.create(source=two["AWAY-G"], target=away_goal, note="Away's own crosswalk")
+    Alignment.objects.create(source=two["HOME-G"], target=two["AWAY-G"], note="Common ground")
+    signed_in(client, user_with_role(LEADERSHIP, institutions=[two["HOME"]]))
+    page = client.get(reverse("dashboards:crosswalk")).content.decode()
+    assert "Common ground" in page or str(two["HOME-G"]) in page
+    assert "AWAY-G2" not in page
