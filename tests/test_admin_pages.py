@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from common.roles import EDITOR
 from tests import factories
 
 FACTORIES = {
@@ -123,3 +124,21 @@ def test_every_constraint_has_a_readable_message(label):
     for constraint in model._meta.constraints:
         message = constraint.get_violation_error_message()
         assert "violated" not in message, f"{constraint.name} has Django's default message"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", MODELS)
+def test_a_scoped_editors_lists_do_not_grow_with_rows(client, django_assert_num_queries, label):
+    editor = factories.user_with_role(EDITOR, is_staff=True)
+    client.force_login(editor)
+    url = admin_url(label, "changelist")
+    make(label, 2)
+    factories.scoped_everywhere(editor)
+    # as above, plus the editor's roles, units and institutions (their scope), read once
+    expected = queries_for(client, url)
+    make(label, 23)
+    factories.scoped_everywhere(editor)
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 25
