@@ -108,6 +108,8 @@ admin:common_importbatch_(template|export)  302  302    302    200       200    
 # The dashboards: read-only pages of the reader's institutions.
 dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
 dashboards:(framework|goal|unit)            302  403    200|405 200|405  200|405   200|405   200|405   404|405
+# The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
+set_language                                302* 302*   302*   302*      302*      302*      302*      302*
 # Signing in and out, and passwords.
 login                                       200  200    200    200       200       200       200       200
 logout                                      405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302*
