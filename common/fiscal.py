@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 FIRST_MONTH = 4
@@ -29,8 +30,11 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(timezone.now())
 
 
-def fiscal_year_label(year: int, language: str) -> str:
-    """A fiscal year as written: ``2025年度`` in Japanese (``ja``, ``ja-jp``), else ``FY2025``."""
-    if language.split("-")[0].lower() == "ja":
+def fiscal_year_label(year: int, language: str | None = None) -> str:
+    """A fiscal year as written: ``2025年度`` in Japanese (``ja``, ``ja-jp``), else ``FY2025``.
+
+    Without a language, the reader's (the active one).
+    """
+    if (language or get_language() or "en").split("-")[0].lower() == "ja":
         return f"{year}年度"
     return f"FY{year}"

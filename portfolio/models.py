@@ -5,46 +5,56 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from common.access import Reach
+from common.bilingual import Bilingual
 from common.db import CodedModel, CodeKey, end_not_before_start, in_choices
-from common.fiscal import fiscal_year_of
+from common.fiscal import fiscal_year_label, fiscal_year_of
 from policies.models import Goal
 from units.models import Institution, Person, Unit
 
 
 class Health(models.TextChoices):
-    ON_TRACK = "on_track", "On track"
-    AT_RISK = "at_risk", "At risk"
-    OFF_TRACK = "off_track", "Off track"
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    OFF_TRACK = "off_track", _("Off track")
 
 
-class PartnerInstitution(models.Model):
+class PartnerInstitution(Bilingual, models.Model):
     """A university or body abroad that the institution works with; name and country identify it."""
 
-    name = models.CharField(max_length=300)
-    local_name = models.CharField(max_length=300, blank=True, help_text="Name in its own language.")
-    country = CountryField(blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    website = models.URLField(max_length=500, blank=True)
+    name = models.CharField(_("name (English)"), max_length=300)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=300, blank=True)
+    local_name = models.CharField(
+        _("local name"), max_length=300, blank=True, help_text=_("Name in its own language.")
+    )
+    country = CountryField(_("country"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    website = models.URLField(_("website"), max_length=500, blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("partner institution")
+        verbose_name_plural = _("partner institutions")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
                 CodeKey("name"),
                 "country",
                 name="%(app_label)s_%(class)s_name_country_unique",
-                violation_error_message="A partner with this name in this country already exists.",
+                violation_error_message=_(
+                    _("A partner with this name in this country already exists.")
+                ),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.country.code})" if self.country else self.name
+        name = self.shown("name").text
+        return f"{name} ({self.country.code})" if self.country else name
 
     def save(self, *args, **kwargs) -> None:
         self.name = " ".join(self.name.split())
@@ -52,17 +62,17 @@ class PartnerInstitution(models.Model):
 
 
 class AgreementKind(models.TextChoices):
-    ACADEMIC_EXCHANGE = "academic_exchange", "Academic exchange"
-    STUDENT_EXCHANGE = "student_exchange", "Student exchange"
-    MOU = "mou", "Memorandum of understanding"
-    JOINT_DEGREE = "joint_degree", "Joint or double degree"
-    RESEARCH = "research", "Research collaboration"
-    OTHER = "other", "Other"
+    ACADEMIC_EXCHANGE = "academic_exchange", _("Academic exchange")
+    STUDENT_EXCHANGE = "student_exchange", _("Student exchange")
+    MOU = "mou", _("Memorandum of understanding")
+    JOINT_DEGREE = "joint_degree", _("Joint or double degree")
+    RESEARCH = "research", _("Research collaboration")
+    OTHER = "other", _("Other")
 
 
 class AgreementLevel(models.TextChoices):
-    UNIVERSITY = "university", "University-wide"
-    DEPARTMENT = "department", "Department-level"
+    UNIVERSITY = "university", _("University-wide")
+    DEPARTMENT = "department", _("Department-level")
 
 
 class Agreement(models.Model):
@@ -75,19 +85,28 @@ class Agreement(models.Model):
     Level = AgreementLevel
 
     partner = models.ForeignKey(
-        PartnerInstitution, on_delete=models.PROTECT, related_name="agreements"
+        PartnerInstitution,
+        on_delete=models.PROTECT,
+        related_name="agreements",
+        verbose_name=_("partner"),
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="agreements")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    level = models.CharField(max_length=20, choices=Level.choices, default=Level.UNIVERSITY)
-    title = models.CharField(max_length=300, blank=True)
-    signed_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("unit")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    level = models.CharField(
+        _("level"), max_length=20, choices=Level.choices, default=Level.UNIVERSITY
+    )
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
         ordering = ["partner__name", "signed_on"]
         constraints = [
             in_choices("kind", AgreementKind, "%(app_label)s_%(class)s_kind_valid"),
@@ -96,7 +115,7 @@ class Agreement(models.Model):
                 "signed_on",
                 "expires_on",
                 "%(app_label)s_%(class)s_expires_after_signed",
-                "An agreement cannot expire before it is signed.",
+                _("An agreement cannot expire before it is signed."),
             ),
         ]
 
@@ -110,15 +129,15 @@ class InitiativeManager(models.Manager):
 
 
 class InitiativeStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    PLANNED = "planned", "Planned"
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    ON_HOLD = "on_hold", "On hold"
-    CANCELLED = "cancelled", "Cancelled"
+    PROPOSED = "proposed", _("Proposed")
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    ON_HOLD = "on_hold", _("On hold")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
-class Initiative(CodedModel):
+class Initiative(Bilingual, CodedModel):
     """A line of work that pursues one or more goals of its institution's frameworks."""
 
     reach = Reach(institution=("institution",), unit=("lead_unit",))
@@ -126,40 +145,69 @@ class Initiative(CodedModel):
     Status = InitiativeStatus
 
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="initiatives"
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="initiatives",
+        verbose_name=_("institution"),
     )
-    code = models.CharField(max_length=40, help_text="Stable reference used by spreadsheets.")
-    title = models.CharField(max_length=300)
-    title_ja = models.CharField("title (Japanese)", max_length=300, blank=True)
-    summary = models.TextField(blank=True)
+    code = models.CharField(
+        _("code"), max_length=40, help_text=_("Stable reference used by spreadsheets.")
+    )
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, blank=True)
+    summary = models.TextField(_("summary (English)"), blank=True)
+    summary_ja = models.TextField(_("summary (Japanese)"), blank=True)
     lead_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="led_initiatives"
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_initiatives",
+        verbose_name=_("lead unit"),
     )
     contributing_units = models.ManyToManyField(
-        Unit, blank=True, related_name="contributed_initiatives"
+        Unit,
+        blank=True,
+        related_name="contributed_initiatives",
+        verbose_name=_("contributing units"),
     )
-    goals = models.ManyToManyField(Goal, blank=True, related_name="initiatives")
-    partners = models.ManyToManyField(PartnerInstitution, blank=True, related_name="initiatives")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
-    health = models.CharField(max_length=20, choices=Health.choices, default=Health.ON_TRACK)
-    start_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
+    goals = models.ManyToManyField(
+        Goal, blank=True, related_name="initiatives", verbose_name=_("goals")
+    )
+    partners = models.ManyToManyField(
+        PartnerInstitution, blank=True, related_name="initiatives", verbose_name=_("partners")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    health = models.CharField(
+        _("health"), max_length=20, choices=Health.choices, default=Health.ON_TRACK
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     owner = models.ForeignKey(
-        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="initiatives"
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("owner"),
     )
-    budget_jpy = models.PositiveBigIntegerField("budget (yen)", null=True, blank=True)
+    budget_jpy = models.PositiveBigIntegerField(_("budget (yen)"), null=True, blank=True)
 
     objects = InitiativeManager()
     history = HistoricalRecords(m2m_fields=[goals, contributing_units, partners])
 
     class Meta:
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
         ordering = ["institution__code", "code"]
         constraints = [
             models.UniqueConstraint(
                 "institution",
                 CodeKey("code"),
                 name="%(app_label)s_%(class)s_code_unique",
-                violation_error_message="Another initiative of this institution has this code.",
+                violation_error_message=_("Another initiative of this institution has this code."),
             ),
             in_choices("status", InitiativeStatus, "%(app_label)s_%(class)s_status_valid"),
             in_choices("health", Health, "%(app_label)s_%(class)s_health_valid"),
@@ -167,12 +215,12 @@ class Initiative(CodedModel):
                 "start_date",
                 "end_date",
                 "%(app_label)s_%(class)s_dates_in_order",
-                "An initiative cannot end before it starts.",
+                _("An initiative cannot end before it starts."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+        return f"{self.code} {self.shown('title')}"
 
     def clean(self) -> None:
         super().clean()
@@ -183,7 +231,7 @@ class Initiative(CodedModel):
         )
         if foreign_lead:
             raise ValidationError(
-                {"lead_unit": "The lead unit must belong to the initiative's institution."}
+                {"lead_unit": _("The lead unit must belong to the initiative's institution.")}
             )
 
     def natural_key(self) -> tuple[str, str]:
@@ -202,16 +250,16 @@ class ActivityQuerySet(models.QuerySet):
 
 
 class ActivityType(models.TextChoices):
-    AGREEMENT_SIGNED = "agreement_signed", "Agreement signed"
-    DELEGATION_VISIT = "delegation_visit", "Delegation visit"
-    SYMPOSIUM = "symposium", "Symposium or workshop"
-    RECRUITMENT_FAIR = "recruitment_fair", "Recruitment fair"
-    STUDENT_EXCHANGE = "student_exchange", "Student exchange"
-    JOINT_RESEARCH = "joint_research", "Joint research project"
-    PUBLICATION = "publication", "Publication or dissemination"
-    TRAINING = "training", "Training"
-    CRISIS_DRILL = "crisis_drill", "Crisis-management drill"
-    OTHER = "other", "Other"
+    AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+    DELEGATION_VISIT = "delegation_visit", _("Delegation visit")
+    SYMPOSIUM = "symposium", _("Symposium or workshop")
+    RECRUITMENT_FAIR = "recruitment_fair", _("Recruitment fair")
+    STUDENT_EXCHANGE = "student_exchange", _("Student exchange")
+    JOINT_RESEARCH = "joint_research", _("Joint research project")
+    PUBLICATION = "publication", _("Publication or dissemination")
+    TRAINING = "training", _("Training")
+    CRISIS_DRILL = "crisis_drill", _("Crisis-management drill")
+    OTHER = "other", _("Other")
 
 
 class Activity(models.Model):
@@ -225,61 +273,80 @@ class Activity(models.Model):
     Type = ActivityType
 
     external_ref = models.CharField(
-        "external reference",
+        _("external reference"),
         max_length=60,
         unique=True,
         default=new_external_ref,
-        help_text="Stable reference that re-imports match on.",
+        help_text=_("Stable reference that re-imports match on."),
     )
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.PROTECT, null=True, blank=True, related_name="activities"
+        Initiative,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("initiative"),
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="activities"
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("unit"),
     )
-    activity_type = models.CharField(max_length=20, choices=Type.choices, default=Type.OTHER)
-    title = models.CharField(max_length=300)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    activity_type = models.CharField(
+        _("activity type"), max_length=20, choices=Type.choices, default=Type.OTHER
+    )
+    title = models.CharField(_("title"), max_length=300)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     fiscal_year = models.PositiveSmallIntegerField(
-        editable=False, db_index=True, help_text="Japanese fiscal year of the start date."
+        _("fiscal year"),
+        editable=False,
+        db_index=True,
+        help_text=_("Japanese fiscal year of the start date."),
     )
-    country = CountryField(blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    country = CountryField(_("country"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
     partner = models.ForeignKey(
         PartnerInstitution,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="activities",
+        verbose_name=_("partner"),
     )
-    inbound_participants = models.PositiveIntegerField(default=0)
-    outbound_participants = models.PositiveIntegerField(default=0)
-    description = models.TextField(blank=True)
+    inbound_participants = models.PositiveIntegerField(_("inbound participants"), default=0)
+    outbound_participants = models.PositiveIntegerField(_("outbound participants"), default=0)
+    description = models.TextField(_("description"), blank=True)
 
     objects = ActivityQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         ordering = ["-start_date", "external_ref"]
-        verbose_name_plural = "activities"
         constraints = [
             in_choices("activity_type", ActivityType, "%(app_label)s_%(class)s_type_valid"),
             end_not_before_start(
                 "start_date",
                 "end_date",
                 "%(app_label)s_%(class)s_dates_in_order",
-                "An activity cannot end before it starts.",
+                _("An activity cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=models.Q(initiative__isnull=False) | models.Q(unit__isnull=False),
                 name="%(app_label)s_%(class)s_has_owner",
-                violation_error_message="Give the initiative or the unit this activity belongs to.",
+                violation_error_message=_(
+                    _("Give the initiative or the unit this activity belongs to.")
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(inbound_participants__gte=0, outbound_participants__gte=0),
                 name="%(app_label)s_%(class)s_participants_not_negative",
-                violation_error_message="Participant counts cannot be negative.",
+                violation_error_message=_("Participant counts cannot be negative."),
             ),
         ]
         indexes = [
@@ -334,43 +401,53 @@ class ProgressUpdate(models.Model):
     reach = Reach(institution=("initiative__institution",), unit=("initiative__lead_unit",))
 
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.CASCADE, related_name="progress_updates"
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="progress_updates",
+        verbose_name=_("initiative"),
     )
-    fiscal_year = models.PositiveSmallIntegerField()
-    quarter = models.PositiveSmallIntegerField(choices=[(q, f"Q{q}") for q in range(1, 5)])
-    health = models.CharField(max_length=20, choices=Health.choices)
-    narrative = models.TextField()
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), choices=[(q, f"Q{q}") for q in range(1, 5)]
+    )
+    health = models.CharField(_("health"), max_length=20, choices=Health.choices)
+    narrative = models.TextField(_("narrative"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="progress_updates",
+        verbose_name=_("author"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
         ordering = ["initiative", "-fiscal_year", "-quarter"]
         constraints = [
             models.UniqueConstraint(
                 fields=["initiative", "fiscal_year", "quarter"],
                 name="%(app_label)s_%(class)s_one_per_quarter",
-                violation_error_message="This initiative already has an update for that quarter.",
+                violation_error_message=_(
+                    _("This initiative already has an update for that quarter.")
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(quarter__gte=1, quarter__lte=4),
                 name="%(app_label)s_%(class)s_quarter_valid",
-                violation_error_message="A quarter is 1, 2, 3 or 4.",
+                violation_error_message=_("A quarter is 1, 2, 3 or 4."),
             ),
             in_choices("health", Health, "%(app_label)s_%(class)s_health_valid"),
             models.CheckConstraint(
                 condition=models.Q(fiscal_year__gte=1900, fiscal_year__lte=2200),
                 name="%(app_label)s_%(class)s_fiscal_year_plausible",
-                violation_error_message="Give a fiscal year between 1900 and 2200.",
+                violation_error_message=_("Give a fiscal year between 1900 and 2200."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.initiative.code} FY{self.fiscal_year} Q{self.quarter}"
+        return f"{self.initiative.code} {fiscal_year_label(self.fiscal_year)} Q{self.quarter}"

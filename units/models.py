@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from common.access import Reach
+from common.bilingual import Bilingual
 from common.db import CodedModel, CodeKey, ancestor_ids, end_not_before_start, in_choices
 
 
@@ -15,31 +17,33 @@ class InstitutionManager(models.Manager):
         return self.get(code=code)
 
 
-class Institution(CodedModel):
+class Institution(Bilingual, CodedModel):
     """A university (or other body) whose strategy documents the installation holds."""
 
     reach = Reach(institution=("id",))
 
-    code = models.CharField(max_length=20, help_text="Short code, e.g. KU or TMU.")
-    name = models.CharField(max_length=200)
-    name_ja = models.CharField("name (Japanese)", max_length=200, blank=True)
-    website = models.URLField(blank=True)
+    code = models.CharField(_("code"), max_length=20, help_text=_("Short code, e.g. KU or TMU."))
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
+    website = models.URLField(_("website"), blank=True)
 
     objects = InstitutionManager()
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(
                 CodeKey("code"),
                 name="%(app_label)s_%(class)s_code_unique",
-                violation_error_message="Another institution already has this code.",
+                violation_error_message=_("Another institution already has this code."),
             ),
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown("name").text
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -50,31 +54,35 @@ class RegionManager(models.Manager):
         return self.get(code=code)
 
 
-class Region(CodedModel):
+class Region(Bilingual, CodedModel):
     """A group of countries that activities are reported by (ASEAN, Europe, North America, …)."""
 
-    code = models.CharField(max_length=30)
-    name = models.CharField(max_length=200)
-    name_ja = models.CharField("name (Japanese)", max_length=200, blank=True)
-    countries = CountryField(multiple=True, blank=True)
-    order = models.PositiveSmallIntegerField(default=0, help_text="Position in region lists.")
-    note = models.TextField(blank=True)
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
+    countries = CountryField(_("countries"), multiple=True, blank=True)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Position in region lists.")
+    )
+    note = models.TextField(_("note"), blank=True)
 
     objects = RegionManager()
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
         ordering = ["order", "code"]
         constraints = [
             models.UniqueConstraint(
                 CodeKey("code"),
                 name="%(app_label)s_%(class)s_code_unique",
-                violation_error_message="Another region already has this code.",
+                violation_error_message=_("Another region already has this code."),
             ),
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown("name").text
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -94,70 +102,91 @@ class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
 
 
 class UnitKind(models.TextChoices):
-    OFFICE = "office", "Office"
-    OVERSEAS_CENTER = "overseas_center", "Overseas center"
-    NETWORK_OFFICE = "network_office", "Network office"
-    FACULTY = "faculty", "Faculty or department"
-    EXECUTIVE_OFFICE = "executive_office", "Executive office"
-    FORMER = "former", "Former organisation"
+    OFFICE = "office", _("Office")
+    OVERSEAS_CENTER = "overseas_center", _("Overseas center")
+    NETWORK_OFFICE = "network_office", _("Network office")
+    FACULTY = "faculty", _("Faculty or department")
+    EXECUTIVE_OFFICE = "executive_office", _("Executive office")
+    FORMER = "former", _("Former organisation")
 
 
-class Unit(CodedModel):
+class Unit(Bilingual, CodedModel):
     """An office, overseas center, network office, faculty or former organisation."""
 
     reach = Reach(institution=("institution",), unit=("id",))
 
     Kind = UnitKind
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="units")
-    code = models.CharField(max_length=40)
-    name = models.CharField(max_length=300)
-    name_ja = models.CharField("name (Japanese)", max_length=300, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OFFICE)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="units", verbose_name=_("institution")
+    )
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name (English)"), max_length=300)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OFFICE)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="units"
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="units",
+        verbose_name=_("region"),
     )
-    host_city = models.CharField(max_length=100, blank=True)
-    host_country = CountryField(blank=True)
-    location = models.CharField(max_length=300, blank=True, help_text="Building or address.")
-    active_from = models.DateField(null=True, blank=True)
-    active_until = models.DateField(null=True, blank=True)
-    description = models.TextField(blank=True)
+    host_city = models.CharField(_("host city"), max_length=100, blank=True)
+    host_country = CountryField(_("host country"), blank=True)
+    location = models.CharField(
+        _("location"), max_length=300, blank=True, help_text=_("Building or address.")
+    )
+    active_from = models.DateField(_("active from"), null=True, blank=True)
+    active_until = models.DateField(_("active until"), null=True, blank=True)
+    description = models.TextField(_("description (English)"), blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
     source_note = models.TextField(
-        blank=True, help_text="Where the facts of this record come from, and how precise they are."
+        _("source note"),
+        blank=True,
+        help_text=_("Where the facts of this record come from, and how precise they are."),
     )
 
     objects = UnitManager()
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
         ordering = ["institution__code", "code"]
         constraints = [
             models.UniqueConstraint(
                 "institution",
                 CodeKey("code"),
                 name="%(app_label)s_%(class)s_code_unique",
-                violation_error_message="Another unit of this institution already has this code.",
+                violation_error_message=_(
+                    _("Another unit of this institution already has this code.")
+                ),
             ),
             in_choices("kind", UnitKind, "%(app_label)s_%(class)s_kind_valid"),
             end_not_before_start(
                 "active_from",
                 "active_until",
                 "%(app_label)s_%(class)s_active_dates_in_order",
-                "A unit cannot stop being active before it starts.",
+                _("A unit cannot stop being active before it starts."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(parent=models.F("pk")),
                 name="%(app_label)s_%(class)s_not_own_parent",
-                violation_error_message="A unit cannot be its own parent.",
+                violation_error_message=_("A unit cannot be its own parent."),
             ),
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.shown("name").text
 
     def clean(self) -> None:
         super().clean()
@@ -167,10 +196,12 @@ class Unit(CodedModel):
             and self.parent.institution_id != self.institution_id
         ):
             raise ValidationError(
-                {"parent": "The parent unit must belong to the same institution."}
+                {"parent": _("The parent unit must belong to the same institution.")}
             )
         if self.parent_id and self.pk and self.pk in ancestor_ids(self.parent, include_self=True):
-            raise ValidationError({"parent": "A unit cannot sit under itself or its own sub-unit."})
+            raise ValidationError(
+                {"parent": _("A unit cannot sit under itself or its own sub-unit.")}
+            )
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.institution.natural_key(), self.code)
@@ -181,37 +212,39 @@ class Unit(CodedModel):
 class Person(models.Model):
     """Someone who holds, or held, a role in a unit."""
 
-    name = models.CharField(max_length=200)
-    name_ja = models.CharField("name (Japanese)", max_length=200, blank=True)
-    email = models.EmailField(blank=True)
+    name = models.CharField(_("name (English)"), max_length=200)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="person",
-        help_text="The login of this person, where they have one.",
+        help_text=_("The login of this person, where they have one."),
+        verbose_name=_("user"),
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         ordering = ["name"]
-        verbose_name_plural = "people"
 
     def __str__(self) -> str:
         return self.name
 
 
 class AppointmentRole(models.TextChoices):
-    DIRECTOR = "director", "Director"
-    VICE_DIRECTOR = "vice_director", "Vice-Director"
-    CENTER_DIRECTOR = "center_director", "Director of an overseas center"
-    FACULTY_MEMBER = "faculty_member", "Faculty member"
-    ASSISTANT = "assistant", "Assistant to an executive"
-    STAFF = "staff", "Staff member"
-    OTHER = "other", "Other"
+    DIRECTOR = "director", _("Director")
+    VICE_DIRECTOR = "vice_director", _("Vice-Director")
+    CENTER_DIRECTOR = "center_director", _("Director of an overseas center")
+    FACULTY_MEMBER = "faculty_member", _("Faculty member")
+    ASSISTANT = "assistant", _("Assistant to an executive")
+    STAFF = "staff", _("Staff member")
+    OTHER = "other", _("Other")
 
 
 class Appointment(models.Model):
@@ -221,24 +254,29 @@ class Appointment(models.Model):
 
     Role = AppointmentRole
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="appointments")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("unit")
+    )
     person = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="appointments",
-        help_text="Leave empty for a post whose holder is not recorded.",
+        help_text=_("Leave empty for a post whose holder is not recorded."),
+        verbose_name=_("person"),
     )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.STAFF)
-    title = models.CharField("role title", max_length=300)
-    start = models.DateField(null=True, blank=True)
-    end = models.DateField(null=True, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    title = models.CharField(_("role title"), max_length=300)
+    start = models.DateField(_("start"), null=True, blank=True)
+    end = models.DateField(_("end"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
         ordering = ["unit", "order", "start"]
         constraints = [
             in_choices("role", AppointmentRole, "%(app_label)s_%(class)s_role_valid"),
@@ -246,12 +284,12 @@ class Appointment(models.Model):
                 "start",
                 "end",
                 "%(app_label)s_%(class)s_dates_in_order",
-                "An appointment cannot end before it starts.",
+                _("An appointment cannot end before it starts."),
             ),
         ]
 
     def __str__(self) -> str:
-        holder = self.person.name if self.person_id else "post"
+        holder = self.person.name if self.person_id else _("post")
         return f"{self.title} ({holder})"
 
 
@@ -264,26 +302,32 @@ class UserScope(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scope"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="scope",
+        verbose_name=_("user"),
     )
     institutions = models.ManyToManyField(
         Institution,
         blank=True,
         related_name="user_scopes",
-        help_text="Every record of these institutions is within reach.",
+        help_text=_("Every record of these institutions is within reach."),
+        verbose_name=_("institutions"),
     )
     units = models.ManyToManyField(
         Unit,
         blank=True,
         related_name="user_scopes",
-        help_text="A unit editor edits these units' records; their institutions are read.",
+        help_text=_("A unit editor edits these units' records; their institutions are read."),
+        verbose_name=_("units"),
     )
 
     history = HistoricalRecords(m2m_fields=[institutions, units])
 
     class Meta:
-        verbose_name = "scope of a user"
+        verbose_name = _("scope of a user")
+        verbose_name_plural = _("scopes of users")
         permissions = [("view_dashboards", "Can read the leadership dashboards")]
 
     def __str__(self) -> str:
-        return f"Scope of {self.user}"
+        return _("Scope of %(user)s") % {"user": self.user}
