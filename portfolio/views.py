@@ -17,11 +17,14 @@ from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from common.access import Access, access_for
+from common.bilingual import pick
 from common.fiscal import current_fiscal_year
+from common.fiscal import fiscal_year_label as fy_label
 from common.roles import DASHBOARDS
 from policies.models import Alignment, Framework, Goal, IndicatorValue
 from portfolio.models import (
@@ -163,7 +166,7 @@ def figure_rows(nodes) -> list[list[object]]:
     return [
         [
             node.code,
-            node.title,
+            pick(node.title, node.title_ja).text,
             node.figures["initiatives"],
             *[node.figures["by_status"].get(s.value, 0) for s in STATUSES],
             *[node.figures["by_health"].get(h.value, 0) for h in HEALTHS],
@@ -182,19 +185,19 @@ def figure_rows(nodes) -> list[list[object]]:
 
 def figure_headers(fy: int) -> list[str]:
     return [
-        "code",
-        "goal",
-        "initiatives",
-        *[s.label for s in STATUSES],
-        *[h.label for h in HEALTHS],
-        f"activities FY{fy}",
-        f"activities FY{fy - 1}",
-        f"inbound FY{fy}",
-        f"outbound FY{fy}",
-        "partners engaged",
-        "indicators on track",
-        "indicators measured",
-        "units contributing",
+        _("code"),
+        _("goal"),
+        _("initiatives"),
+        *[str(s.label) for s in STATUSES],
+        *[str(h.label) for h in HEALTHS],
+        _("activities %(fy)s") % {"fy": fy_label(fy)},
+        _("activities %(fy)s") % {"fy": fy_label(fy - 1)},
+        _("inbound %(fy)s") % {"fy": fy_label(fy)},
+        _("outbound %(fy)s") % {"fy": fy_label(fy)},
+        _("partners engaged"),
+        _("indicators on track"),
+        _("indicators measured"),
+        _("units contributing"),
     ]
 
 
@@ -217,7 +220,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     tables = [
         Table(
             f"framework-{p['framework'].pk}",
-            p["framework"].title,
+            str(p["framework"]),
             figure_headers(filters.fiscal_year),
             figure_rows(p["goals"]),
         )
@@ -250,7 +253,7 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     compute(ordered, filters.scope())
     table = Table(
         "goals",
-        f"{framework.title}: every goal",
+        _("%(framework)s: every goal") % {"framework": framework},
         figure_headers(filters.fiscal_year),
         figure_rows(ordered),
     )
@@ -328,15 +331,15 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tables = [
         Table(
             "initiatives",
-            "Initiatives",
-            ["code", "title", "status", "health", "lead unit", "start", "end"],
+            _("Initiatives"),
+            [_("code"), _("title"), _("status"), _("health"), _("lead unit"), _("start"), _("end")],
             [
                 [
                     i.code,
-                    i.title,
+                    i.shown("title").text,
                     i.get_status_display(),
                     i.get_health_display(),
-                    i.lead_unit.name if i.lead_unit else "",
+                    str(i.lead_unit) if i.lead_unit else "",
                     i.start_date,
                     i.end_date,
                 ]
@@ -345,38 +348,40 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         Table(
             "activities-by-year",
-            "Activities by fiscal year",
-            ["fiscal year", "activities", "inbound", "outbound"],
-            [[f"FY{r['fiscal_year']}", r["n"], r["inbound"], r["outbound"]] for r in by_year],
+            _("Activities by fiscal year"),
+            [_("fiscal year"), _("activities"), _("inbound"), _("outbound")],
+            [[fy_label(r["fiscal_year"]), r["n"], r["inbound"], r["outbound"]] for r in by_year],
             chart="bar",
         ),
         Table(
             "activities-by-type",
-            f"Activities by type, FY{fy}",
-            ["type", "activities"],
+            _("Activities by type, %(fy)s") % {"fy": fy_label(fy)},
+            [_("type"), _("activities")],
             [[type_labels.get(r["activity_type"], r["activity_type"]), r["n"]] for r in by_type],
             chart="bar",
         ),
         Table(
             "indicators",
-            "Indicators: target and actual",
-            ["indicator", "fiscal year", "target", "actual", "on track"],
+            _("Indicators: target and actual"),
+            [_("indicator"), _("fiscal year"), _("target"), _("actual"), _("on track")],
             [
                 [
-                    v.indicator.name,
-                    f"FY{v.fiscal_year}",
+                    str(v.indicator),
+                    fy_label(v.fiscal_year),
                     v.target,
                     v.actual,
-                    {True: "yes", False: "no", None: ""}[v.indicator.on_track(v.target, v.actual)],
+                    {True: _("yes"), False: _("no"), None: ""}[
+                        v.indicator.on_track(v.target, v.actual)
+                    ],
                 ]
                 for v in values
             ],
         ),
         Table(
             "units",
-            "Contributing units",
-            ["unit", "kind"],
-            [[u.name, u.get_kind_display()] for u in units],
+            _("Contributing units"),
+            [_("unit"), _("kind")],
+            [[str(u), u.get_kind_display()] for u in units],
         ),
     ]
     changes = recent_changes(
@@ -448,8 +453,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tables = [
         Table(
             "activities-by-country",
-            f"Activities by country, FY{fy}",
-            ["country", "activities", "inbound", "outbound", "partners"],
+            _("Activities by country, %(fy)s") % {"fy": fy_label(fy)},
+            [_("country"), _("activities"), _("inbound"), _("outbound"), _("partners")],
             [
                 [
                     names.get(r["country"], r["country"] or "—"),
@@ -464,37 +469,37 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         Table(
             "activities-by-year",
-            "Activities by fiscal year",
-            ["fiscal year", "activities"],
-            [[f"FY{r['fiscal_year']}", r["n"]] for r in by_year],
+            _("Activities by fiscal year"),
+            [_("fiscal year"), _("activities")],
+            [[fy_label(r["fiscal_year"]), r["n"]] for r in by_year],
             chart="bar",
         ),
         Table(
             "agreements",
-            "Agreements",
-            ["partner", "kind", "signed", "expires", "expires within 180 days"],
+            _("Agreements"),
+            [_("partner"), _("kind"), _("signed"), _("expires"), _("expires within 180 days")],
             [
                 [
-                    a.partner.name,
+                    a.partner.shown("name").text,
                     a.get_kind_display(),
                     a.signed_on,
                     a.expires_on,
-                    "expired" if a.expired else ("yes" if a.expiring else ""),
+                    _("expired") if a.expired else (_("yes") if a.expiring else ""),
                 ]
                 for a in agreements
             ],
         ),
         Table(
             "initiatives",
-            "Initiatives",
-            ["code", "title", "status", "health", "lead unit"],
+            _("Initiatives"),
+            [_("code"), _("title"), _("status"), _("health"), _("lead unit")],
             [
                 [
                     i.code,
-                    i.title,
+                    i.shown("title").text,
                     i.get_status_display(),
                     i.get_health_display(),
-                    i.lead_unit.name if i.lead_unit else "",
+                    str(i.lead_unit) if i.lead_unit else "",
                 ]
                 for i in initiatives
             ],
@@ -536,8 +541,8 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
         tables = [
             Table(
                 "crosswalk",
-                f"{rows_fw.title} × {cols_fw.title}",
-                ["goal", *[n.code for n in col_nodes]],
+                f"{rows_fw} × {cols_fw}",
+                [_("goal"), *[n.code for n in col_nodes]],
                 [
                     [
                         row["node"].code,
@@ -659,27 +664,35 @@ def regions(request: HttpRequest) -> HttpResponse:
             (region_of.get(row["country"]), by_region),
         ):
             totals.setdefault(key, Tally()).add(row)
-    region_names = {region.code: region.name for region in filters.regions}
+    region_names = {region.code: str(region) for region in filters.regions}
+    other = _("Other countries")
     names = dict(countries)
     tables = [
         Table(
             "regions",
-            f"Regions, FY{fy}",
-            ["region", "activities", "inbound", "outbound", "partners"],
+            _("Regions, %(fy)s") % {"fy": fy_label(fy)},
+            [_("region"), _("activities"), _("inbound"), _("outbound"), _("partners")],
             [
-                [region_names.get(code, "Other countries"), *by_region.get(code, Tally()).figures]
+                [region_names.get(code, other), *by_region.get(code, Tally()).figures]
                 for code in [*(region.code for region in filters.regions), None]
             ],
             chart="bar",
         ),
         Table(
             "countries",
-            f"Countries, FY{fy}",
-            ["country", "region", "activities", "inbound", "outbound", "partners"],
+            _("Countries, %(fy)s") % {"fy": fy_label(fy)},
+            [
+                _("country"),
+                _("region"),
+                _("activities"),
+                _("inbound"),
+                _("outbound"),
+                _("partners"),
+            ],
             [
                 [
                     names.get(country, country or "—"),
-                    region_names.get(region_of.get(country), "Other countries"),
+                    region_names.get(region_of.get(country), other),
                     *reach.figures,
                 ]
                 for country, reach in sorted(

@@ -8,11 +8,13 @@ document.addEventListener("DOMContentLoaded", () => {
     const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
     const rows = [...table.querySelectorAll("tbody tr")];
     const labels = rows.map((tr) => tr.cells[0].textContent.trim());
+    // A figure's cell carries its plain value (data-value); its text is grouped for the reader.
+    const value = (td) => parseFloat(td?.dataset.value ?? "");
     const numeric = headers.slice(1).map((_, i) => i + 1).filter((col) =>
-      rows.every((tr) => !isNaN(parseFloat(tr.cells[col]?.textContent || "0") || 0)));
+      rows.every((tr) => !tr.cells[col]?.textContent.trim() || !isNaN(value(tr.cells[col]))));
     const datasets = numeric.slice(0, 3).map((col) => ({
       label: headers[col],
-      data: rows.map((tr) => parseFloat(tr.cells[col].textContent) || 0),
+      data: rows.map((tr) => value(tr.cells[col]) || 0),
     }));
     new Chart(canvas, {
       type: "bar",
