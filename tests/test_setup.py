@@ -106,6 +106,9 @@ def test_demo_set_is_labelled_attributed_and_loaded_once(sources):
     activities = Activity.objects.count()
     assert activities >= 300
     assert not Initiative.objects.exclude(title__startswith="[Demo]").exists()
+    japanese = Initiative.objects.exclude(title_ja="")
+    assert japanese.exists()
+    assert not japanese.exclude(title_ja__startswith="[デモ]").exists()
     assert not Activity.objects.exclude(title__startswith="[Demo]").exists()
     assert not PartnerInstitution.objects.exclude(name__startswith="[Demo]").exists()
     # The bulk path wrote one history row per activity, with the reason.

@@ -171,6 +171,23 @@ INITIATIVES = [
     ("TMU", "TMU-DEMO-PR", "International PR", ["3.2", "2.2"], "TMU-INTL", "completed", "on_track"),
 ]
 
+# Japanese titles of some demo initiatives, so that both languages and the fallback mark show.
+JAPANESE_TITLES = {
+    "KU-DEMO-ONSITE": "オンサイトラボラトリー事業",
+    "KU-DEMO-CRISIS": "国際危機管理",
+    "TMU-DEMO-JOINT": "国際共同研究",
+    "TMU-DEMO-STUDY": "海外への学生派遣の拡大",
+    "TMU-DEMO-WELCOME": "留学生の学修・生活環境の整備",
+    "TMU-DEMO-PR": "国際広報",
+}
+DEMO_JA = "[デモ]"
+
+
+def demo_ja(title: str) -> str:
+    """A Japanese demo title, labelled like the English ones; empty where there is none."""
+    return f"{DEMO_JA} {title}" if title else ""
+
+
 ALIGNMENTS = [
     (("TMU", "2.1"), ("KU", "CONNECT")),
     (("TMU", "3.2"), ("KU", "BOOST")),
@@ -261,7 +278,9 @@ class Command(BaseCommand):
                     institution=institutions[inst],
                     code=code,
                     title=f"{DEMO} {title}",
+                    title_ja=demo_ja(JAPANESE_TITLES.get(code, "")),
                     summary="Demo record for trying the product; not a real initiative.",
+                    summary_ja="製品を試すためのデモの記録です。実在の取り組みではありません。",
                     lead_unit=units[(inst, lead)],
                     status=status,
                     health=health,
