@@ -8,11 +8,12 @@ once too. The number of queries depends on the depths shown, never on the number
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 
+from common.bilingual import Shown, pick
 from policies.models import Goal, IndicatorValue
 from portfolio.models import Activity, Health, Initiative, InitiativeStatus
 
@@ -30,17 +31,20 @@ class Node:
     kind: str
     framework_id: int
     parent_id: int | None
+    title_ja: str = ""
     depth: int = 0
     subtree: list[int] = field(default_factory=list)
     children: list["Node"] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
 
     @property
-    def rest_of_title(self) -> str:
-        """The title without its leading code (iSO-KU titles start with it: "CONNECT from …")."""
-        if self.title.startswith(self.code + " "):
-            return self.title[len(self.code) + 1 :]
-        return self.title
+    def rest_of_title(self) -> Shown:
+        """The title in the reader's language without its leading code (iSO-KU titles start with
+        it: "CONNECT from …"); marked where it fell back to the other language."""
+        shown = pick(self.title, self.title_ja)
+        if shown.text.startswith(self.code + " "):
+            return replace(shown, text=shown.text[len(self.code) + 1 :])
+        return shown
 
     @property
     def status_counts(self) -> list[tuple[str, str, int]]:
@@ -68,7 +72,7 @@ def goal_trees(goals: QuerySet) -> tuple[dict[int, Node], list[Node]]:
     nodes = {
         row["id"]: Node(**row)
         for row in goals.order_by("order", "code").values(
-            "id", "code", "title", "kind", "framework_id", "parent_id"
+            "id", "code", "title", "title_ja", "kind", "framework_id", "parent_id"
         )
     }
     roots = []
