@@ -14,6 +14,8 @@ from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.access import Access, Reach, access_for, reach_of
@@ -21,7 +23,6 @@ from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"
 SEEN_FIELD = "seen_version"
-OUT_OF_REACH = "You may save only records of {where}; this one would lie outside them."
 
 
 def latest_version(obj: models.Model) -> int | None:
@@ -37,12 +38,18 @@ def changes_since(obj: models.Model, seen: int) -> str:
     lines = []
     for before, after in itertools.pairwise(rows):
         changed = [
-            f"{change.field}: “{change.old}” → “{change.new}”"
+            _("%(field)s: “%(old)s” → “%(new)s”")
+            % {"field": change.field, "old": change.old, "new": change.new}
             for change in after.diff_against(before).changes
         ]
-        who = after.history_user or "an import or a command"
-        when = after.history_date.strftime("%Y-%m-%d %H:%M")
-        lines.append(f"{who} at {when}: {'; '.join(changed) or 'links or related rows'}")
+        lines.append(
+            _("%(who)s at %(when)s: %(changes)s")
+            % {
+                "who": after.history_user or _("an import or a command"),
+                "when": after.history_date.strftime("%Y-%m-%d %H:%M"),
+                "changes": "; ".join(changed) or _("links or related rows"),
+            }
+        )
     return " · ".join(lines[-5:])
 
 
@@ -71,9 +78,11 @@ class VersionedForm(forms.ModelForm):
         list(model._base_manager.select_for_update().filter(pk=self.instance.pk).values("pk"))
         if (latest_version(self.instance) or 0) > seen:
             raise ValidationError(
-                "Someone else saved this record after you opened it, so your changes were not "
-                "saved. Their changes: %(changes)s. Reload the page to see the record as it is "
-                "now, then make your changes again.",
+                _(
+                    "Someone else saved this record after you opened it, so your changes were "
+                    "not saved. Their changes: %(changes)s. Reload the page to see the record "
+                    "as it is now, then make your changes again."
+                ),
                 code="edit_conflict",
                 params={"changes": changes_since(self.instance, seen)},
             )
@@ -90,17 +99,24 @@ class VersionedForm(forms.ModelForm):
 
 class AuditedForm(VersionedForm):
     change_reason = forms.CharField(
-        label="Reason for this change",
+        label=gettext_lazy("Reason for this change"),
         required=False,
         max_length=500,
-        help_text="Kept in the record's history with your name and the time.",
+        help_text=gettext_lazy("Kept in the record's history with your name and the time."),
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
 
+def out_of_reach(*, by_unit: bool) -> str:
+    """Why a form may not save a record that would lie outside the editor's reach."""
+    if by_unit:
+        return _("You may save only records of your units; this one would lie outside them.")
+    return _("You may save only records of your institutions; this one would lie outside them.")
+
+
 def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
     typed = (form.cleaned_data.get(REASON_FIELD) or "").strip()
-    return typed or default or ("Changed in the admin" if change else "Created in the admin")
+    return typed or default or (_("Changed in the admin") if change else _("Created in the admin"))
 
 
 class AuditedAdmin(SimpleHistoryAdmin):
@@ -126,7 +142,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self.fieldsets and REASON_FIELD not in str(fieldsets):
-            fieldsets = [*fieldsets, ("Audit", {"fields": [REASON_FIELD, SEEN_FIELD]})]
+            fieldsets = [*fieldsets, (_("Audit"), {"fields": [REASON_FIELD, SEEN_FIELD]})]
         return fieldsets
 
     def get_queryset(self, request):
@@ -138,7 +154,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
-            raise Http404(f"No {self.opts.verbose_name} with this id is within your reach.")
+            raise Http404(
+                _("No %(record)s with this id is within your reach.")
+                % {"record": self.opts.verbose_name}
+            )
         return obj
 
     def within_edit_reach(self, request, obj) -> bool:
@@ -157,10 +176,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
             return form
         reach = self.reach
 
-        where = "your institutions" if access.unit_ids is None else "your units"
-
         def reach_check(instance) -> str:
-            return "" if access.may_edit(reach, instance) else OUT_OF_REACH.format(where=where)
+            if access.may_edit(reach, instance):
+                return ""
+            return out_of_reach(by_unit=access.unit_ids is not None)
 
         form.reach_check = staticmethod(reach_check)
         return form
@@ -269,7 +288,9 @@ class AuditedAdmin(SimpleHistoryAdmin):
             )
             if not may_revert:
                 raise PermissionDenied
-            request.revert_reason = f"Reverted to history version {version_id}"
+            request.revert_reason = _("Reverted to history version %(version)s") % {
+                "version": version_id
+            }
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_formset(self, request, form, formset, change) -> None:
@@ -283,7 +304,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
         formset.save_m2m()
 
     def delete_model(self, request, obj: models.Model) -> None:
-        obj._change_reason = "Deleted in the admin"
+        obj._change_reason = _("Deleted in the admin")
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset) -> None:

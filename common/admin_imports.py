@@ -8,11 +8,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.access import access_for
 from common.importing import (
     KINDS,
     UndoRefused,
+    counts_summary,
     error_workbook,
     export_table,
     template_table,
@@ -26,11 +29,17 @@ from common.sheets import CSV_ENCODINGS, FORMATS, ExportRefused, SheetRefused
 ERRORS_SHOWN = 500
 IMPORT_PERMISSION = IMPORT
 UNDO_PERMISSION = UNDO_IMPORT
+# What the preview's first rows will be; kept as codes in the batch, named in the reader's language.
+ROW_STATUS = {
+    "new": pgettext_lazy("import row", "new"),
+    "updated": pgettext_lazy("import row", "updated"),
+    "unchanged": pgettext_lazy("import row", "unchanged"),
+}
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="What the sheet holds", choices=[])
-    file = forms.FileField(label="Spreadsheet (CSV, XLSX or ODS)")
+    kind = forms.ChoiceField(label=gettext_lazy("What the sheet holds"), choices=[])
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (CSV, XLSX or ODS)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,13 +82,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
     change_list_template = "admin/common/importbatch/change_list.html"
     change_form_template = "admin/common/importbatch/change_form.html"
 
-    @admin.display(description="rows")
+    @admin.display(description=gettext_lazy("rows"))
     def summary(self, batch: ImportBatch) -> str:
-        c = batch.counts
-        return (
-            f"{c.get('new', 0)} new, {c.get('updated', 0)} updated, "
-            f"{c.get('unchanged', 0)} unchanged, {c.get('failed', 0)} failed"
-        )
+        return counts_summary(batch.counts)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -123,10 +128,15 @@ class ImportBatchAdmin(admin.ModelAdmin):
         batch = get_object_or_404(ImportBatch, pk=pk)
         if batch.user_id == request.user.pk:
             return batch
-        if to_confirm or not may_see_every_batch(request.user):
+        if to_confirm:
             raise PermissionDenied(
-                f"This import was uploaded by {batch.user}; only they can "
-                + ("confirm it." if to_confirm else "see it.")
+                _("This import was uploaded by %(user)s; only they can confirm it.")
+                % {"user": batch.user}
+            )
+        if not may_see_every_batch(request.user):
+            raise PermissionDenied(
+                _("This import was uploaded by %(user)s; only they can see it.")
+                % {"user": batch.user}
             )
         return batch
 
@@ -135,7 +145,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         batch = super().get_object(request, object_id, from_field)
         if batch is None:
-            raise Http404("No import batch with this id is yours to see.")
+            raise Http404(_("No import batch with this id is yours to see."))
         return batch
 
     def get_queryset(self, request):
@@ -180,7 +190,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "admin/common/importbatch/upload.html",
             self.context(
                 request,
-                title="Import a spreadsheet",
+                title=_("Import a spreadsheet"),
                 form=form,
                 kinds=kinds,
                 formats=list(FORMATS),
@@ -196,9 +206,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 messages.error(request, str(refusal))
             else:
                 if plan.failed:
-                    messages.error(request, "Rows fail now; nothing was imported. See below.")
+                    messages.error(request, _("Rows fail now; nothing was imported. See below."))
                 else:
-                    messages.success(request, f"Imported: {plan.summary()}.")
+                    messages.success(
+                        request, _("Imported: %(summary)s.") % {"summary": plan.summary()}
+                    )
                     return redirect("admin:common_importbatch_change", batch.pk)
             return redirect("admin:common_importbatch_preview", pk=batch.pk)
         return TemplateResponse(
@@ -206,8 +218,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "admin/common/importbatch/preview.html",
             self.context(
                 request,
-                title=f"Preview of {batch.file_name}",
+                title=_("Preview of %(file)s") % {"file": batch.file_name},
                 batch=batch,
+                sample=[
+                    {**row, "status": ROW_STATUS.get(row["status"], row["status"])}
+                    for row in batch.sample
+                ],
                 errors=batch.errors[:ERRORS_SHOWN],
                 more_errors=max(0, len(batch.errors) - ERRORS_SHOWN),
                 label=KINDS[batch.kind].label,
@@ -217,7 +233,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def errors_view(self, request, pk: int):
         batch = self.own_batch(request, pk)
         if not batch.errors:
-            raise Http404("This import has no failing rows.")
+            raise Http404(_("This import has no failing rows."))
         try:
             content = error_workbook(batch_table(batch), batch.errors)
         except SheetRefused as refusal:
@@ -237,7 +253,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 messages.error(request, str(refusal))
             else:
                 messages.success(
-                    request, f"Undone: {done['removed']} removed, {done['restored']} restored."
+                    request,
+                    _("Undone: %(removed)s removed, %(restored)s restored.")
+                    % {"removed": done["removed"], "restored": done["restored"]},
                 )
             return redirect("admin:common_importbatch_change", batch.pk)
         return TemplateResponse(
@@ -245,7 +263,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             "admin/common/importbatch/undo.html",
             self.context(
                 request,
-                title=f"Undo {batch}",
+                title=_("Undo %(batch)s") % {"batch": batch},
                 batch=batch,
             ),
         )
@@ -269,7 +287,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         encoding = CSV_ENCODINGS.get(request.GET.get("encoding", "utf-8").lower())
         if encoding is None:
             return HttpResponseBadRequest(
-                "Unknown encoding; use encoding=utf-8 (the default) or encoding=cp932.",
+                _("Unknown encoding; use encoding=utf-8 (the default) or encoding=cp932."),
                 content_type="text/plain; charset=utf-8",
             )
         try:

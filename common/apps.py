@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
@@ -13,7 +14,7 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
 
 class CommonConfig(AppConfig):
     name = "common"
-    verbose_name = "Imports and exports"
+    verbose_name = gettext_lazy("Imports and exports")
 
     def ready(self) -> None:
         connection_created.connect(register_sqlite_functions, dispatch_uid="portfolio_code_key")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
@@ -22,7 +24,8 @@ from common.sheets import Table, write_table
 from common.text import code_key
 
 SAMPLE_SIZE = 20
-OUT_OF_SCOPE = (
+# Marked here, translated where a row fails: the message is written in the importer's language.
+OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
     "covers."
 )
@@ -54,7 +57,7 @@ class RowErrors:
         self.items: list[RowError] = []
 
     def add(self, column: str, message: str) -> None:
-        self.items.append(RowError(self.row, column, message))
+        self.items.append(RowError(self.row, column, str(message)))
 
     def cell(self, raw: dict, column: str, parse: Callable = text, **kwargs):
         try:
@@ -91,7 +94,7 @@ class SheetKind:
         it follows no foreign key to the database.
         """
         if not errors.items and not self.access.may_edit(reach_of(self.model), probe):
-            errors.add(column, OUT_OF_SCOPE)
+            errors.add(column, _(OUT_OF_SCOPE))
 
     def editable(self, pks: list[int]) -> set[int]:
         """Which of these stored records the importer may change."""
@@ -171,11 +174,14 @@ class Plan:
         return bool(self.errors)
 
     def summary(self) -> str:
-        c = self.counts
-        return (
-            f"{c['new']} new, {c['updated']} updated, {c['unchanged']} unchanged, "
-            f"{c['failed']} failed"
-        )
+        return counts_summary(self.counts)
+
+
+def counts_summary(counts: dict) -> str:
+    """``5 new, 1 updated, 0 unchanged, 0 failed``: what a plan or a batch does to each row."""
+    return _("%(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(failed)s failed") % {
+        name: counts.get(name, 0) for name in ("new", "updated", "unchanged", "failed")
+    }
 
 
 def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], list[str], list[str]]:
@@ -198,10 +204,13 @@ def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], li
 def plan_import(kind: SheetKind, table: Table) -> Plan:
     mapping, missing, unknown = _header_map(kind, table.headers)
     counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
-    notes = [f"Column “{header}” is not in the template and was ignored." for header in unknown]
+    notes = [
+        _("Column “%(header)s” is not in the template and was ignored.") % {"header": header}
+        for header in unknown
+    ]
     if missing:
         errors = [
-            RowError(1, name, "This column is missing from the header row.") for name in missing
+            RowError(1, name, _("This column is missing from the header row.")) for name in missing
         ]
         counts["failed"] = len(table.rows)
         return Plan(kind, counts, errors, [], [], set(), [], notes)
@@ -225,7 +234,8 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
             if key in first_row_of:
                 row_errors.add(
                     kind.columns[0].name,
-                    f"The same record as row {first_row_of[key]}; each record may appear once.",
+                    _("The same record as row %(row)s; each record may appear once.")
+                    % {"row": first_row_of[key]},
                 )
             else:
                 first_row_of[key] = number
@@ -242,7 +252,8 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     for number, parsed in parsed_rows:
         obj = existing.get(kind.key_of(parsed))
         if obj is not None and obj.pk not in editable:
-            errors.append(RowError(number, kind.columns[0].name, f"{OUT_OF_SCOPE} (stored record)"))
+            message = _("%(refusal)s (stored record)") % {"refusal": _(OUT_OF_SCOPE)}
+            errors.append(RowError(number, kind.columns[0].name, message))
             counts["failed"] += 1
             continue
         if obj is None:
@@ -280,7 +291,15 @@ def check_lengths(kind: SheetKind, parsed: Parsed, errors: RowErrors) -> None:
         field = kind.model._meta.get_field(attname)
         limit = LONG_TEXT_MAX if isinstance(field, models.TextField) else field.max_length
         if isinstance(value, str) and limit and len(value) > limit and attname not in failed:
-            errors.add(attname, f"Too long: {len(value)} characters; at most {limit}.")
+            errors.add(
+                attname,
+                ngettext(
+                    "Too long: %(length)s character; at most %(limit)s.",
+                    "Too long: %(length)s characters; at most %(limit)s.",
+                    len(value),
+                )
+                % {"length": len(value), "limit": limit},
+            )
 
 
 def _comparable(value: object) -> object:
@@ -387,14 +406,16 @@ def error_workbook(table: Table, errors: list[dict]) -> bytes:
     """The failing rows as uploaded, with an error column to fix them by, as XLSX."""
     by_row: dict[int, list[str]] = {}
     for error in errors:
-        by_row.setdefault(error["row"], []).append(f"{error['column']}: {error['message']}")
+        by_row.setdefault(error["row"], []).append(
+            _("%(column)s: %(message)s") % {"column": error["column"], "message": error["message"]}
+        )
     rows = [
         [*row, "; ".join(by_row[number])]
         for number, row in zip(table.numbers, table.rows, strict=True)
         if number in by_row
     ]
     width = max([len(table.headers), *(len(row) - 1 for row in rows)])
-    headers = [*table.headers, *[""] * (width - len(table.headers)), "errors"]
+    headers = [*table.headers, *[""] * (width - len(table.headers)), _("errors")]
     padded = [[*row[:-1], *[None] * (width - len(row) + 1), row[-1]] for row in rows]
     return write_table("xlsx", headers, padded)
 
@@ -423,7 +444,7 @@ def undo_batch(*, batch: ImportBatch, user) -> Counter:
     """Remove the rows a batch created and restore the rows it changed, leaving history."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != ImportBatch.Status.APPLIED:
-        raise UndoRefused("Only an imported batch can be undone, and only once.")
+        raise UndoRefused(_("Only an imported batch can be undone, and only once."))
     kind = KINDS[batch.kind]()
     model, historical = kind.model, kind.model.history.model
     mine = list(historical.objects.filter(history_change_reason=batch.reason))
@@ -434,9 +455,16 @@ def undo_batch(*, batch: ImportBatch, user) -> Counter:
         for row in historical.objects.filter(id__in=chunk, history_id__gt=last).only("id")
     ]
     if later:
+        changed = len(set(later))
         raise UndoRefused(
-            f"{len(set(later))} records of this batch were changed after it; undoing it would "
-            "lose those changes. Undo the later changes first, or edit the records by hand."
+            ngettext(
+                "%(count)s record of this batch was changed after it; undoing it would lose "
+                "those changes. Undo the later changes first, or edit the record by hand.",
+                "%(count)s records of this batch were changed after it; undoing it would lose "
+                "those changes. Undo the later changes first, or edit the records by hand.",
+                changed,
+            )
+            % {"count": changed}
         )
     now, reason = timezone.now(), batch.undo_reason
     created_ids = [row.id for row in mine if row.history_type == "+"]
@@ -449,9 +477,11 @@ def undo_batch(*, batch: ImportBatch, user) -> Counter:
             model.objects.filter(pk__in=chunk).delete()
     except models.ProtectedError as error:
         raise UndoRefused(
-            "Records this batch created are now used elsewhere (for example by activities "
-            "imported later), so they cannot be removed: "
-            + ", ".join(str(obj) for obj in list(error.protected_objects)[:5])
+            _(
+                "Records this batch created are now used elsewhere (for example by activities "
+                "imported later), so they cannot be removed: %(records)s"
+            )
+            % {"records": ", ".join(str(obj) for obj in list(error.protected_objects)[:5])}
         ) from error
     batch.status, batch.undone_at, batch.undone_by = ImportBatch.Status.UNDONE, now, user
     batch._change_reason = reason
@@ -513,7 +543,13 @@ class Lookup:
         if narrow and len(found) > 1:
             found = narrow(found) or found
         if not found:
-            raise ValueError(f"No {self.noun} “{reference}” is known.")
+            raise ValueError(
+                _("No %(noun)s “%(reference)s” is known.")
+                % {"noun": self.noun, "reference": reference}
+            )
         if len(found) > 1:
-            raise ValueError(f"“{reference}” names more than one {self.noun}. {self.qualify_hint}")
+            raise ValueError(
+                _("“%(reference)s” names more than one %(noun)s. %(hint)s")
+                % {"reference": reference, "noun": self.noun, "hint": self.qualify_hint}
+            )
         return found[0]

@@ -1,7 +1,7 @@
 """Cell values as people type them, Japanese forms included, turned into Python values.
 
-Each parser raises ``ValueError`` with a message a data steward understands; the import puts it
-next to the row and the column.
+Each parser raises ``ValueError`` with a message a data steward understands, in the language they
+read; the import puts it next to the row and the column, an admin form under the field.
 """
 
 import datetime as dt
@@ -13,6 +13,8 @@ from functools import cache
 
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_countries import countries
 
 DATE_FORMS = [
@@ -22,7 +24,8 @@ DATE_FORMS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 ]
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-DATE_HINT = "Write dates as 2025-04-01, 2025/4/1, 2025年4月1日 or 令和7年4月1日."
+# Marked here, translated where a value is refused (in the reader's language).
+DATE_HINT = gettext_noop("Write dates as 2025-04-01, 2025/4/1, 2025年4月1日 or 令和7年4月1日.")
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,18 @@ class Era:
     last_day: dt.date | None
 
     def span(self) -> str:
-        named = f"{self.name} ({self.reading})"
         if self.last_day is None:
-            return f"{named} began on {self.first_day.isoformat()}"
-        return f"{named} runs from {self.first_day.isoformat()} to {self.last_day.isoformat()}"
+            return _("%(era)s (%(reading)s) began on %(first)s") % {
+                "era": self.name,
+                "reading": self.reading,
+                "first": self.first_day.isoformat(),
+            }
+        return _("%(era)s (%(reading)s) runs from %(first)s to %(last)s") % {
+            "era": self.name,
+            "reading": self.reading,
+            "first": self.first_day.isoformat(),
+            "last": self.last_day.isoformat(),
+        }
 
 
 ERAS = {
@@ -79,7 +90,12 @@ def plain_text(value: object) -> str:
 LINE_BREAKS = "\t\n\r"
 # The most free text (a description, a summary) may hold, typed or imported.
 LONG_TEXT_MAX = 20_000
-CONTROL_NAMES = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
+CONTROL_NAMES = {
+    "\x00": gettext_noop("NUL"),
+    "\t": gettext_noop("a tab"),
+    "\n": gettext_noop("a line break"),
+    "\r": gettext_noop("a line break"),
+}
 
 
 def refuse_control_characters(value: object, *, multiline: bool = False) -> None:
@@ -96,13 +112,18 @@ def refuse_control_characters(value: object, *, multiline: bool = False) -> None
             continue
         if multiline and character in LINE_BREAKS:
             continue
-        code = f"U+{ord(character):04X}"
-        name = CONTROL_NAMES.get(character, "a control character")
+        found = {
+            "name": _(CONTROL_NAMES.get(character, gettext_noop("a control character"))),
+            "code": f"U+{ord(character):04X}",
+        }
         if character in LINE_BREAKS:
             raise ValueError(
-                f"Contains {name} ({code}); this column holds one line. Keep it on one line."
+                _("Contains %(name)s (%(code)s); this column holds one line. Keep it on one line.")
+                % found
             )
-        raise ValueError(f"Contains {name} ({code}), which text cannot hold; remove it.")
+        raise ValueError(
+            _("Contains %(name)s (%(code)s), which text cannot hold; remove it.") % found
+        )
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -115,7 +136,10 @@ def parse_date(value: object) -> dt.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 20000 < value < 80000:  # an Excel date serial number (1954–2119)
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        raise ValueError(f"“{value}” is a number, not a date. {DATE_HINT}")
+        raise ValueError(
+            _("“%(value)s” is a number, not a date. %(hint)s")
+            % {"value": value, "hint": _(DATE_HINT)}
+        )
     typed = text(value)
     if not typed:
         return None
@@ -132,8 +156,14 @@ def parse_date(value: object) -> dt.date | None:
             try:
                 return dt.date(year, month, day)
             except ValueError:
-                raise ValueError(f"“{value}” is not a day of the calendar.") from None
-    raise ValueError(f"“{value}” is not a date. {DATE_HINT}")
+                raise ValueError(not_a_day(value)) from None
+    raise ValueError(
+        _("“%(value)s” is not a date. %(hint)s") % {"value": value, "hint": _(DATE_HINT)}
+    )
+
+
+def not_a_day(value: object) -> str:
+    return _("“%(value)s” is not a day of the calendar.") % {"value": value}
 
 
 def _era_date(value: object, match: re.Match) -> dt.date:
@@ -142,17 +172,26 @@ def _era_date(value: object, match: re.Match) -> dt.date:
     year = 1 if match[2] == "元" else int(match[2])
     month, day = match.group(3, 4) if match[3] else match.group(6, 7)
     if year == 0:
-        raise ValueError(f"“{value}” has year 0; the first year of {era.name} is 1 (元年).")
+        raise ValueError(
+            _("“%(value)s” has year 0; the first year of %(era)s is 1 (元年).")
+            % {"value": value, "era": era.name}
+        )
     try:
         date = dt.date(era.first_day.year + year - 1, int(month), int(day))
     except ValueError:
-        raise ValueError(f"“{value}” is not a day of the calendar.") from None
+        raise ValueError(not_a_day(value)) from None
     if date < era.first_day or (era.last_day and date > era.last_day):
-        raise ValueError(f"“{value}” is not a day of {era.name}: {era.span()}.")
+        raise ValueError(
+            _("“%(value)s” is not a day of %(era)s: %(span)s.")
+            % {"value": value, "era": era.name, "span": era.span()}
+        )
     if date < WESTERN_CALENDAR_FROM:
         raise ValueError(
-            f"“{value}” is a date of the lunisolar calendar Japan used until 明治5年; "
-            "write it in the Western calendar, as 1870-04-01."
+            _(
+                "“%(value)s” is a date of the lunisolar calendar Japan used until 明治5年; "
+                "write it in the Western calendar, as 1870-04-01."
+            )
+            % {"value": value}
         )
     return date
 
@@ -166,10 +205,10 @@ def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValueError(f"“{value}” is not a whole number.")
+        raise ValueError(not_whole(value))
     if isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"“{value}” is not a whole number.")
+            raise ValueError(not_whole(value))
         number = int(value)
     elif isinstance(value, int):
         number = value
@@ -178,11 +217,17 @@ def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
         if not typed:
             return None
         if not re.fullmatch(r"-?\d+", typed):
-            raise ValueError(f"“{value}” is not a whole number.")
+            raise ValueError(not_whole(value))
         number = int(typed)
     if minimum is not None and number < minimum:
-        raise ValueError(f"“{value}” is below {minimum}.")
+        raise ValueError(
+            _("“%(value)s” is below %(minimum)s.") % {"value": value, "minimum": minimum}
+        )
     return number
+
+
+def not_whole(value: object) -> str:
+    return _("“%(value)s” is not a whole number.") % {"value": value}
 
 
 def parse_decimal(value: object) -> Decimal | None:
@@ -198,7 +243,7 @@ def parse_decimal(value: object) -> Decimal | None:
     try:
         return Decimal(typed)
     except InvalidOperation:
-        raise ValueError(f"“{value}” is not a number.") from None
+        raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
 
 
 def parse_fiscal_year(value: object) -> int | None:
@@ -207,7 +252,10 @@ def parse_fiscal_year(value: object) -> int | None:
     if not typed:
         return None
     if not re.fullmatch(r"\d{4}", typed):
-        raise ValueError(f"“{value}” is not a fiscal year. Write 2025, FY2025 or 2025年度.")
+        raise ValueError(
+            _("“%(value)s” is not a fiscal year. Write 2025, FY2025 or 2025年度.")
+            % {"value": value}
+        )
     return int(typed)
 
 
@@ -251,7 +299,11 @@ def parse_country(value: object) -> str:
     code = _country_names().get(typed.casefold()) or countries.by_name(typed)
     if not code:
         raise ValueError(
-            f"“{value}” is not a country. Give its two-letter ISO code (TH, DE, US) or its name."
+            _(
+                "“%(value)s” is not a country. Give its two-letter ISO code (TH, DE, US) or its "
+                "name."
+            )
+            % {"value": value}
         )
     return code
 
@@ -265,4 +317,6 @@ def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
     if stored is not None:
         return stored
     allowed = ", ".join(str(stored) for stored in choices.values)
-    raise ValueError(f"“{value}” is not one of: {allowed}.")
+    raise ValueError(
+        _("“%(value)s” is not one of: %(allowed)s.") % {"value": value, "allowed": allowed}
+    )

@@ -8,13 +8,16 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.access import access_for
 from common.importing import KINDS, Plan, apply_plan, plan_import
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
 
-CONNECTION_LOST = (
+# Marked here, translated where the import is interrupted (in the steward's language).
+CONNECTION_LOST = gettext_noop(
     "The connection to the database was lost while importing; nothing was imported. Confirm again."
 )
 
@@ -28,7 +31,7 @@ def stored_path(batch: ImportBatch) -> Path:
     folder = Path(settings.IMPORT_DIR).resolve()
     path = (folder / batch.stored_name).resolve()
     if path.parent != folder:
-        raise SheetRefused("This import's file is not in the import folder.")
+        raise SheetRefused(_("This import's file is not in the import folder."))
     return path
 
 
@@ -37,11 +40,11 @@ def batch_table(batch: ImportBatch) -> Table:
         content = stored_path(batch).read_bytes()
     except FileNotFoundError as error:
         raise SheetRefused(
-            "The uploaded file of this import is no longer there; upload it again."
+            _("The uploaded file of this import is no longer there; upload it again.")
         ) from error
     except OSError as error:
         raise SheetRefused(
-            "The uploaded file of this import cannot be read; upload it again."
+            _("The uploaded file of this import cannot be read; upload it again.")
         ) from error
     return read_table(batch.file_name, content)
 
@@ -52,7 +55,10 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     Raises ``SheetRefused`` when the file as a whole cannot be taken.
     """
     if kind not in KINDS:
-        raise SheetRefused(f"Unknown kind of sheet “{kind}”; choose one of {', '.join(KINDS)}.")
+        raise SheetRefused(
+            _("Unknown kind of sheet “%(kind)s”; choose one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(KINDS)}
+        )
     file_name = Path(file_name.replace("\\", "/")).name or "upload"
     table = read_table(file_name, content)
     plan = plan_import(KINDS[kind](access_for(user)), table)
@@ -68,7 +74,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     path = stored_path(batch)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    batch._change_reason = "Uploaded for preview"
+    batch._change_reason = _("Uploaded for preview")
     batch.save()
     return batch, plan
 
@@ -96,7 +102,7 @@ def import_confirm(*, batch: ImportBatch, user) -> Plan:
         if connection.connection is dbapi_connection and connection.is_usable():
             raise
         connection.close()  # the next query connects afresh
-        raise ImportInterrupted(CONNECTION_LOST) from error
+        raise ImportInterrupted(_(CONNECTION_LOST)) from error
     batch.refresh_from_db()
     return plan
 
@@ -106,7 +112,7 @@ def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
     same_content = lock_same_content(batch)
     locked = same_content.pop(batch.pk)
     if locked.status != ImportBatch.Status.PREVIEWED:
-        raise SheetRefused("This import has already been confirmed.")
+        raise SheetRefused(_("This import has already been confirmed."))
     refuse_if_imported_since(locked, same_content.values())
     plan = plan_import(KINDS[locked.kind](access_for(user)), table)
     remember(locked, plan)
@@ -116,11 +122,14 @@ def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
                 apply_plan(plan, user=user, reason=locked.reason)
         except IntegrityError as error:
             raise SheetRefused(
-                "Another change reached the database while this import was being written "
-                f"({error.__class__.__name__}); nothing was imported. Preview it again."
+                _(
+                    "Another change reached the database while this import was being written "
+                    "(%(error)s); nothing was imported. Preview it again."
+                )
+                % {"error": error.__class__.__name__}
             ) from error
         locked.status, locked.applied_at = ImportBatch.Status.APPLIED, timezone.now()
-    locked._change_reason = "Confirmed" if not plan.failed else "Confirmation found errors"
+    locked._change_reason = _("Confirmed") if not plan.failed else _("Confirmation found errors")
     locked.save()
     return plan
 
@@ -148,7 +157,9 @@ def refuse_if_imported_since(batch: ImportBatch, same_content: Iterable[ImportBa
     if since:
         first = min(since, key=lambda other: other.applied_at)
         raise SheetRefused(
-            f"The same file was imported by batch {first.pk} at "
-            f"{timezone.localtime(first.applied_at):%Y-%m-%d %H:%M}; nothing was written. "
-            "Preview it again to see what it would change."
+            _(
+                "The same file was imported by batch %(batch)s at %(time)s; nothing was written. "
+                "Preview it again to see what it would change."
+            )
+            % {"batch": first.pk, "time": f"{timezone.localtime(first.applied_at):%Y-%m-%d %H:%M}"}
         )

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 FORMATS = {
     "csv": "text/csv",
@@ -71,7 +73,8 @@ def format_of(name: str) -> str:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in FORMATS:
         raise SheetRefused(
-            f"“{name}” is not a CSV, XLSX or ODS file. Save the sheet in one of these formats."
+            _("“%(name)s” is not a CSV, XLSX or ODS file. Save the sheet in one of these formats.")
+            % {"name": name}
         )
     return extension
 
@@ -82,8 +85,8 @@ def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table
     kind = format_of(name)
     if len(content) > limits.max_bytes:
         raise SheetRefused(
-            f"The file is {len(content) / 1e6:.1f} MB; the limit is "
-            f"{limits.max_bytes / 1e6:.0f} MB. Split it into smaller files."
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": f"{len(content) / 1e6:.1f}", "limit": f"{limits.max_bytes / 1e6:.0f}"}
         )
     if kind == "csv":
         table = _read_csv(content)
@@ -92,8 +95,8 @@ def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table
         table = _read_xlsx(archive, content, limits) if kind == "xlsx" else _read_ods(archive)
     if len(table.rows) > limits.max_rows:
         raise SheetRefused(
-            f"The sheet has {len(table.rows):,} rows; the limit is {limits.max_rows:,}. "
-            "Split it into smaller files."
+            _("The sheet has %(rows)s rows; the limit is %(limit)s. Split it into smaller files.")
+            % {"rows": f"{len(table.rows):,}", "limit": f"{limits.max_rows:,}"}
         )
     return table
 
@@ -123,7 +126,7 @@ def _table(rows: Iterable[tuple[int, Sequence[object]]], encoding: str = "") -> 
         table.rows.append(list(row))
         table.numbers.append(number)
     if table is None:
-        raise SheetRefused("The sheet is empty: it has no header row.")
+        raise SheetRefused(_("The sheet is empty: it has no header row."))
     return table
 
 
@@ -135,62 +138,79 @@ def decode_csv(content: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     raise SheetRefused(
-        "The CSV file is neither UTF-8 nor Shift_JIS (cp932) text. Save it as “CSV UTF-8”."
+        _("The CSV file is neither UTF-8 nor Shift_JIS (cp932) text. Save it as “CSV UTF-8”.")
     )
 
 
 def _read_csv(content: bytes) -> Table:
     if content.startswith(ZIP_MAGIC) or b"\x00" in content[:65536]:
         raise SheetRefused(
-            "The file is named .csv but is not text (it looks like a workbook). "
-            "Use the extension that matches its content."
+            _(
+                "The file is named .csv but is not text (it looks like a workbook). "
+                "Use the extension that matches its content."
+            )
         )
     text, encoding = decode_csv(content)
     try:
         return _table(enumerate(csv.reader(io.StringIO(text, newline="")), start=1), encoding)
     except csv.Error as error:
-        raise SheetRefused(f"The CSV file cannot be read: {error}.") from error
+        raise SheetRefused(
+            _("The CSV file cannot be read: %(error)s.") % {"error": error}
+        ) from error
 
 
 def _open_archive(content: bytes, kind: str, limits: Limits) -> zipfile.ZipFile:
     if not content.startswith(ZIP_MAGIC):
         raise SheetRefused(
-            f"The file is named .{kind} but its content is not a {kind.upper()} workbook. "
-            "Use the extension that matches its content."
+            _(
+                "The file is named .%(extension)s but its content is not a %(format)s workbook. "
+                "Use the extension that matches its content."
+            )
+            % {"extension": kind, "format": kind.upper()}
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as error:
-        raise SheetRefused(f"The {kind.upper()} file is damaged and cannot be opened.") from error
+        raise SheetRefused(
+            _("The %(format)s file is damaged and cannot be opened.") % {"format": kind.upper()}
+        ) from error
     if len(entries) > limits.max_zip_entries:
         raise SheetRefused(
-            f"The workbook holds {len(entries):,} parts; the limit is {limits.max_zip_entries:,}."
+            _("The workbook holds %(parts)s parts; the limit is %(limit)s.")
+            % {"parts": f"{len(entries):,}", "limit": f"{limits.max_zip_entries:,}"}
         )
     unpacked = sum(entry.file_size for entry in entries)
     if unpacked > limits.max_unpacked_bytes:
         raise SheetRefused(
-            f"The workbook unpacks to {unpacked / 1e6:.0f} MB; the limit is "
-            f"{limits.max_unpacked_bytes / 1e6:.0f} MB."
+            _("The workbook unpacks to %(size)s MB; the limit is %(limit)s MB.")
+            % {"size": f"{unpacked / 1e6:.0f}", "limit": f"{limits.max_unpacked_bytes / 1e6:.0f}"}
         )
     names = {entry.filename for entry in entries}
     if kind == "xlsx" and not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
         raise SheetRefused(
-            "The file is named .xlsx but is not an Excel workbook. "
-            "Use the extension that matches its content."
+            _(
+                "The file is named .xlsx but is not an Excel workbook. "
+                "Use the extension that matches its content."
+            )
         )
     if kind == "ods" and not (
         "mimetype" in names and archive.read("mimetype").strip() == ODS_MIMETYPE
     ):
         raise SheetRefused(
-            "The file is named .ods but is not an OpenDocument spreadsheet. "
-            "Use the extension that matches its content."
+            _(
+                "The file is named .ods but is not an OpenDocument spreadsheet. "
+                "Use the extension that matches its content."
+            )
         )
     for entry in entries:
         if entry.filename.endswith((".xml", ".rels")) and _has_dtd(archive, entry):
             raise SheetRefused(
-                f"The workbook's part {entry.filename} declares a DTD, which spreadsheets never "
-                "need; the file is refused."
+                _(
+                    "The workbook's part %(part)s declares a DTD, which spreadsheets never need; "
+                    "the file is refused."
+                )
+                % {"part": entry.filename}
             )
     return archive
 
@@ -246,7 +266,7 @@ def _read_xlsx(archive: zipfile.ZipFile, content: bytes, limits: Limits) -> Tabl
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except (CalamineError, ValueError, OSError) as error:
-        raise SheetRefused("The XLSX file is damaged and cannot be opened.") from error
+        raise SheetRefused(_("The XLSX file is damaged and cannot be opened.")) from error
     return _table(
         (number, [_xlsx_value(value) for value in row]) for number, row in enumerate(rows, start=1)
     )
@@ -265,7 +285,7 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str:
         workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
         relationships = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, SafeET.ParseError) as error:
-        raise SheetRefused("The XLSX file is damaged and cannot be opened.") from error
+        raise SheetRefused(_("The XLSX file is damaged and cannot be opened.")) from error
     sheet = workbook.find(f"{{{XLSX_MAIN}}}sheets/{{{XLSX_MAIN}}}sheet")
     targets = {
         rel.get("Id"): rel.get("Target", "")
@@ -273,10 +293,10 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str:
     }
     target = targets.get(sheet.get(f"{{{XLSX_RELATIONSHIP}}}id")) if sheet is not None else None
     if not target:
-        raise SheetRefused("The XLSX file has no sheet.")
+        raise SheetRefused(_("The XLSX file has no sheet."))
     path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     if path not in archive.namelist():
-        raise SheetRefused("The XLSX file is damaged: its first sheet is missing.")
+        raise SheetRefused(_("The XLSX file is damaged: its first sheet is missing."))
     return path
 
 
@@ -288,10 +308,19 @@ def _refuse_error_cells(xml: bytes) -> None:
     if cell is None:
         return
     reference = XLSX_CELL_REF.match(xml, cell.start())
-    where = f"Cell {reference[1].decode()}{reference[2].decode()}" if reference else "A cell"
+    if reference is None:
+        raise SheetRefused(
+            _(
+                "A cell holds an error value such as #N/A or #DIV/0!. Type the value, or clear "
+                "the cell, then upload again."
+            )
+        )
     raise SheetRefused(
-        f"{where} holds an error value such as #N/A or #DIV/0!. Type the value, or clear the "
-        "cell, then upload again."
+        _(
+            "Cell %(cell)s holds an error value such as #N/A or #DIV/0!. Type the value, or clear "
+            "the cell, then upload again."
+        )
+        % {"cell": reference[1].decode() + reference[2].decode()}
     )
 
 
@@ -300,10 +329,19 @@ def _refuse_formulas(xml: bytes) -> None:
     if formula is None:
         return
     cells = list(XLSX_CELL_REF.finditer(xml, 0, formula.start()))
-    where = f"Cell {cells[-1][1].decode()}{cells[-1][2].decode()}" if cells else "A cell"
+    if not cells:
+        raise SheetRefused(
+            _(
+                "A cell holds a formula. Imports take values only: copy the cells and paste them "
+                "as values, then upload again."
+            )
+        )
     raise SheetRefused(
-        f"{where} holds a formula. Imports take values only: copy the cells and paste them as "
-        "values, then upload again."
+        _(
+            "Cell %(cell)s holds a formula. Imports take values only: copy the cells and paste "
+            "them as values, then upload again."
+        )
+        % {"cell": cells[-1][1].decode() + cells[-1][2].decode()}
     )
 
 
@@ -314,8 +352,11 @@ def _refuse_wide_area(xml: bytes, limits: Limits) -> None:
     rows, columns = _span(xml)
     if rows * columns > allowed:
         raise SheetRefused(
-            f"The sheet's cells span {rows:,} rows and {columns:,} columns, more than an "
-            "import can take. Delete the rows and columns beyond the table, then upload again."
+            _(
+                "The sheet's cells span %(rows)s rows and %(columns)s columns, more than an "
+                "import can take. Delete the rows and columns beyond the table, then upload again."
+            )
+            % {"rows": f"{rows:,}", "columns": f"{columns:,}"}
         )
 
 
@@ -404,8 +445,11 @@ def _ods_rows(archive: zipfile.ZipFile) -> Iterator[tuple[int, list[object]]]:
                     continue
                 if cell.get(f"{TABLE}formula"):
                     raise SheetRefused(
-                        f"Cell {column_letter(len(row))}{number + 1} holds a formula. Imports "
-                        "take values only: paste the cells as values, then upload again."
+                        _(
+                            "Cell %(cell)s holds a formula. Imports take values only: paste the "
+                            "cells as values, then upload again."
+                        )
+                        % {"cell": f"{column_letter(len(row))}{number + 1}"}
                     )
                 value = _ods_value(cell)
                 repeat = int(cell.get(f"{TABLE}number-columns-repeated", "1"))
@@ -416,7 +460,7 @@ def _ods_rows(archive: zipfile.ZipFile) -> Iterator[tuple[int, list[object]]]:
             if _blank(row):
                 number += repeat_rows  # trailing blank rows come as one repeated row
                 continue
-            for _ in range(repeat_rows):
+            for _copy in range(repeat_rows):
                 number += 1
                 yield number, row
 
@@ -492,7 +536,11 @@ def _unwritable_cells(
             for character in dict.fromkeys(value)
             if not _keeps(character, encoding)
         )
-        yield f"Row {number}, column {column}: {characters}"
+        yield _("Row %(row)s, column %(column)s: %(characters)s") % {
+            "row": number,
+            "column": column,
+            "characters": characters,
+        }
 
 
 def _keeps(value: str, encoding: str) -> bool:
@@ -503,25 +551,43 @@ def _keeps(value: str, encoding: str) -> bool:
 
 
 def _describe_character(character: str, encoding: str) -> str:
-    described = f"“{character}” (U+{ord(character):04X})"
+    described = {"character": character, "code": f"U+{ord(character):04X}"}
     try:
         written = character.encode(encoding).decode(encoding)
     except UnicodeEncodeError:
-        return described
-    return f"{described}, which {encoding} writes as “{written}” (U+{ord(written):04X})"
+        return _("“%(character)s” (%(code)s)") % described
+    return _(
+        "“%(character)s” (%(code)s), which %(encoding)s writes as “%(written)s” (%(written_code)s)"
+    ) % {
+        **described,
+        "encoding": encoding,
+        "written": written,
+        "written_code": f"U+{ord(written):04X}",
+    }
 
 
 def _unwritable_message(cells: list[str], encoding: str) -> str:
     shown = cells[:UNWRITABLE_CELLS_SHOWN]
     name = "cp932 (Shift_JIS)" if encoding == "cp932" else encoding
     lines = [
-        f"The export cannot be written in {name}: {len(cells):,} cells hold "
-        "characters it cannot keep, which would be lost or changed. Export as UTF-8 instead, or "
-        "change these cells:",
+        ngettext(
+            "The export cannot be written in %(encoding)s: %(count)s cell holds characters it "
+            "cannot keep, which would be lost or changed. Export as UTF-8 instead, or change this "
+            "cell:",
+            "The export cannot be written in %(encoding)s: %(count)s cells hold characters it "
+            "cannot keep, which would be lost or changed. Export as UTF-8 instead, or change "
+            "these cells:",
+            len(cells),
+        )
+        % {"encoding": name, "count": f"{len(cells):,}"},
         *shown,
     ]
     if len(cells) > len(shown):
-        lines.append(f"… and {len(cells) - len(shown):,} more cells.")
+        more = len(cells) - len(shown)
+        lines.append(
+            ngettext("… and %(count)s more cell.", "… and %(count)s more cells.", more)
+            % {"count": f"{more:,}"}
+        )
     return "\n".join(lines)
 
 

@@ -27,6 +27,7 @@ from django.core.serializers.json import Serializer as JSONSerializer
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 FORMAT = "strategy-portfolio backup"
 VERSION = 1
@@ -176,6 +177,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options) -> None:
         if not file.parent.is_dir():
-            raise CommandError(f"There is no folder {file.parent} to write the backup into.")
+            raise CommandError(
+                _("There is no folder %(folder)s to write the backup into.")
+                % {"folder": file.parent}
+            )
         counts = write_backup(file)
-        self.stdout.write(f"Backed up {counts.total():,} rows of {len(counts)} tables to {file}.")
+        self.stdout.write(
+            _("Backed up %(rows)s rows of %(tables)s tables to %(file)s.")
+            % {"rows": f"{counts.total():,}", "tables": len(counts), "file": file}
+        )

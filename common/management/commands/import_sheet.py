@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.importing import KINDS, Plan
 from common.services import import_confirm, import_preview
@@ -25,10 +27,11 @@ class Command(BaseCommand):
         try:
             importer = get_user_model().objects.get(username=user)
         except get_user_model().DoesNotExist as error:
-            raise CommandError(f"No user “{user}”.") from error
+            raise CommandError(_("No user “%(user)s”.") % {"user": user}) from error
         if not importer.has_perm("common.import_sheets"):
             raise CommandError(
-                f"{user} may not import spreadsheets (needs “Can import spreadsheets”)."
+                _("%(user)s may not import spreadsheets (needs “Can import spreadsheets”).")
+                % {"user": user}
             )
         try:
             batch, plan = import_preview(
@@ -40,15 +43,31 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.report(plan)
         if plan.failed:
-            raise CommandError(f"{plan.counts['failed']} rows failed; nothing was imported.")
-        verb = "Would import" if dry_run else f"Imported as batch {batch.pk}:"
-        self.stdout.write(f"{verb} {plan.summary()}")
+            failed = plan.counts["failed"]
+            # Not ngettext: the English stays "1 rows failed", which callers match on.
+            raise CommandError(
+                _("%(count)s rows failed; nothing was imported.") % {"count": failed}
+            )
+        if dry_run:
+            self.stdout.write(_("Would import %(summary)s") % {"summary": plan.summary()})
+        else:
+            self.stdout.write(
+                _("Imported as batch %(batch)s: %(summary)s")
+                % {"batch": batch.pk, "summary": plan.summary()}
+            )
 
     def report(self, plan: Plan) -> None:
         self.stdout.write(plan.summary())
         for note in plan.notes:
-            self.stdout.write(f"Note: {note}")
+            self.stdout.write(_("Note: %(note)s") % {"note": note})
         for error in plan.errors[:ERRORS_SHOWN]:
-            self.stderr.write(f"Row {error.row}, column {error.column}: {error.message}")
+            self.stderr.write(
+                _("Row %(row)s, column %(column)s: %(message)s")
+                % {"row": error.row, "column": error.column, "message": error.message}
+            )
         if len(plan.errors) > ERRORS_SHOWN:
-            self.stderr.write(f"… and {len(plan.errors) - ERRORS_SHOWN} more errors.")
+            more = len(plan.errors) - ERRORS_SHOWN
+            self.stderr.write(
+                ngettext("… and %(count)s more error.", "… and %(count)s more errors.", more)
+                % {"count": more}
+            )

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.importing import KINDS
 from common.sheets import format_of, write_table
@@ -41,10 +43,17 @@ class Command(BaseCommand):
         try:
             universities = json.loads(source.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise CommandError(f"Cannot read {source}: {error}") from error
+            raise CommandError(
+                _("Cannot read %(file)s: %(error)s") % {"file": source, "error": error}
+            ) from error
         rows, merged = partner_rows(universities)
         headers = KINDS["partners"]().headers("en")
         target.write_bytes(write_table(format_of(target.name), headers, rows))
         self.stdout.write(
-            f"Wrote {len(rows)} partners to {target} ({merged} repeated names merged)."
+            ngettext(
+                "Wrote %(count)s partner to %(file)s (%(merged)s repeated names merged).",
+                "Wrote %(count)s partners to %(file)s (%(merged)s repeated names merged).",
+                len(rows),
+            )
+            % {"count": len(rows), "file": target, "merged": merged}
         )

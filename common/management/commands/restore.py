@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.utils.translation import gettext as _
 
 from common.management.commands.backup import (
     BY_NATURAL_KEY,
@@ -39,23 +40,31 @@ def read_backup(path: Path) -> dict:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
+        raise CommandError(
+            _("Cannot read %(file)s: %(error)s.") % {"file": path, "error": error.strerror}
+        ) from error
     try:
         if raw.startswith(b"\x1f\x8b"):
             raw = gzip.decompress(raw)
         document = json.loads(raw)
     except (OSError, EOFError, ValueError) as error:
-        raise CommandError(f"{path} is not a backup of this product: {error}.") from error
+        raise CommandError(
+            _("%(file)s is not a backup of this product: %(error)s.")
+            % {"file": path, "error": error}
+        ) from error
     if (
         not isinstance(document, dict)
         or document.get("format") != FORMAT
         or not isinstance(document.get("objects"), list)
     ):
-        raise CommandError(f"{path} is not a backup of this product.")
+        raise CommandError(_("%(file)s is not a backup of this product.") % {"file": path})
     if document.get("version") != VERSION:
         raise CommandError(
-            f"{path} is a backup of format version {document.get('version')}; this product "
-            f"reads version {VERSION}."
+            _(
+                "%(file)s is a backup of format version %(version)s; this product reads "
+                "version %(ours)s."
+            )
+            % {"file": path, "version": document.get("version"), "ours": VERSION}
         )
     return document
 
@@ -64,12 +73,15 @@ def check_migrations(backup: dict[str, list[str]], alias: str) -> None:
     here = {(app, name) for app, names in applied_migrations(alias).items() for name in names}
     there = {(app, name) for app, names in backup.items() for name in names}
     if here != there:
-        only_there = ", ".join(f"{app}.{name}" for app, name in sorted(there - here)) or "none"
-        only_here = ", ".join(f"{app}.{name}" for app, name in sorted(here - there)) or "none"
+        only_there = ", ".join(f"{app}.{name}" for app, name in sorted(there - here)) or _("none")
+        only_here = ", ".join(f"{app}.{name}" for app, name in sorted(here - there)) or _("none")
         raise CommandError(
-            "The backup was made at other migrations than this database is at (only in the "
-            f"backup: {only_there}; only here: {only_here}). Migrate this database to the "
-            "backup's migrations, restore, then migrate to the latest. Nothing was restored."
+            _(
+                "The backup was made at other migrations than this database is at (only in the "
+                "backup: %(only_there)s; only here: %(only_here)s). Migrate this database to the "
+                "backup's migrations, restore, then migrate to the latest. Nothing was restored."
+            )
+            % {"only_there": only_there, "only_here": only_here}
         )
 
 
@@ -84,11 +96,11 @@ def check_empty(model_list: Iterable[type[models.Model]], alias: str) -> None:
             held.append(f"{count:,} {noun}")
     if held:
         raise CommandError(
-            "This database already holds records ("
-            + ", ".join(held[:8])
-            + (", …" if len(held) > 8 else "")
-            + "). Restore only into an empty database: create one, run `manage.py migrate`, "
-            "then restore. Nothing was restored."
+            _(
+                "This database already holds records (%(records)s). Restore only into an empty "
+                "database: create one, run `manage.py migrate`, then restore. Nothing was restored."
+            )
+            % {"records": ", ".join(held[:8]) + (", …" if len(held) > 8 else "")}
         )
 
 
@@ -144,8 +156,8 @@ def restore(path: Path, alias: str = DEFAULT_DB_ALIAS) -> Counter:
             connections[alias].check_constraints()
         except (DatabaseError, DeserializationError) as error:
             raise CommandError(
-                f"The backup does not fit this database ({' '.join(str(error).split())}). "
-                "Nothing was restored."
+                _("The backup does not fit this database (%(error)s). Nothing was restored.")
+                % {"error": " ".join(str(error).split())}
             ) from error
     ContentType.objects.clear_cache()
     return counts
@@ -162,4 +174,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options) -> None:
         counts = restore(file)
-        self.stdout.write(f"Restored {counts.total():,} rows of {len(counts)} tables from {file}.")
+        self.stdout.write(
+            _("Restored %(rows)s rows of %(tables)s tables from %(file)s.")
+            % {"rows": f"{counts.total():,}", "tables": len(counts), "file": file}
+        )
