@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from common.access import Access, Reach, access_for, reach_of
+from common.forms import JAPANESE_INPUT
 from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"
@@ -125,11 +126,13 @@ class AuditedAdmin(SimpleHistoryAdmin):
     ``reach`` says how the model's records belong to an institution and a unit; ``get_access``
     says what the signed-in user may reach. Lists, forms, pickers, autocompletes and history pages
     all go through them: a record out of reach is not found (404), and a form cannot save a record
-    out of reach.
+    out of reach. Its forms, and its inlines', read dates and numbers in the Japanese forms staff
+    type (``common.forms``).
     """
 
     form = AuditedForm
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # Dates and numbers read as staff type them: 令和7年4月1日, 2025/4/1, １，２００.
+    formfield_overrides = {**JAPANESE_INPUT, models.URLField: {"assume_scheme": "https"}}
     history_list_per_page = 50
 
     @property
@@ -315,6 +318,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
 class AuditedInline(admin.TabularInline):
     form = VersionedForm
+    formfield_overrides = JAPANESE_INPUT
     extra = 0
     show_change_link = True
 
