@@ -1,6 +1,8 @@
 """Database expressions and rules that the models share."""
 
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from common.text import clean_code
 
@@ -56,10 +58,18 @@ def end_not_before_start(start: str, end: str, name: str, message: str) -> model
     )
 
 
+def _not_a_listed_value(field_label: str) -> str:
+    return _("Choose one of the listed values for %(field)s.") % {"field": field_label}
+
+
+# Evaluated when a form reports the violation, in the reader's language, not at import time.
+not_a_listed_value = lazy(_not_a_listed_value, str)
+
+
 def in_choices(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
     """Back a field's choices with the database."""
     return models.CheckConstraint(
         condition=models.Q(**{f"{field}__in": choices.values}),
         name=name,
-        violation_error_message=f"Choose one of the listed values for {field.replace('_', ' ')}.",
+        violation_error_message=not_a_listed_value(field.replace("_", " ")),
     )
