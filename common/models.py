@@ -4,15 +4,17 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.db import in_choices
 
 
 class BatchStatus(models.TextChoices):
-    PREVIEWED = "previewed", "Previewed"
-    APPLIED = "applied", "Imported"
-    UNDONE = "undone", "Undone"
+    PREVIEWED = "previewed", gettext_lazy("Previewed")
+    APPLIED = "applied", gettext_lazy("Imported")
+    UNDONE = "undone", gettext_lazy("Undone")
 
 
 class ImportBatch(models.Model):
@@ -31,14 +33,18 @@ class ImportBatch(models.Model):
         max_length=64,
         blank=True,
         editable=False,
-        help_text="SHA-256 of the uploaded file; two confirmations of one file are serialised.",
+        help_text=gettext_lazy(
+            "SHA-256 of the uploaded file; two confirmations of one file are serialised."
+        ),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_batches"
     )
     status = models.CharField(max_length=20, choices=BatchStatus.choices)
     counts = models.JSONField(default=dict)
-    errors = models.JSONField(default=list, help_text="Row errors of the latest preview.")
+    errors = models.JSONField(
+        default=list, help_text=gettext_lazy("Row errors of the latest preview.")
+    )
     sample = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
@@ -51,11 +57,15 @@ class ImportBatch(models.Model):
         related_name="+",
     )
 
-    history = HistoricalRecords(excluded_fields=["errors", "sample"])
+    history = HistoricalRecords(
+        excluded_fields=["errors", "sample"],
+        verbose_name=gettext_lazy("historical import batch"),
+        verbose_name_plural=gettext_lazy("historical import batches"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "import batches"
+        verbose_name_plural = gettext_lazy("import batches")
         permissions = [
             ("import_sheets", "Can import spreadsheets"),
             ("undo_importbatch", "Can undo an import batch"),
@@ -64,15 +74,21 @@ class ImportBatch(models.Model):
         indexes = [models.Index(fields=["kind", "sha256"], name="common_importbatch_content")]
 
     def __str__(self) -> str:
-        return f"Import batch {self.pk}: {self.file_name}"
+        return _("Import batch %(id)s: %(file)s") % {"id": self.pk, "file": self.file_name}
 
     @property
     def reason(self) -> str:
+        # Not translated: the undo finds the rows a batch wrote by this reason, so it must read
+        # the same whatever language the steward who confirmed the batch was reading in.
         return f"Import batch {self.pk} ({self.kind}): {self.file_name}"
 
     @property
     def undo_reason(self) -> str:
-        return f"Undo of import batch {self.pk} ({self.kind}): {self.file_name}"
+        return _("Undo of import batch %(id)s (%(kind)s): %(file)s") % {
+            "id": self.pk,
+            "kind": self.kind,
+            "file": self.file_name,
+        }
 
     @staticmethod
     def new_stored_name(file_name: str) -> str:
