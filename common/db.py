@@ -1,10 +1,11 @@
 """Database expressions and rules that the models share."""
 
 from django.db import models
+from django.db.models import Value
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
-from common.text import clean_code
+from common.text import FOLD_FROM, FOLD_TO, TRIMMED, clean_code
 
 
 class CodedModel(models.Model):
@@ -28,10 +29,13 @@ def ancestor_ids(node: models.Model, *, include_self: bool = False) -> list[int]
 
 
 class CodeKey(models.Func):
-    """The normalised form of a code or name, computed in the database.
+    """The normalised form of a code or name, computed in the database: ``common.text.code_key``.
 
-    PostgreSQL builds it from NORMALIZE(…, NFKC); SQLite calls the Python function that
-    ``common.apps`` registers on every connection. Both match ``common.text.code_key``.
+    SQLite calls that Python function, which ``common.apps`` registers on every connection.
+    PostgreSQL builds it from NORMALIZE (NFKC), TRANSLATE (the folded variants), BTRIM (the same
+    white space) and UPPER under the ICU root collation, whose full case mapping is Python's
+    whatever the database's own locale. Unique indexes store the key: a change to it needs a
+    migration that rebuilds them, as ``common`` 0003 (code keys fold wave dash and minus) does.
     """
 
     function = "portfolio_code_key"
@@ -39,12 +43,20 @@ class CodeKey(models.Func):
     output_field = models.CharField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            template="UPPER(BTRIM(NORMALIZE(%(expressions)s, NFKC)))",
-            **extra_context,
+        text = models.CharField()
+        normalized = models.Func(
+            *self.get_source_expressions(),
+            template="NORMALIZE(%(expressions)s, NFKC)",
+            output_field=text,
         )
+        folded = models.Func(
+            normalized, Value(FOLD_FROM), Value(FOLD_TO), function="TRANSLATE", output_field=text
+        )
+        trimmed = models.Func(folded, Value(TRIMMED), function="BTRIM", output_field=text)
+        upper = models.Func(
+            trimmed, template='UPPER(%(expressions)s COLLATE "und-x-icu")', output_field=text
+        )
+        return compiler.compile(upper)
 
 
 def end_not_before_start(start: str, end: str, name: str, message: str) -> models.CheckConstraint:
