@@ -22,3 +22,13 @@ class CommonConfig(AppConfig):
 
         # Keeps the role groups' permissions in step with the models after every migrate.
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="portfolio_roles")
+        name_the_sign_in_records()
+
+
+def name_the_sign_in_records() -> None:
+    """django-axes's admin section is named after its package ("Axes"), in no language; name it
+    for what it holds, translatably."""
+    from django.apps import apps
+
+    if apps.is_installed("axes"):
+        apps.get_app_config("axes").verbose_name = gettext_lazy("Sign-in attempts")

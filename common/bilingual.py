@@ -29,7 +29,7 @@ class Shown:
         if not self.fallback:
             return format_html("{}", self.text)
         return format_html(
-            '<span lang="{}">{}</span> <abbr class="fallback" title="{}">{}</abbr>',
+            '<span lang="{}">{}</span> <abbr class="fallback" translate="no" title="{}">{}</abbr>',
             self.language,
             self.text,
             fallback_note(self.language),

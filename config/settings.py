@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("PORTFOLIO_DATA_DIR", BASE_DIR / "var"))
@@ -226,7 +227,7 @@ SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Kosovo's user-assigned code: partner lists (and international offices) use it.
-COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+COUNTRIES_OVERRIDE = {"XK": gettext_lazy("Kosovo")}
 
 LOGGING = {
     "version": 1,

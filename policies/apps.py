@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class PoliciesConfig(AppConfig):
     name = "policies"
-    verbose_name = "Strategies and goals"
+    verbose_name = gettext_lazy("Strategies and goals")
 
     def ready(self) -> None:
         import policies.resources  # noqa: F401  (registers its spreadsheet kinds)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class PortfolioConfig(AppConfig):
     name = "portfolio"
-    verbose_name = "Portfolio"
+    verbose_name = gettext_lazy("Portfolio")
 
     def ready(self) -> None:
         import portfolio.cache  # (connects the signals that make cached pages stale)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class UnitsConfig(AppConfig):
     name = "units"
-    verbose_name = "Institutions and units"
+    verbose_name = gettext_lazy("Institutions and units")
 
     def ready(self) -> None:
         from common.triggers import install_rules_after_migrate

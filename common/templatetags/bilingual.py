@@ -1,4 +1,5 @@
-"""``{{ goal|shown:"title" }}``: a bilingual text in the reader's language, marked if it fell back."""
+"""``{{ goal|shown:"title" }}``: a bilingual text in the reader's language, marked if it fell
+back."""
 
 from django import template
 from django.utils.html import format_html
@@ -22,7 +23,7 @@ def mark(text: Shown) -> str:
     if not text.fallback:
         return ""
     return format_html(
-        '<abbr class="fallback" title="{}">{}</abbr>',
+        '<abbr class="fallback" translate="no" title="{}">{}</abbr>',
         fallback_note(text.language),
         fallback_mark(text.language),
     )
