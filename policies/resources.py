@@ -2,6 +2,9 @@
 
 from collections.abc import Hashable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from common.history import chunks
 from common.importing import Column, Lookup, Parsed, RowErrors, SheetKind, register
 from common.parsing import parse_decimal, parse_fiscal_year, text
@@ -12,7 +15,7 @@ from policies.models import Framework, Goal, Indicator, IndicatorValue
 @register
 class IndicatorValueSheet(SheetKind):
     key = "indicator-values"
-    label = "Indicator values"
+    label = gettext_lazy("Indicator values")
     model = IndicatorValue
     columns = [
         Column("framework", "戦略", required=True),
@@ -24,7 +27,7 @@ class IndicatorValueSheet(SheetKind):
     ]
 
     def prepare(self, rows: list[dict]) -> None:
-        self.frameworks = Lookup("framework", "Its code is used by two institutions.")
+        self.frameworks = Lookup(_("framework"), _("Its code is used by two institutions."))
         for framework in Framework.objects.all():
             self.frameworks.add(framework.code, framework)
         self.goals = {(goal.framework_id, code_key(goal.code)): goal for goal in Goal.objects.all()}
@@ -42,23 +45,29 @@ class IndicatorValueSheet(SheetKind):
         if framework:
             goal = self.goals.get((framework.pk, code_key(text(raw.get("goal")))))
             if goal is None:
-                errors.add("goal", f"{framework.code} has no goal “{text(raw.get('goal'))}”.")
+                errors.add(
+                    "goal",
+                    _("%(framework)s has no goal “%(goal)s”.")
+                    % {"framework": framework.code, "goal": text(raw.get("goal"))},
+                )
         if goal:
             indicator = self.indicators.get((goal.pk, code_key(text(raw.get("indicator")))))
             if indicator is None:
                 errors.add(
                     "indicator",
-                    f"Goal {goal.code} has no indicator “{text(raw.get('indicator'))}”; "
-                    "add it in the admin first.",
+                    _("Goal %(goal)s has no indicator “%(indicator)s”; add it in the admin first.")
+                    % {"goal": goal.code, "indicator": text(raw.get("indicator"))},
                 )
         if indicator:
             goal.framework, indicator.goal = framework, goal  # the probe's path, without queries
             self.check_reach(errors, "framework", IndicatorValue(indicator=indicator))
         year = errors.cell(raw, "fiscal_year", parse_fiscal_year)
         if year is None and not any(e.column == "fiscal_year" for e in errors.items):
-            errors.add("fiscal_year", "This cell must not be empty.")
+            errors.add("fiscal_year", _("This cell must not be empty."))
         elif year is not None and not 1900 <= year <= 2200:
-            errors.add("fiscal_year", f"{year} is not a plausible fiscal year.")
+            errors.add(
+                "fiscal_year", _("%(year)s is not a plausible fiscal year.") % {"year": year}
+            )
         return Parsed(
             {
                 "indicator_id": indicator.pk if indicator else None,

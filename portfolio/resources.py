@@ -5,6 +5,8 @@ from collections.abc import Hashable
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.fiscal import fiscal_year_of
 from common.history import chunks
@@ -35,26 +37,35 @@ QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\[(?P<country>[A-Za-z]{2})\]$")
 
 def check_required(errors: RowErrors, column: str, value: object) -> None:
     if value in (None, ""):
-        errors.add(column, "This cell must not be empty.")
+        errors.add(column, _("This cell must not be empty."))
+
+
+def texts_in_sheet(raw: dict, *columns: str) -> dict[str, str]:
+    """The texts of those ``columns`` the sheet has. A sheet without one (written before the
+    Japanese columns existed) leaves what the record holds, rather than emptying it."""
+    return {column: plain_text(raw[column]) for column in columns if column in raw}
 
 
 def check_dates(errors: RowErrors, start, end, column: str = "end_date") -> None:
     if start and end and end < start:
-        errors.add(column, f"The end ({end}) is before the start ({start}).")
+        errors.add(
+            column,
+            _("The end (%(end)s) is before the start (%(start)s).") % {"end": end, "start": start},
+        )
 
 
 class UnitsAndInitiatives:
     """Units and initiatives by code, or by ``INSTITUTION:CODE`` where a code is shared."""
 
     def load_units(self) -> Lookup:
-        units = Lookup("unit", "Write it as INSTITUTION:CODE, for example KU:ISO-KU.")
+        units = Lookup(_("unit"), _("Write it as INSTITUTION:CODE, for example KU:ISO-KU."))
         for unit in Unit.objects.select_related("institution"):
             units.add(unit.code, unit)
             units.add(f"{unit.institution.code}:{unit.code}", unit)
         return units
 
     def load_initiatives(self) -> Lookup:
-        initiatives = Lookup("initiative", "Write it as INSTITUTION:CODE.")
+        initiatives = Lookup(_("initiative"), _("Write it as INSTITUTION:CODE."))
         for initiative in Initiative.objects.select_related("institution"):
             initiatives.add(initiative.code, initiative)
             initiatives.add(f"{initiative.institution.code}:{initiative.code}", initiative)
@@ -68,12 +79,15 @@ class UnitsAndInitiatives:
 
 
 class Partners:
-    """Partners by name (NFKC, any case); ``Name [TH]`` picks one where a name is shared."""
+    """Partners by English or Japanese name (NFKC, any case); ``Name [TH]`` picks one where a
+    name is shared."""
 
     def load_partners(self) -> Lookup:
-        partners = Lookup("partner institution", "Add the country, e.g. “Name [TH]”.")
+        partners = Lookup(_("partner institution"), _("Add the country, e.g. “Name [TH]”."))
         for partner in PartnerInstitution.objects.all():
             partners.add(partner.name, partner)
+            if partner.name_ja:
+                partners.add(partner.name_ja, partner)
         return partners
 
     @staticmethod
@@ -97,7 +111,7 @@ class Partners:
 @register
 class PartnerSheet(SheetKind, Partners):
     key = "partners"
-    label = "Partner institutions"
+    label = gettext_lazy("Partner institutions")
     model = PartnerInstitution
     columns = [
         Column("name", "機関名", required=True),
@@ -105,6 +119,8 @@ class PartnerSheet(SheetKind, Partners):
         Column("country", "国・地域"),
         Column("city", "都市"),
         Column("website", "ウェブサイト"),
+        # Added last, so that sheets laid out by position before it existed still line up.
+        Column("name_ja", "機関名（日本語）"),
     ]
     url = URLValidator(schemes=["http", "https"])
 
@@ -122,9 +138,13 @@ class PartnerSheet(SheetKind, Partners):
             try:
                 self.url(website)
             except ValidationError:
-                errors.add("website", f"“{website}” is not a web address (https://…).")
+                errors.add(
+                    "website",
+                    _("“%(website)s” is not a web address (https://…).") % {"website": website},
+                )
         values = {
             "name": name,
+            **texts_in_sheet(raw, "name_ja"),
             "local_name": plain_text(raw.get("local_name")),
             "country": errors.cell(raw, "country", parse_country) or "",
             "city": plain_text(raw.get("city")),
@@ -143,13 +163,13 @@ class PartnerSheet(SheetKind, Partners):
         return PartnerInstitution.objects.order_by("name", "country")
 
     def export_row(self, obj: PartnerInstitution) -> list[object]:
-        return [obj.name, obj.local_name, obj.country.code, obj.city, obj.website]
+        return [obj.name, obj.local_name, obj.country.code, obj.city, obj.website, obj.name_ja]
 
 
 @register
 class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
     key = "activities"
-    label = "Activities"
+    label = gettext_lazy("Activities")
     model = Activity
     columns = [
         Column("external_ref", "外部参照", required=True),
@@ -179,15 +199,15 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         check_required(errors, "title", title)
         start = errors.cell(raw, "start_date", parse_date)
         if start is None and not any(e.column == "start_date" for e in errors.items):
-            errors.add("start_date", "This cell must not be empty.")
+            errors.add("start_date", _("This cell must not be empty."))
         end = errors.cell(raw, "end_date", parse_date)
         check_dates(errors, start, end)
         unit = self.resolve(errors, raw, "unit", self.units)
         initiative = self.resolve(errors, raw, "initiative", self.initiatives)
         if unit is None and initiative is None and not errors.items:
-            errors.add("unit", "Give the unit or the initiative this activity belongs to.")
+            errors.add("unit", _("Give the unit or the initiative this activity belongs to."))
         if unit and initiative and unit.institution_id != initiative.institution_id:
-            errors.add("unit", "The unit and the initiative belong to different institutions.")
+            errors.add("unit", _("The unit and the initiative belong to different institutions."))
         self.check_reach(
             errors, "unit" if unit else "initiative", Activity(unit=unit, initiative=initiative)
         )
@@ -273,7 +293,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
 @register
 class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
     key = "initiatives"
-    label = "Initiatives"
+    label = gettext_lazy("Initiatives")
     model = Initiative
     link_fields = ["goals", "contributing_units", "partners"]
     columns = [
@@ -290,15 +310,18 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
         Column("start_date", "開始日"),
         Column("end_date", "終了日"),
         Column("budget_jpy", "予算（円）"),
+        # Added last, so that sheets laid out by position before they existed still line up.
+        Column("title_ja", "名称（日本語）"),
+        Column("summary_ja", "概要（日本語）", multiline=True),
     ]
 
     def prepare(self, rows: list[dict]) -> None:
-        self.institutions = Lookup("institution")
+        self.institutions = Lookup(_("institution"))
         for institution in Institution.objects.all():
             self.institutions.add(institution.code, institution)
         self.units = self.load_units()
         self.partners = self.load_partners()
-        self.goals = Lookup("goal", "Write it as FRAMEWORK:CODE.")
+        self.goals = Lookup(_("goal"), _("Write it as FRAMEWORK:CODE."))
         for goal in Goal.objects.select_related("framework"):
             self.goals.add(f"{goal.framework.code}:{goal.code}", goal)
         self.by_key = {
@@ -329,13 +352,14 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
                 if unit and unit.institution_id != institution.pk:
                     errors.add(
                         "lead_unit" if unit is lead else "contributing_units",
-                        f"Unit {unit.code} belongs to another institution.",
+                        _("Unit %(unit)s belongs to another institution.") % {"unit": unit.code},
                     )
             for goal in goals:
                 if goal.framework.institution_id != institution.pk:
                     errors.add(
                         "goals",
-                        f"Goal {goal.reference} is not a goal of {institution.code}'s frameworks.",
+                        _("Goal %(goal)s is not a goal of %(institution)s's frameworks.")
+                        % {"goal": goal.reference, "institution": institution.code},
                     )
         self.check_reach(
             errors,
@@ -347,6 +371,7 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
                 "code": code,
                 "title": title,
                 "summary": plain_text(raw.get("summary")),
+                **texts_in_sheet(raw, "title_ja", "summary_ja"),
                 "institution_id": institution.pk if institution else None,
                 "lead_unit_id": lead.pk if lead else None,
                 "status": errors.cell(raw, "status", parse_choice, choices=InitiativeStatus)
@@ -404,4 +429,6 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
             obj.start_date,
             obj.end_date,
             obj.budget_jpy,
+            obj.title_ja,
+            obj.summary_ja,
         ]
