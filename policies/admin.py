@@ -1,5 +1,8 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedForm, AuditedInline
 from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
@@ -7,34 +10,45 @@ from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValu
 
 class GoalInline(AuditedInline):
     model = Goal
-    fields = ["code", "kind", "title", "parent", "order"]
+    fields = ["code", "kind", "title", "title_ja", "parent", "order"]
     autocomplete_fields = ["parent"]
     ordering = ["order", "code"]
 
 
 @admin.register(Framework)
 class FrameworkAdmin(AuditedAdmin):
-    list_display = ["code", "title", "institution", "adopted_on", "revised_on", "goal_count"]
+    list_display = ["code", "shown_title", "institution", "adopted_on", "revised_on", "goal_count"]
     list_filter = ["institution"]
     list_select_related = ["institution"]
     search_fields = ["code", "title", "title_ja", "source"]
     autocomplete_fields = ["institution"]
     inlines = [GoalInline]
+    fieldsets = [
+        (None, {"fields": ["institution", "code", ("title", "title_ja")]}),
+        (
+            gettext_lazy("Source"),
+            {"fields": ["adopted_on", "revised_on", "source", "source_url", "source_note"]},
+        ),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_goals=Count("goals"))
 
-    @admin.display(description="goals", ordering="_goals")
+    @admin.display(description=gettext_lazy("goals"), ordering="_goals")
     def goal_count(self, obj: Framework) -> int:
         return obj._goals
 
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def shown_title(self, obj: Framework) -> str:
+        return conditional_escape(obj.shown("title"))
+
 
 class TopLevelFilter(admin.SimpleListFilter):
-    title = "level"
+    title = gettext_lazy("level")
     parameter_name = "level"
 
     def lookups(self, request, model_admin):
-        return [("top", "Top-level goals"), ("sub", "Sub-goals")]
+        return [("top", _("Top-level goals")), ("sub", _("Sub-goals"))]
 
     def queryset(self, request, queryset):
         if self.value() == "top":
@@ -56,9 +70,8 @@ class GoalForm(AuditedForm):
         if foreign:
             self.add_error(
                 "units",
-                "A goal is pursued only by units of its own institution; remove: "
-                + ", ".join(unit.code for unit in foreign)
-                + ".",
+                _("A goal is pursued only by units of its own institution; remove: %(units)s.")
+                % {"units": ", ".join(unit.code for unit in foreign)},
             )
         return cleaned
 
@@ -66,17 +79,24 @@ class GoalForm(AuditedForm):
 @admin.register(Goal)
 class GoalAdmin(AuditedAdmin):
     form = GoalForm
-    list_display = ["code", "title", "kind", "framework", "parent", "order"]
+    list_display = ["code", "shown_title", "kind", "framework", "parent", "order"]
     ordering = ["framework", "code"]  # a code sorts under its parent: CONNECT, CONNECT.1, …
     list_filter = ["framework__institution", "framework", "kind", TopLevelFilter]
     list_select_related = ["framework", "parent"]
-    search_fields = ["code", "title", "title_ja", "description"]
+    search_fields = ["code", "title", "title_ja", "description", "description_ja"]
     autocomplete_fields = ["framework", "parent", "units"]
     fieldsets = [
         (None, {"fields": ["framework", "parent", "code", "kind", "order"]}),
-        ("Wording", {"fields": ["title", "title_ja", "description", "source_note"]}),
-        ("Pursued by", {"fields": ["units"]}),
+        (
+            gettext_lazy("Wording"),
+            {"fields": [("title", "title_ja"), ("description", "description_ja"), "source_note"]},
+        ),
+        (gettext_lazy("Pursued by"), {"fields": ["units"]}),
     ]
+
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def shown_title(self, obj: Goal) -> str:
+        return conditional_escape(obj.shown("title"))
 
 
 @admin.register(Alignment)
@@ -84,7 +104,15 @@ class AlignmentAdmin(AuditedAdmin):
     list_display = ["source", "target", "note"]
     list_filter = ["source__framework", "target__framework"]
     list_select_related = ["source", "target"]
-    search_fields = ["source__code", "source__title", "target__code", "target__title", "note"]
+    search_fields = [
+        "source__code",
+        "source__title",
+        "source__title_ja",
+        "target__code",
+        "target__title",
+        "target__title_ja",
+        "note",
+    ]
     autocomplete_fields = ["source", "target"]
 
     def pickable(self, request, db_field):
@@ -102,12 +130,26 @@ class IndicatorValueInline(AuditedInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(AuditedAdmin):
-    list_display = ["code", "name", "goal", "unit_of_measure", "higher_is_better", "baseline"]
+    list_display = ["code", "shown_name", "goal", "unit_of_measure", "higher_is_better", "baseline"]
     list_filter = ["goal__framework", "higher_is_better"]
     list_select_related = ["goal"]
-    search_fields = ["code", "name", "name_ja", "goal__code", "goal__title"]
+    search_fields = ["code", "name", "name_ja", "goal__code", "goal__title", "goal__title_ja"]
     autocomplete_fields = ["goal"]
     inlines = [IndicatorValueInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["goal", "code", ("name", "name_ja"), ("description", "description_ja")]},
+        ),
+        (
+            gettext_lazy("Measure"),
+            {"fields": ["unit_of_measure", "higher_is_better", "baseline", "baseline_year"]},
+        ),
+    ]
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: Indicator) -> str:
+        return conditional_escape(obj.shown("name"))
 
 
 @admin.register(IndicatorValue)
@@ -115,5 +157,5 @@ class IndicatorValueAdmin(AuditedAdmin):
     list_display = ["indicator", "fiscal_year", "target", "actual"]
     list_filter = ["fiscal_year", "indicator__goal__framework"]
     list_select_related = ["indicator"]
-    search_fields = ["indicator__name", "indicator__code"]
+    search_fields = ["indicator__name", "indicator__name_ja", "indicator__code"]
     autocomplete_fields = ["indicator"]

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedForm, AuditedInline
 from portfolio.models import (
@@ -15,9 +18,16 @@ from portfolio.models import (
 
 @admin.register(PartnerInstitution)
 class PartnerInstitutionAdmin(AuditedAdmin):
-    list_display = ["name", "local_name", "country", "city", "website"]
+    list_display = ["shown_name", "local_name", "country", "city", "website"]
     list_filter = ["country"]
-    search_fields = ["name", "local_name", "city"]
+    search_fields = ["name", "name_ja", "local_name", "city"]
+    fieldsets = [
+        (None, {"fields": [("name", "name_ja"), "local_name", "country", "city", "website"]}),
+    ]
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: PartnerInstitution) -> str:
+        return conditional_escape(obj.shown("name"))
 
 
 @admin.register(Agreement)
@@ -25,7 +35,14 @@ class AgreementAdmin(AuditedAdmin):
     list_display = ["partner", "kind", "level", "unit", "signed_on", "expires_on"]
     list_filter = ["kind", "level", "unit__institution"]
     list_select_related = ["partner", "unit"]
-    search_fields = ["title", "partner__name", "partner__local_name", "unit__name"]
+    search_fields = [
+        "title",
+        "partner__name",
+        "partner__name_ja",
+        "partner__local_name",
+        "unit__name",
+        "unit__name_ja",
+    ]
     autocomplete_fields = ["partner", "unit"]
     date_hierarchy = "signed_on"
 
@@ -45,8 +62,10 @@ class InitiativeForm(AuditedForm):
             self.add_error(
                 "goals",
                 ValidationError(
-                    "An initiative pursues only goals of its own institution's frameworks; "
-                    "remove: %(goals)s.",
+                    _(
+                        "An initiative pursues only goals of its own institution's frameworks; "
+                        "remove: %(goals)s."
+                    ),
                     params={"goals": ", ".join(goal.reference for goal in foreign_goals)},
                 ),
             )
@@ -58,9 +77,11 @@ class InitiativeForm(AuditedForm):
         if foreign_units:
             self.add_error(
                 "contributing_units",
-                "Contributing units must belong to the initiative's institution; remove: "
-                + ", ".join(unit.code for unit in foreign_units)
-                + ".",
+                _(
+                    "Contributing units must belong to the initiative's institution; "
+                    "remove: %(units)s."
+                )
+                % {"units": ", ".join(unit.code for unit in foreign_units)},
             )
         return cleaned
 
@@ -93,7 +114,7 @@ class InitiativeAdmin(AuditedAdmin):
     form = InitiativeForm
     list_display = [
         "code",
-        "title",
+        "shown_title",
         "institution",
         "lead_unit",
         "status",
@@ -104,7 +125,7 @@ class InitiativeAdmin(AuditedAdmin):
     ]
     list_filter = ["institution", "status", "health", "lead_unit"]
     list_select_related = ["institution", "lead_unit"]
-    search_fields = ["code", "title", "title_ja", "summary"]
+    search_fields = ["code", "title", "title_ja", "summary", "summary_ja"]
     autocomplete_fields = [
         "institution",
         "lead_unit",
@@ -115,20 +136,30 @@ class InitiativeAdmin(AuditedAdmin):
     ]
     inlines = [ProgressUpdateInline]
     fieldsets = [
-        (None, {"fields": ["institution", "code", "title", "title_ja", "summary"]}),
         (
-            "Goals and people",
+            None,
+            {"fields": ["institution", "code", ("title", "title_ja"), ("summary", "summary_ja")]},
+        ),
+        (
+            gettext_lazy("Goals and people"),
             {"fields": ["goals", "lead_unit", "contributing_units", "owner", "partners"]},
         ),
-        ("State", {"fields": ["status", "health", "start_date", "end_date", "budget_jpy"]}),
+        (
+            gettext_lazy("State"),
+            {"fields": ["status", "health", "start_date", "end_date", "budget_jpy"]},
+        ),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_goals=Count("goals", distinct=True))
 
-    @admin.display(description="goals", ordering="_goals")
+    @admin.display(description=gettext_lazy("goals"), ordering="_goals")
     def goal_count(self, obj: Initiative) -> int:
         return obj._goals
+
+    @admin.display(description=gettext_lazy("title"), ordering="title")
+    def shown_title(self, obj: Initiative) -> str:
+        return conditional_escape(obj.shown("title"))
 
 
 @admin.register(Activity)
@@ -161,5 +192,5 @@ class ProgressUpdateAdmin(SignedByTheEditor, AuditedAdmin):
     list_display = ["initiative", "fiscal_year", "quarter", "health", "author"]
     list_filter = ["fiscal_year", "quarter", "health"]
     list_select_related = ["initiative", "author"]
-    search_fields = ["initiative__code", "initiative__title", "narrative"]
+    search_fields = ["initiative__code", "initiative__title", "initiative__title_ja", "narrative"]
     autocomplete_fields = ["initiative", "author"]

@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedInline
 from units.models import Appointment, Institution, Person, Region, Unit, UserScope
@@ -9,24 +12,34 @@ from units.models import Appointment, Institution, Person, Region, Unit, UserSco
 
 @admin.register(Institution)
 class InstitutionAdmin(AuditedAdmin):
-    list_display = ["code", "name", "name_ja", "unit_count"]
+    list_display = ["code", "shown_name", "unit_count"]
     search_fields = ["code", "name", "name_ja"]
+    fieldsets = [(None, {"fields": ["code", ("name", "name_ja"), "website"]})]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_units=Count("units"))
 
-    @admin.display(description="units", ordering="_units")
+    @admin.display(description=gettext_lazy("units"), ordering="_units")
     def unit_count(self, obj: Institution) -> int:
         return obj._units
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: Institution) -> str:
+        return conditional_escape(obj.shown("name"))
 
 
 @admin.register(Region)
 class RegionAdmin(AuditedAdmin):
-    list_display = ["code", "name", "name_ja", "country_count", "order"]
+    list_display = ["code", "shown_name", "country_count", "order"]
     list_editable = ["order"]
     search_fields = ["code", "name", "name_ja"]
+    fieldsets = [(None, {"fields": ["code", ("name", "name_ja"), "countries", "order", "note"]})]
 
-    @admin.display(description="countries")
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: Region) -> str:
+        return conditional_escape(obj.shown("name"))
+
+    @admin.display(description=gettext_lazy("countries"))
     def country_count(self, obj: Region) -> int:
         return len(obj.countries)
 
@@ -38,11 +51,11 @@ class AppointmentInline(AuditedInline):
 
 
 class KindFilter(admin.SimpleListFilter):
-    title = "active"
+    title = gettext_lazy("active")
     parameter_name = "active"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Active"), ("no", "Ended")]
+        return [("yes", _("Active")), ("no", _("Ended"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -56,7 +69,7 @@ class KindFilter(admin.SimpleListFilter):
 class UnitAdmin(AuditedAdmin):
     list_display = [
         "code",
-        "name",
+        "shown_name",
         "kind",
         "institution",
         "parent",
@@ -71,11 +84,15 @@ class UnitAdmin(AuditedAdmin):
     autocomplete_fields = ["institution", "parent", "region"]
     inlines = [AppointmentInline]
     fieldsets = [
-        (None, {"fields": ["institution", "code", "name", "name_ja", "kind", "parent"]}),
-        ("Place", {"fields": ["region", "host_city", "host_country", "location"]}),
-        ("Period", {"fields": ["active_from", "active_until"]}),
-        ("About", {"fields": ["description", "source_note"]}),
+        (None, {"fields": ["institution", "code", ("name", "name_ja"), "kind", "parent"]}),
+        (gettext_lazy("Place"), {"fields": ["region", "host_city", "host_country", "location"]}),
+        (gettext_lazy("Period"), {"fields": ["active_from", "active_until"]}),
+        (gettext_lazy("About"), {"fields": [("description", "description_ja"), "source_note"]}),
     ]
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: Unit) -> str:
+        return conditional_escape(obj.shown("name"))
 
 
 @admin.register(Person)
@@ -91,7 +108,7 @@ class AppointmentAdmin(AuditedAdmin):
     list_display = ["title", "role", "unit", "person", "start", "end"]
     list_filter = ["role", "unit__institution"]
     list_select_related = ["unit", "person"]
-    search_fields = ["title", "person__name", "unit__name"]
+    search_fields = ["title", "person__name", "person__name_ja", "unit__name", "unit__name_ja"]
     autocomplete_fields = ["unit", "person"]
 
 
@@ -99,7 +116,7 @@ class UserScopeInline(admin.StackedInline):
     model = UserScope
     can_delete = False
     autocomplete_fields = ["institutions", "units"]
-    verbose_name_plural = "scope (institutions and units this user's roles apply to)"
+    verbose_name_plural = gettext_lazy("scope (institutions and units this user's roles apply to)")
 
 
 admin.site.unregister(get_user_model())
@@ -116,6 +133,6 @@ class ScopedUserAdmin(UserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
 
-    @admin.display(description="roles")
+    @admin.display(description=gettext_lazy("roles"))
     def roles(self, user) -> str:
         return ", ".join(group.name for group in user.groups.all())
