@@ -6,24 +6,35 @@ the same name with ``_ja`` (``title_ja``), both in its history. ``Bilingual.show
 the reader's one; a template writes ``{{ goal|shown:"title" }}``.
 """
 
-from dataclasses import dataclass
-
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
 CONTENT_LANGUAGES = ("en", "ja")
 
 
-@dataclass(frozen=True)
-class Shown:
-    """A text in ``language``; ``fallback`` when the reader's language had none."""
+class Shown(str):
+    """A text in ``language``; ``fallback`` when the reader's language had none.
 
-    text: str
+    A ``str`` itself, so that it sorts, compares and prints as its text; templates render it
+    through ``__html__``, which adds the fallback mark (Django turns other objects into plain
+    strings before escaping them, which would lose the mark).
+    """
+
     language: str
     fallback: bool
 
-    def __str__(self) -> str:
-        return self.text
+    def __new__(cls, text: str, language: str, fallback: bool) -> "Shown":
+        shown = super().__new__(cls, text)
+        shown.language, shown.fallback = language, fallback
+        return shown
+
+    @property
+    def text(self) -> str:
+        return str.__str__(self)
+
+    def with_text(self, text: str) -> "Shown":
+        """The same language and mark around another text (a title without its code)."""
+        return Shown(text, self.language, self.fallback)
 
     def __html__(self) -> str:
         if not self.fallback:

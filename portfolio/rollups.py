@@ -8,7 +8,7 @@ once too. The number of queries depends on the depths shown, never on the number
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
@@ -43,7 +43,7 @@ class Node:
         it: "CONNECT from …"); marked where it fell back to the other language."""
         shown = pick(self.title, self.title_ja)
         if shown.text.startswith(self.code + " "):
-            return replace(shown, text=shown.text[len(self.code) + 1 :])
+            return shown.with_text(shown.text[len(self.code) + 1 :])
         return shown
 
     @property
