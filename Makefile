@@ -56,7 +56,7 @@ test: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2
 
-## The browser tests: Playwright drives Debian's Chromium (apt-get install chromium).
+## The browser tests: Playwright drives Debian's Chromium (apt-get install chromium fonts-noto-cjk).
 test-browser: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -m browser
 

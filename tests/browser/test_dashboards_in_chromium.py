@@ -51,10 +51,10 @@ def test_leadership_tour(page, demo_site):
     activities = Activity.objects.filter(initiative__goals__in=subtree, fiscal_year=2025).distinct()
     inbound = activities.aggregate(n=Sum("inbound_participants"))["n"] or 0
     text = card_text(page, "CONNECT")
-    assert f"Activities FY2025\n{activities.count()}" in text
-    assert f"{inbound} /" in text
+    assert f"Activities FY2025\n{activities.count():,}" in text
+    assert f"{inbound:,} /" in text  # figures are grouped as English writes them
     initiatives = Initiative.objects.filter(goals__in=subtree).distinct().count()
-    assert f"Initiatives\n{initiatives}" in text
+    assert f"Initiatives\n{initiatives:,}" in text
 
     # Drill down to the goal, a unit, the crosswalk.
     page.get_by_role("link", name="CONNECT", exact=True).first.click()
