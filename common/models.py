@@ -26,10 +26,11 @@ class ImportBatch(models.Model):
 
     Status = BatchStatus
 
-    kind = models.CharField(max_length=30)
-    file_name = models.CharField(max_length=255)
-    stored_name = models.CharField(max_length=80, editable=False)
+    kind = models.CharField(gettext_lazy("kind"), max_length=30)
+    file_name = models.CharField(gettext_lazy("file name"), max_length=255)
+    stored_name = models.CharField(gettext_lazy("stored name"), max_length=80, editable=False)
     sha256 = models.CharField(
+        gettext_lazy("sha256"),
         max_length=64,
         blank=True,
         editable=False,
@@ -38,23 +39,29 @@ class ImportBatch(models.Model):
         ),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_batches"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        verbose_name=gettext_lazy("user"),
     )
-    status = models.CharField(max_length=20, choices=BatchStatus.choices)
-    counts = models.JSONField(default=dict)
+    status = models.CharField(gettext_lazy("status"), max_length=20, choices=BatchStatus.choices)
+    counts = models.JSONField(gettext_lazy("counts"), default=dict)
     errors = models.JSONField(
-        default=list, help_text=gettext_lazy("Row errors of the latest preview.")
+        gettext_lazy("errors"),
+        default=list,
+        help_text=gettext_lazy("Row errors of the latest preview."),
     )
-    sample = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    applied_at = models.DateTimeField(null=True, blank=True)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    sample = models.JSONField(gettext_lazy("sample"), default=list)
+    created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
+    applied_at = models.DateTimeField(gettext_lazy("applied at"), null=True, blank=True)
+    undone_at = models.DateTimeField(gettext_lazy("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=gettext_lazy("undone by"),
     )
 
     history = HistoricalRecords(
@@ -65,6 +72,7 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = gettext_lazy("import batch")
         verbose_name_plural = gettext_lazy("import batches")
         permissions = [
             ("import_sheets", "Can import spreadsheets"),
