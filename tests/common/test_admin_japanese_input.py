@@ -1,4 +1,4 @@
-"""Staff type dates and numbers into the admin as they write them: 令和7年4月1日, 2025年4月1日, １，２００."""
+"""Staff type dates and numbers into the admin as they write them: 令和7年4月1日, １，２００."""
 
 import datetime as dt
 from decimal import Decimal
