@@ -14,9 +14,12 @@ from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.access import Access, Reach, access_for, reach_of
 from common.forms import JAPANESE_INPUT
@@ -62,7 +65,9 @@ class VersionedForm(forms.ModelForm):
     refused with what they changed, instead of silently overwriting it.
     """
 
-    seen_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    seen_version = forms.IntegerField(
+        label=gettext_lazy("seen version"), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,6 +118,24 @@ def out_of_reach(*, by_unit: bool) -> str:
     if by_unit:
         return _("You may save only records of your units; this one would lie outside them.")
     return _("You may save only records of your institutions; this one would lie outside them.")
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """The history's changes as a reader reads them, in their language: nothing is a dash, a
+    yes-or-no is yes or no, and linked records are listed by name, without brackets."""
+
+    def stringify_delta_change_values(self, change, old, new):
+        return readable(old), readable(new)
+
+
+def readable(value: object) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return conditional_escape(", ".join(str(item) for item in value))
+    return conditional_escape(localize(value))
 
 
 def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
@@ -250,6 +273,9 @@ class AuditedAdmin(SimpleHistoryAdmin):
                 return False
             model = field.related_model
         return True
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         self.require_history_within_reach(request, object_id)

@@ -72,7 +72,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "file_name",
         "user",
         "status",
-        "counts",
+        "summary",  # the counts in words, not their JSON
         "created_at",
         "applied_at",
         "undone_at",

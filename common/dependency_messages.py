@@ -35,6 +35,7 @@ SIMPLE_HISTORY = [
     gettext_noop("Change reason"),
     gettext_noop("Changes"),
     gettext_noop("Revert"),
+    gettext_noop("None"),
     gettext_noop("Change History"),
     ngettext_lazy("entry", "entries"),
 ]

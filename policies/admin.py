@@ -130,7 +130,7 @@ class IndicatorValueInline(AuditedInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(AuditedAdmin):
-    list_display = ["code", "shown_name", "goal", "unit_of_measure", "higher_is_better", "baseline"]
+    list_display = ["code", "shown_name", "goal", "unit_of_measure", "better_when", "baseline"]
     list_filter = ["goal__framework", "higher_is_better"]
     list_select_related = ["goal"]
     search_fields = ["code", "name", "name_ja", "goal__code", "goal__title", "goal__title_ja"]
@@ -150,6 +150,11 @@ class IndicatorAdmin(AuditedAdmin):
     @admin.display(description=gettext_lazy("name"), ordering="name")
     def shown_name(self, obj: Indicator) -> str:
         return conditional_escape(obj.shown("name"))
+
+    # In words rather than Django's boolean icon, whose alternative text is English only.
+    @admin.display(description=gettext_lazy("better when"), ordering="higher_is_better")
+    def better_when(self, obj: Indicator) -> str:
+        return _("higher") if obj.higher_is_better else _("lower")
 
 
 @admin.register(IndicatorValue)

@@ -202,6 +202,8 @@ def initiative_sheet(goals: str, code: str = "NEW-1", **changes) -> bytes:
         "code": code,
         "title": "Crisis drills",
         "summary": "",
+        "title_ja": "",
+        "summary_ja": "",
         "institution": "KU",
         "lead_unit": "ISO-KU",
         "contributing_units": "ASEAN-CENTER; EUROPEAN-CENTER",
