@@ -15,6 +15,7 @@ from django.apps import apps
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from common.roles import LEADERSHIP, sync_roles
 from policies.models import Framework, Goal
@@ -23,6 +24,14 @@ from units.models import Institution
 
 SWITCHER = re.compile(r'<form method="post" action="/i18n/setlang/"[^>]*>.*?</form>', re.S)
 YEAR = 365 * 24 * 3600
+
+
+@pytest.fixture(autouse=True)
+def language_left_as_found():
+    """A request leaves its reader's language active in the thread (LocaleMiddleware does not put
+    it back); the tests that run after these in the same process expect English."""
+    with translation.override(translation.get_language()):
+        yield
 
 
 def switcher(page: str) -> str:
