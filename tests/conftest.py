@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from tests.factories import UserFactory
 
@@ -30,6 +31,13 @@ def plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    """A test that reads a page in Japanese leaves the next test in its worker reading English."""
+    yield
+    translation.activate("en")
 
 
 def on_postgresql() -> bool:
