@@ -8,13 +8,12 @@ value in a spreadsheet cell are read alike. What Django's own fields accept is s
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 
 from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.parsing import parse_date, parse_decimal, parse_int
 
@@ -68,40 +67,37 @@ def parse_whole_number(value: object) -> int | None:
     return parse_int(value, minimum=None)
 
 
-class JapaneseIntegerField(forms.IntegerField):
-    """A whole number as ``1200``, ``1,200``, ``１，２００`` or ``1200円``."""
+class ReadsJapaneseNumbers:
+    """Mixed into a number field: reads ``parse``'s forms first, and names them when refusing."""
 
-    widget = NumberTextInput
+    parse: Callable[[object], object]
+    refusal: str  # with ``%(problem)s``, the parser's own refusal, where the translation puts it
 
-    def to_python(self, value: object) -> int | None:
+    def to_python(self, value: object) -> object:
         if value in self.empty_values:
             return None
         try:
-            return read_or_refuse(value, parse_whole_number, super().to_python)
+            return read_or_refuse(value, self.parse, super().to_python)
         except ValidationError as error:
             raise ValidationError(
-                _("%(problem)s Write whole numbers as 1200, 1,200 or １，２００.")
-                % {"problem": error.messages[0]},
-                code="invalid",
+                self.refusal % {"problem": error.messages[0]}, code="invalid"
             ) from None
 
 
-class JapaneseDecimalField(forms.DecimalField):
+class JapaneseIntegerField(ReadsJapaneseNumbers, forms.IntegerField):
+    """A whole number as ``1200``, ``1,200`` or ``１，２００``."""
+
+    widget = NumberTextInput
+    parse = staticmethod(parse_whole_number)
+    refusal = gettext_lazy("%(problem)s Write whole numbers as 1200, 1,200 or １，２００.")
+
+
+class JapaneseDecimalField(ReadsJapaneseNumbers, forms.DecimalField):
     """A number as ``1234.5``, ``1,234.5`` or ``１，２３４．５``."""
 
     widget = DecimalTextInput
-
-    def to_python(self, value: object) -> Decimal | None:
-        if value in self.empty_values:
-            return None
-        try:
-            return read_or_refuse(value, parse_decimal, super().to_python)
-        except ValidationError as error:
-            raise ValidationError(
-                _("%(problem)s Write numbers as 1234.5, 1,234.5 or １，２３４．５.")
-                % {"problem": error.messages[0]},
-                code="invalid",
-            ) from None
+    parse = staticmethod(parse_decimal)
+    refusal = gettext_lazy("%(problem)s Write numbers as 1234.5, 1,234.5 or １，２３４．５.")
 
 
 # For an admin's ``formfield_overrides``. Big integers are listed too: the admin's own defaults

@@ -138,6 +138,15 @@ def test_an_unreadable_number_names_the_forms_that_are_read(admin_client):
     ]
 
 
+def test_a_japanese_reader_is_told_the_readable_forms_in_japanese(admin_client, settings):
+    activity = ActivityFactory()
+    admin_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    response = post_change(admin_client, activity, inbound_participants="千二百")
+    assert field_errors(response, "inbound_participants") == [
+        "「千二百」は整数ではありません。整数は 1200、1,200、１，２００ のように書いてください。"
+    ]
+
+
 def test_a_negative_count_is_still_refused_by_the_model_field(admin_client):
     activity = ActivityFactory()
     response = post_change(admin_client, activity, inbound_participants="－５")
