@@ -78,6 +78,7 @@ def test_every_kind_of_page_carries_a_switcher_back_to_itself(client, superuser)
         (client, "/admin/password_change/"),
         (anonymous, "/admin/login/?next=/admin/"),
         (anonymous, reverse("password_reset")),
+        (anonymous, reverse("login") + "?next=/"),
     ]
     client.force_login(superuser)
     for reader, url in pages:

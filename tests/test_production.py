@@ -237,6 +237,8 @@ def fail_five_times(username: str, address: str, **headers: str) -> None:
 def assert_locked_out(response) -> None:
     assert response.status_code == 429
     assert "Too many failed log-in attempts" in response.content.decode()
+    # A reader who cannot read English can still switch the page's language.
+    assert 'lang="ja">日本語</button>' in response.content.decode()
     assert "_auth_user_id" not in response.wsgi_request.session
 
 
