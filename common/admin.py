@@ -138,6 +138,22 @@ def readable(value: object) -> str:
     return conditional_escape(localize(value))
 
 
+# The list column of a bilingual text, named without its "(English)".
+SHOWN_LABELS = {"name": gettext_lazy("name"), "title": gettext_lazy("title")}
+
+
+def shown_column(field: str):
+    """An admin list column: ``field`` in the reader's language, marked where it falls back to
+    the other (``common.bilingual``). Sorted by the English text, which every record has."""
+
+    @admin.display(description=SHOWN_LABELS[field], ordering=field)
+    def column(model_admin, obj) -> str:
+        return conditional_escape(obj.shown(field))
+
+    column.__name__ = f"shown_{field}"
+    return column
+
+
 def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
     typed = (form.cleaned_data.get(REASON_FIELD) or "").strip()
     return typed or default or (_("Changed in the admin") if change else _("Created in the admin"))

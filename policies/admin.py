@@ -1,10 +1,9 @@
 from django.contrib import admin
 from django.db.models import Count
-from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.admin import AuditedAdmin, AuditedForm, AuditedInline
+from common.admin import AuditedAdmin, AuditedForm, AuditedInline, shown_column
 from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
 
 
@@ -38,9 +37,7 @@ class FrameworkAdmin(AuditedAdmin):
     def goal_count(self, obj: Framework) -> int:
         return obj._goals
 
-    @admin.display(description=gettext_lazy("title"), ordering="title")
-    def shown_title(self, obj: Framework) -> str:
-        return conditional_escape(obj.shown("title"))
+    shown_title = shown_column("title")
 
 
 class TopLevelFilter(admin.SimpleListFilter):
@@ -94,9 +91,7 @@ class GoalAdmin(AuditedAdmin):
         (gettext_lazy("Pursued by"), {"fields": ["units"]}),
     ]
 
-    @admin.display(description=gettext_lazy("title"), ordering="title")
-    def shown_title(self, obj: Goal) -> str:
-        return conditional_escape(obj.shown("title"))
+    shown_title = shown_column("title")
 
 
 @admin.register(Alignment)
@@ -147,9 +142,7 @@ class IndicatorAdmin(AuditedAdmin):
         ),
     ]
 
-    @admin.display(description=gettext_lazy("name"), ordering="name")
-    def shown_name(self, obj: Indicator) -> str:
-        return conditional_escape(obj.shown("name"))
+    shown_name = shown_column("name")
 
     # In words rather than Django's boolean icon, whose alternative text is English only.
     @admin.display(description=gettext_lazy("better when"), ordering="higher_is_better")

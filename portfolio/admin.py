@@ -2,11 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.admin import AuditedAdmin, AuditedForm, AuditedInline
+from common.admin import AuditedAdmin, AuditedForm, AuditedInline, shown_column
 from portfolio.models import (
     Activity,
     Agreement,
@@ -25,9 +24,7 @@ class PartnerInstitutionAdmin(AuditedAdmin):
         (None, {"fields": [("name", "name_ja"), "local_name", "country", "city", "website"]}),
     ]
 
-    @admin.display(description=gettext_lazy("name"), ordering="name")
-    def shown_name(self, obj: PartnerInstitution) -> str:
-        return conditional_escape(obj.shown("name"))
+    shown_name = shown_column("name")
 
 
 @admin.register(Agreement)
@@ -157,9 +154,7 @@ class InitiativeAdmin(AuditedAdmin):
     def goal_count(self, obj: Initiative) -> int:
         return obj._goals
 
-    @admin.display(description=gettext_lazy("title"), ordering="title")
-    def shown_title(self, obj: Initiative) -> str:
-        return conditional_escape(obj.shown("title"))
+    shown_title = shown_column("title")
 
 
 @admin.register(Activity)

@@ -2,11 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
-from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.admin import AuditedAdmin, AuditedInline
+from common.admin import AuditedAdmin, AuditedInline, shown_column
 from units.models import Appointment, Institution, Person, Region, Unit, UserScope
 
 
@@ -23,9 +22,7 @@ class InstitutionAdmin(AuditedAdmin):
     def unit_count(self, obj: Institution) -> int:
         return obj._units
 
-    @admin.display(description=gettext_lazy("name"), ordering="name")
-    def shown_name(self, obj: Institution) -> str:
-        return conditional_escape(obj.shown("name"))
+    shown_name = shown_column("name")
 
 
 @admin.register(Region)
@@ -35,9 +32,7 @@ class RegionAdmin(AuditedAdmin):
     search_fields = ["code", "name", "name_ja"]
     fieldsets = [(None, {"fields": ["code", ("name", "name_ja"), "countries", "order", "note"]})]
 
-    @admin.display(description=gettext_lazy("name"), ordering="name")
-    def shown_name(self, obj: Region) -> str:
-        return conditional_escape(obj.shown("name"))
+    shown_name = shown_column("name")
 
     @admin.display(description=gettext_lazy("countries"))
     def country_count(self, obj: Region) -> int:
@@ -90,9 +85,7 @@ class UnitAdmin(AuditedAdmin):
         (gettext_lazy("About"), {"fields": [("description", "description_ja"), "source_note"]}),
     ]
 
-    @admin.display(description=gettext_lazy("name"), ordering="name")
-    def shown_name(self, obj: Unit) -> str:
-        return conditional_escape(obj.shown("name"))
+    shown_name = shown_column("name")
 
 
 @admin.register(Person)
