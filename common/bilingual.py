@@ -36,16 +36,20 @@ class Shown(str):
         """The same language and mark around another text (a title without its code)."""
         return Shown(text, self.language, self.fallback)
 
-    def __html__(self) -> str:
+    def mark(self) -> str:
+        """The fallback mark alone (EN or JA, with a tooltip), or nothing where none is due."""
         if not self.fallback:
-            return format_html("{}", self.text)
+            return ""
         return format_html(
-            '<span lang="{}">{}</span> <abbr class="fallback" translate="no" title="{}">{}</abbr>',
-            self.language,
-            self.text,
+            '<abbr class="fallback" translate="no" title="{}">{}</abbr>',
             fallback_note(self.language),
             fallback_mark(self.language),
         )
+
+    def __html__(self) -> str:
+        if not self.fallback:
+            return format_html("{}", self.text)
+        return format_html('<span lang="{}">{}</span> {}', self.language, self.text, self.mark())
 
 
 def reader_language(language: str | None = None) -> str:

@@ -2,9 +2,8 @@
 back."""
 
 from django import template
-from django.utils.html import format_html
 
-from common.bilingual import Shown, fallback_mark, fallback_note, pick
+from common.bilingual import Shown, pick
 
 register = template.Library()
 
@@ -20,10 +19,4 @@ def shown(record, field: str = "title") -> Shown:
 @register.filter
 def mark(text: Shown) -> str:
     """The fallback mark alone, for texts shown through another filter (``linebreaks``)."""
-    if not text.fallback:
-        return ""
-    return format_html(
-        '<abbr class="fallback" translate="no" title="{}">{}</abbr>',
-        fallback_note(text.language),
-        fallback_mark(text.language),
-    )
+    return text.mark()

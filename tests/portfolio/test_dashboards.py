@@ -269,3 +269,28 @@ def test_unit_and_status_filters_narrow_the_figures(leader, demo):
     ).content.decode()
     assert f"Initiatives {expected} " in figures_of(page, "2")
     assert f'<option value="{tmu_office.pk}" selected>' in page
+
+
+EN_MARK = (
+    '<abbr class="fallback" translate="no" '
+    'title="まだ日本語に翻訳されていません。英語で表示しています。">EN</abbr>'
+)
+
+
+def test_a_japanese_reader_sees_japanese_texts_and_english_ones_marked(leader, demo, settings):
+    leader.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    connect = Goal.objects.get(code="CONNECT")
+    connect.title_ja = "CONNECT 学内外をつなぐ"
+    connect.save()
+    page = leader.get(reverse("dashboards:goal", args=[connect.pk])).content.decode()
+    heading = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+    # The heading's Japanese title, without its leading code and without a mark.
+    assert "CONNECT 学内外をつなぐ" in heading and "fallback" not in heading
+    # The description has no Japanese text (the source publishes none): English, marked.
+    quote = re.search(r'<blockquote class="source" lang="en">(.*?)</blockquote>', page, re.S)
+    assert "Plan, coordinate, and support" in quote.group(1) and EN_MARK in quote.group(1)
+    # The framework, and the goals under CONNECT, are English only too: each is marked.
+    assert f'<span lang="en">{connect.framework.title}</span> {EN_MARK}' in page
+    child = connect.children.order_by("code").first()
+    rest = child.title.removeprefix(child.code + " ")
+    assert f'<span lang="en">{rest}</span> {EN_MARK}' in page
