@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV := DJANGO_DEBUG=1
 
-.PHONY: install run serve setup test test-browser lint messages clean
+.PHONY: install run serve setup test test-browser test-libreoffice lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -59,6 +59,10 @@ test: $(STAMP) $(NODE_STAMP)
 ## The browser tests: Playwright drives Debian's Chromium (apt-get install chromium fonts-noto-cjk).
 test-browser: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -m browser
+
+## Files the product writes, read back by Debian's LibreOffice (apt-get install libreoffice-calc-nogui).
+test-libreoffice: $(STAMP)
+	$(PY) -m pytest -m libreoffice
 
 ## The Japanese catalogue: collect every string marked for translation in the Python code and the
 ## templates into locale/ja/LC_MESSAGES/django.po (msgmerge keeps the translations it holds; needs
