@@ -241,6 +241,15 @@ IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 50_000))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
 IMPORT_MAX_ZIP_ENTRIES = int(os.environ.get("IMPORT_MAX_ZIP_ENTRIES", 1000))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", 200))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", 1_000_000))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", 32_767))
+IMPORT_MAX_SHEET_CHARS = int(os.environ.get("IMPORT_MAX_SHEET_CHARS", 20_000_000))
+# Uploads are read in a child process that may grow by this much memory and use this many CPU
+# seconds (common.isolation): a bomb that no count foresaw costs a refusal, never a worker.
+IMPORT_READ_CONFINED = os.environ.get("IMPORT_READ_CONFINED", "1") != "0"
+IMPORT_READ_MEMORY_BYTES = int(os.environ.get("IMPORT_READ_MEMORY_BYTES", 1024 * 1024 * 1024))
+IMPORT_READ_SECONDS = int(os.environ.get("IMPORT_READ_SECONDS", 60))
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", DATA_DIR / "imports"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
