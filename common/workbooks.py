@@ -123,6 +123,16 @@ class Archive:
             )
 
     def _check_part(self, entry: zipfile.ZipInfo) -> None:
+        if entry.flag_bits & 0x1 or entry.compress_type not in (zipfile.ZIP_STORED, 8):
+            raise damaged(self.kind)  # encrypted, or packed in a way no spreadsheet packs
+        if entry.filename.lower().endswith(ARCHIVE_NAMES) or self.head(entry) == ZIP_MAGIC:
+            raise SheetRefused(
+                _(
+                    "The workbook's part %(part)s is itself an archive; a workbook with files "
+                    "inside it is refused."
+                )
+                % {"part": entry.filename[:200]}
+            )
         allowed = XLSX_PARTS if self.kind == "xlsx" else ODS_PARTS
         if not allowed.fullmatch(entry.filename):
             raise SheetRefused(
@@ -132,16 +142,6 @@ class Archive:
                     "%(format)s workbook."
                 )
                 % {"part": entry.filename[:200], "format": self.kind.upper()}
-            )
-        if entry.flag_bits & 0x1 or entry.compress_type not in (zipfile.ZIP_STORED, 8):
-            raise damaged(self.kind)
-        if entry.filename.lower().endswith(ARCHIVE_NAMES) or self.head(entry) == ZIP_MAGIC:
-            raise SheetRefused(
-                _(
-                    "The workbook's part %(part)s is itself an archive; a workbook with files "
-                    "inside it is refused."
-                )
-                % {"part": entry.filename}
             )
 
     def head(self, entry: zipfile.ZipInfo) -> bytes:
