@@ -46,11 +46,11 @@ def workbook(
             f"<{p}sheet name={q}data{q} sheetId={q}1{q} r:id={q}rId1{q}/></{p}sheets></{p}workbook>"
         ).encode(),
         "xl/_rels/workbook.xml.rels": (
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="x/worksheet"/>'
-            '<Relationship Id="rId2" Target="sharedStrings.xml" Type="x/sharedStrings"/>'
-            '<Relationship Id="rId3" Target="styles.xml" Type="x/styles"/></Relationships>'
-        ).encode(),
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="x/worksheet"/>'
+            b'<Relationship Id="rId2" Target="sharedStrings.xml" Type="x/sharedStrings"/>'
+            b'<Relationship Id="rId3" Target="styles.xml" Type="x/styles"/></Relationships>'
+        ),
         "xl/worksheets/sheet1.xml": (
             f"<{p}worksheet {xmlns}><{p}sheetData>{sheet_data}</{p}sheetData></{p}worksheet>"
         ).encode(),
@@ -98,7 +98,10 @@ def ods(rows_xml: str) -> bytes:
 
 
 def text_cell(value: str, extra: str = "") -> str:
-    return f'<table:table-cell office:value-type="string"{extra}><text:p>{value}</text:p></table:table-cell>'
+    return (
+        f'<table:table-cell office:value-type="string"{extra}>'
+        f"<text:p>{value}</text:p></table:table-cell>"
+    )
 
 
 ODS_HEADER = f"<table:table-row>{text_cell('name')}</table:table-row>"
@@ -163,11 +166,11 @@ def test_a_far_row_with_one_value_costs_one_row():
     assert table.numbers == [1_048_576]
 
 
-# ---- counts ---------------------------------------------------------------------------------------
+# ---- counts --------------------------------------------------------------------------------------
 
 
 def test_one_long_shared_text_used_by_many_cells_is_refused_by_the_characters_it_adds_up_to():
-    cells = "".join(f'<row><c t="s"><v>1</v></c></row>' for _ in range(20))
+    cells = "".join('<row><c t="s"><v>1</v></c></row>' for _ in range(20))
     content = workbook(HEADER_ROW + cells, shared=["<t>name</t>", f"<t>{'x' * 400}</t>"])
     with pytest.raises(SheetRefused, match="more than 5,000 characters in all"):
         read("amplified.xlsx", content)
@@ -198,7 +201,7 @@ def test_more_rows_than_the_limit_are_refused_naming_the_first_beyond():
 def test_empty_elements_by_the_million_are_refused_by_their_count():
     limits = Limits(**{**LIMITS.__dict__, "max_cells": 10, "max_rows": 10})
     rows = "<row>" + "<c/>" * 20_000 + "</row>"
-    with pytest.raises(SheetRefused, match="more than .* XML elements"):
+    with pytest.raises(SheetRefused, match=r"more than .* XML elements"):
         read_table("empty.xlsx", workbook(HEADER_ROW + rows), limits)
 
 
@@ -233,15 +236,17 @@ def test_truncated_sheet_xml_is_damage_naming_the_part():
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:-30]
-    with pytest.raises(SheetRefused, match="xl/worksheets/sheet1.xml is not well-formed XML"):
+    with pytest.raises(SheetRefused, match=r"xl/worksheets/sheet1.xml is not well-formed XML"):
         read("cut.xlsx", zipped(parts))
 
 
 def test_dates_follow_the_cell_style_and_the_workbooks_calendar():
     styles = (
-        '<numFmts><numFmt numFmtId="164" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/>'
+        '<numFmts><numFmt numFmtId="164" '
+        'formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/>'
         '<numFmt numFmtId="165" formatCode="&quot;FY&quot;0"/></numFmts>'
-        '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/><xf numFmtId="165"/></cellXfs>'
+        '<cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/>'
+        '<xf numFmtId="165"/></cellXfs>'
     )
     data = HEADER_ROW + (
         '<row><c s="1"><v>45748</v></c><c s="2"><v>45748.5</v></c><c s="3"><v>2025</v></c>'
@@ -262,7 +267,7 @@ def test_characters_that_xml_cannot_carry_come_back_from_their_ooxml_escape():
     assert read("x.xlsx", workbook(data)).rows == [["line\rend"]]
 
 
-# ---- the archive ----------------------------------------------------------------------------------
+# ---- the archive ---------------------------------------------------------------------------------
 
 
 def test_a_part_that_unpacks_to_more_than_its_directory_declares_is_refused():
@@ -276,7 +281,7 @@ def test_a_part_that_unpacks_to_more_than_its_directory_declares_is_refused():
     for at in range(len(patched) - 4):
         if patched[at : at + 4] == size:
             patched[at : at + 4] = (1000).to_bytes(4, "little")
-    with pytest.raises(SheetRefused, match="damaged|unpacks to more than"):
+    with pytest.raises(SheetRefused, match=r"damaged|unpacks to more than"):
         read("lying.xlsx", bytes(patched))
 
 
@@ -321,7 +326,7 @@ def test_a_dtd_is_refused_in_every_part_that_is_read(declaration):
     with zipfile.ZipFile(io.BytesIO(shared)) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     parts["xl/sharedStrings.xml"] = declaration.encode() + parts["xl/sharedStrings.xml"]
-    with pytest.raises(SheetRefused, match="sharedStrings.xml declares a DTD"):
+    with pytest.raises(SheetRefused, match=r"sharedStrings.xml declares a DTD"):
         read("dtd.xlsx", zipped(parts))
 
 
@@ -330,7 +335,7 @@ def test_an_old_excel_file_or_a_password_protected_one_is_named_as_such():
         read("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
 
 
-# ---- ODS ------------------------------------------------------------------------------------------
+# ---- ODS -----------------------------------------------------------------------------------------
 
 
 def test_an_ods_cell_repeated_a_billion_times_is_refused_before_it_is_expanded():
@@ -341,7 +346,8 @@ def test_an_ods_cell_repeated_a_billion_times_is_refused_before_it_is_expanded()
 
 
 def test_an_ods_row_repeated_a_billion_times_is_refused_before_it_is_expanded():
-    row = f'<table:table-row table:number-rows-repeated="1000000000">{text_cell("x")}</table:table-row>'
+    cell = text_cell("x")
+    row = f'<table:table-row table:number-rows-repeated="1000000000">{cell}</table:table-row>'
     with pytest.raises(SheetRefused, match="more than 100 rows"):
         read("tall.ods", ods(ODS_HEADER + row))
 
@@ -370,15 +376,18 @@ def test_empty_trailing_repeats_as_spreadsheets_write_them_are_read():
             "should hold a date",
         ),
         (
-            '<table:table-cell table:number-columns-repeated="-3" office:value-type="float" office:value="1"/>',
+            '<table:table-cell table:number-columns-repeated="-3" office:value-type="float"'
+            ' office:value="1"/>',
             "repeat count",
         ),
         (
-            '<table:table-cell table:number-columns-repeated="1e9" office:value-type="float" office:value="1"/>',
+            '<table:table-cell table:number-columns-repeated="1e9" office:value-type="float"'
+            ' office:value="1"/>',
             "repeat count",
         ),
         (
-            "<table:table-cell table:formula='of:=1+1' office:value-type='float' office:value='2'/>",
+            "<table:table-cell table:formula='of:=1+1' office:value-type='float'"
+            " office:value='2'/>",
             "holds a formula",
         ),
     ],
@@ -406,7 +415,7 @@ def test_ods_text_keeps_spaces_tabs_and_breaks_and_leaves_comments_out():
 
 def test_a_space_run_of_a_billion_is_refused_by_the_cell_limit():
     cell = '<table:table-cell><text:p>a<text:s text:c="1000000000"/></text:p></table:table-cell>'
-    with pytest.raises(SheetRefused, match="Cell A2 holds .* characters"):
+    with pytest.raises(SheetRefused, match=r"Cell A2 holds .* characters"):
         read("spaces.ods", ods(ODS_HEADER + f"<table:table-row>{cell}</table:table-row>"))
 
 
@@ -418,11 +427,11 @@ def test_malformed_ods_xml_is_damage_naming_the_part():
         },
         first="mimetype",
     )
-    with pytest.raises(SheetRefused, match="content.xml is not well-formed XML"):
+    with pytest.raises(SheetRefused, match=r"content.xml is not well-formed XML"):
         read("broken.ods", content)
 
 
-# ---- CSV ------------------------------------------------------------------------------------------
+# ---- CSV -----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("delimiter", ["\t", ","])
@@ -443,7 +452,7 @@ def test_a_csv_of_tiny_rows_is_refused_for_its_rows_as_it_is_read():
 
 
 def test_a_csv_of_blank_lines_is_refused_for_its_lines():
-    with pytest.raises(SheetRefused, match="more than .* lines, blank lines included"):
+    with pytest.raises(SheetRefused, match=r"more than .* lines, blank lines included"):
         read("blank.csv", b"name\n" + b"\n" * 900_000)
 
 
@@ -463,7 +472,7 @@ def test_a_csv_cell_longer_than_the_limit_is_refused_naming_it():
 
 
 def test_a_csv_field_longer_than_the_csv_module_holds_is_refused_as_a_long_cell():
-    with pytest.raises(SheetRefused, match="holds .* characters; a cell may hold at most"):
+    with pytest.raises(SheetRefused, match=r"holds .* characters; a cell may hold at most"):
         read("huge.csv", b'name\n"' + b"y" * 200_000 + b'"\n')
 
 
@@ -474,7 +483,7 @@ def test_a_workbook_named_csv_is_named_as_a_workbook_and_nul_text_as_not_text():
         read("nul.csv", b"name\nab\x00cd\n")
 
 
-# ---- the confined child ---------------------------------------------------------------------------
+# ---- the confined child --------------------------------------------------------------------------
 
 
 def hungry(*_args):
