@@ -136,7 +136,7 @@ def _write_all(pipe: int, payload: bytes) -> None:
 
 def _receive(pipe: int, pid: int) -> tuple[bytes, bool]:
     """All the child writes until it closes the pipe, or until time is up (then it is killed)."""
-    deadline = time.monotonic() + settings.IMPORT_READ_SECONDS + 5
+    deadline = time.monotonic() + 2 * settings.IMPORT_READ_SECONDS
     chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
