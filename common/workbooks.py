@@ -215,6 +215,14 @@ class Archive:
             parser.Parse(b"", True)
         except Finished:
             return
+        except (LookupError, UnicodeError, ValueError) as error:  # an encoding no one knows
+            raise SheetRefused(
+                _(
+                    "The workbook's part %(part)s is written in an encoding that cannot be read "
+                    "(%(error)s); the file is damaged."
+                )
+                % {"part": name, "error": str(error)[:80]}
+            ) from error
         except expat.ExpatError as error:
             if error.code == expat.errors.codes[expat.errors.XML_ERROR_NO_MEMORY]:
                 raise MemoryError from error

@@ -2,8 +2,10 @@
 child they run in. Every spelling that XML allows reaches the same check."""
 
 import codecs
+import contextlib
 import datetime as dt
 import io
+import random
 import zipfile
 
 import pytest
@@ -530,3 +532,60 @@ def test_the_child_sends_back_the_table_and_refusals_in_the_readers_language():
     with translation.override("ja"), pytest.raises(SheetRefused) as refused:
         read_table("a.csv", b"name\n" + b"a\n" * 200, LIMITS)
     assert "100" in str(refused.value)
+
+
+# ---- damage of every kind is a refusal ---------------------------------------------------------
+
+
+def mutations(content: bytes, kind: str, seed: int) -> bytes:
+    """The file with a few bytes of one XML part changed, dropped or inserted."""
+    rnd = random.Random(seed)
+    if kind == "csv":
+        data = bytearray(content)
+        for _ in range(rnd.randint(1, 5)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        return bytes(data)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    name = rnd.choice([part for part in parts if part.endswith(".xml")])
+    xml = bytearray(parts[name])
+    for _ in range(rnd.randint(1, 4)):
+        at = rnd.randrange(len(xml))
+        choice = rnd.random()
+        if choice < 0.4:
+            xml[at] = rnd.randrange(32, 127)
+        elif choice < 0.7:
+            del xml[at : at + rnd.randint(1, 20)]
+        else:
+            xml[at:at] = rnd.choice(SPLICES)
+    parts[name] = bytes(xml)
+    return zipped(parts, first="mimetype" if kind == "ods" else "")
+
+
+SPLICES = [
+    b'"',
+    b"'",
+    b"<",
+    b"&",
+    b' r="ZZZZ9"',
+    b' t="s"',
+    b' t="e"',
+    b"<v>abc</v>",
+    b"</row>",
+    b' table:number-columns-repeated="0"',
+    b'office:value="x"',
+    b' s="99"',
+    b"<?xml",
+]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods", "csv"])
+def test_a_damaged_file_of_any_kind_is_a_refusal_never_an_error(kind):
+    # Read in this process, so that an error would surface here rather than as a refusal.
+    from common.sheets import read_table_here
+
+    rows = [["KU-1", "京都 & <x>", dt.date(2025, 4, 1), 12, 1.5, True, None]] * 3
+    content = write_table(kind, list("abcdefg"), rows)
+    for seed in range(150):
+        with contextlib.suppress(SheetRefused):
+            read_table_here(kind, mutations(content, kind, seed), LIMITS)
