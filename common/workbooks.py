@@ -360,7 +360,7 @@ COLUMNS = {column_letter(index): index for index in range(16_384)}  # A to XFD
 ESCAPED_CHARACTER = re.compile(r"_x([0-9A-Fa-f]{4})_")
 # Excel's built-in number formats that show a date or a time (those of Japanese Excel included).
 DATE_FORMAT_IDS = frozenset((*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)))
-DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYSegG]")
+DATE_CODE = re.compile(r"(?<![_\\])[dmhysDMHYS]")
 QUOTED_OR_BRACKETED = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
 EXCEL_1900, EXCEL_1904 = dt.datetime(1899, 12, 30), dt.datetime(1904, 1, 1)
 
@@ -657,6 +657,7 @@ class DateStyles(PartHandler):
     def is_date(self, format_id: str) -> bool:
         if format_id in self.codes:
             code = QUOTED_OR_BRACKETED.sub("", self.codes[format_id].split(";")[0])
+            code = re.sub("general", "", code, flags=re.IGNORECASE)
             return DATE_CODE.search(code) is not None
         return format_id.isdigit() and int(format_id) in DATE_FORMAT_IDS
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import random
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -589,3 +590,21 @@ def test_a_damaged_file_of_any_kind_is_a_refusal_never_an_error(kind):
     for seed in range(150):
         with contextlib.suppress(SheetRefused):
             read_table_here(kind, mutations(content, kind, seed), LIMITS)
+
+
+@pytest.mark.parametrize("name", ["written-by-libreoffice.xlsx", "written-by-libreoffice.ods"])
+def test_a_sheet_as_libreoffice_saves_it_reads_with_numbers_as_numbers_and_dates_as_dates(name):
+    content = (Path(__file__).parent.parent / "data" / name).read_bytes()
+    table = read(name, content)
+    assert table.headers == ["code", "title", "date", "n", "f", "when"]
+    assert table.rows == [
+        [
+            "KU-1",
+            "京都大学 フリガナ",
+            dt.date(2025, 4, 1),
+            12,
+            1.5,
+            dt.datetime(2025, 4, 1, 10, 30),
+        ],
+        ["KU-2", "=not formula?", dt.date(1999, 12, 31), -3, 0.1, None],
+    ]
