@@ -37,6 +37,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 files and encrypted workbooks
 # Blank lines a CSV may hold beside its rows; more is a file made to be slow to read.
 CSV_BLANK_LINES_PER_ROW = 1
+LAST_ROW = 1_048_576  # of Excel and LibreOffice Calc
 
 
 class SheetRefused(Exception):
@@ -94,6 +95,14 @@ class Tally:
 
     def row(self, number: int, copies: int = 1) -> None:
         """A row with a value (blank rows cost nothing and are never held)."""
+        if number + copies - 1 > LAST_ROW:
+            raise SheetRefused(
+                _(
+                    "The sheet has a value in row %(row)s, beyond the last row a spreadsheet has "
+                    "(%(last)s); the file is damaged or made to mislead."
+                )
+                % {"row": f"{number + copies - 1:,}", "last": f"{LAST_ROW:,}"}
+            )
         self.rows += copies
         if self.rows > self.limits.max_rows + 1:  # the header, then the rows of data
             raise SheetRefused(

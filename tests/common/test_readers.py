@@ -348,10 +348,14 @@ def test_an_ods_cell_repeated_a_billion_times_is_refused_before_it_is_expanded()
         read("wide.ods", ods(ODS_HEADER + row))
 
 
-def test_an_ods_row_repeated_a_billion_times_is_refused_before_it_is_expanded():
+@pytest.mark.parametrize(
+    "repeat, message",
+    [("200", "more than 100 rows"), ("1000000000", "in row 1,000,000,001, beyond the last row")],
+)
+def test_an_ods_row_repeated_many_times_is_refused_before_it_is_expanded(repeat, message):
     cell = text_cell("x")
-    row = f'<table:table-row table:number-rows-repeated="1000000000">{cell}</table:table-row>'
-    with pytest.raises(SheetRefused, match="more than 100 rows"):
+    row = f'<table:table-row table:number-rows-repeated="{repeat}">{cell}</table:table-row>'
+    with pytest.raises(SheetRefused, match=message):
         read("tall.ods", ods(ODS_HEADER + row))
 
 
@@ -608,3 +612,14 @@ def test_a_sheet_as_libreoffice_saves_it_reads_with_numbers_as_numbers_and_dates
         ],
         ["KU-2", "=not formula?", dt.date(1999, 12, 31), -3, 0.1, None],
     ]
+
+
+def test_a_value_after_a_billion_empty_rows_is_refused_as_beyond_the_last_row():
+    empty = '<table:table-row table:number-rows-repeated="1000000000"><table:table-cell/>'
+    rows = (
+        ODS_HEADER
+        + empty
+        + f"</table:table-row><table:table-row>{text_cell('x')}</table:table-row>"
+    )
+    with pytest.raises(SheetRefused, match="in row 1,000,000,002, beyond the last row"):
+        read("far.ods", ods(rows))
