@@ -16,9 +16,16 @@ each path writes are compared. The ratios are printed last.
 
     .venv/bin/python bench/import_bench.py [--activities 10000] [--initiatives 2000]
         [--memory-rows 50000] [--repeat 3] [--skip-memory] [--skip-default] [--profile]
+    .venv/bin/python bench/import_bench.py --smoke
 
 Runs on SQLite (a file in a temporary directory) unless DATABASE_URL names a database; on
 PostgreSQL it creates and drops its own database ``<name>_import_bench``, never the one named.
+The importing user is a data steward scoped to the benchmark's institution, as in production.
+
+``--smoke`` runs every path and the memory child at tiny sizes, in seconds, so that
+``tests/test_bench_smoke.py`` notices when the benchmark stops running; its figures mean
+nothing, and it builds its throwaway databases from the models instead of running the
+migrations (which alone take half a minute).
 """
 # ruff: noqa: E402  (Django is set up before the product's modules are imported)
 
@@ -61,6 +68,7 @@ django.setup()
 import tablib
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 from django.db.models import Q
 from import_export import fields, resources, widgets
@@ -69,11 +77,12 @@ from simple_history.utils import bulk_create_with_history
 from common.fiscal import fiscal_year_of
 from common.history import m2m_history_model
 from common.importing import KINDS, apply_plan, plan_import
+from common.roles import DATA_STEWARD
 from common.services import import_confirm, import_preview
 from common.sheets import read_table, write_table
 from policies.models import Framework, Goal
 from portfolio.models import Activity, ActivityType, Health, Initiative, PartnerInstitution
-from units.models import Institution, Unit
+from units.models import Institution, Unit, UserScope
 
 # A DEBUG process keeps every query in connection.queries, which production does not; DEBUG is
 # only on so that settings load without a secret key.
@@ -86,6 +95,10 @@ LINK_FIELDS = ["goals", "contributing_units", "partners"]
 FLOOR_REASON = "floor"
 SEED = 20250401
 COUNTRIES = ["TH", "VN", "ID", "MY", "PH", "KR", "CN", "DE", "FR", "US"]
+# The first words of the table a run prints; tests/test_bench_smoke.py looks for them.
+SMOKE_TABLE = "Spreadsheet import on"
+SMOKE_SIZES = {"activities": 60, "initiatives": 20, "memory_rows": 100, "repeat": 1}
+SMOKE = False  # set by main(): tiny sizes, databases built from the models
 
 
 # --- Reference data -------------------------------------------------------------------------
@@ -105,8 +118,8 @@ class Reference:
 
 
 def create_reference(*, goals: int = 30, units: int = 20, partners: int = 200) -> Reference:
-    user = get_user_model().objects.create_user("bench", password="bench-only-password")
     institution = Institution.objects.create(code="BENCH", name="Benchmark University")
+    user = data_steward(institution)
     framework = Framework.objects.create(
         institution=institution, code="BENCH-FW", title="Benchmark strategy", source="bench"
     )
@@ -126,6 +139,18 @@ def create_reference(*, goals: int = 30, units: int = 20, partners: int = 200) -
     )
     analyze()
     return Reference(user, institution, framework, goal_rows, unit_rows, partner_rows)
+
+
+def data_steward(institution: Institution):
+    """The importing user, as in production: a data steward scoped to the one institution.
+
+    Not a superuser, so the import checks every row against the steward's scope as it does for
+    the stewards who run it; the role's group exists once the database is migrated.
+    """
+    user = get_user_model().objects.create_user("bench", password="bench-only-password")
+    user.groups.add(Group.objects.get(name=DATA_STEWARD))
+    UserScope.objects.create(user=user).institutions.add(institution)
+    return user
 
 
 def create_reference_initiatives(ref: Reference, count: int = 500) -> None:
@@ -712,7 +737,7 @@ def peak_rss_mb() -> float:
 
 def memory_child(path: Path) -> None:
     """Run the full flow on one file in this fresh process; print peak RSS as JSON."""
-    database = use_throwaway_database("_import_bench_mem")
+    database = use_throwaway_database(database_suffix("_import_bench_mem"))
     try:
         ref = create_reference()
         create_reference_initiatives(ref)
@@ -747,7 +772,13 @@ def measure_memory(rows: int, ref: Reference) -> dict[str, Any]:
     for name in ("PORTFOLIO_DATA_DIR", "IMPORT_DIR"):
         env.pop(name, None)
     child = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--memory-child", str(path)],
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--memory-child",
+            str(path),
+            *(["--smoke"] if SMOKE else []),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -763,13 +794,20 @@ def measure_memory(rows: int, ref: Reference) -> dict[str, Any]:
 # --- Throwaway database ---------------------------------------------------------------------
 
 
+def database_suffix(suffix: str) -> str:
+    """A smoke run's databases are its own: smoke runs (the tests') may run side by side."""
+    return f"{suffix}_smoke_{os.getpid()}" if SMOKE else suffix
+
+
 def use_throwaway_database(suffix: str) -> str:
     """Create a fresh, migrated database and switch the connection to it; returns the old name.
 
-    SQLite: a file in this process's temporary directory. PostgreSQL: ``<name><suffix>``.
+    SQLite: a file in this process's temporary directory. PostgreSQL: ``<name><suffix>``. A smoke
+    run creates the tables from the models, as Django's ``TEST["MIGRATE"] = False`` does.
     """
     original = connection.settings_dict["NAME"]
     test = connection.settings_dict.setdefault("TEST", {})
+    test["MIGRATE"] = not SMOKE
     if connection.vendor == "sqlite":
         test["NAME"] = str(WORKDIR / f"bench{suffix}.sqlite3")
     else:
@@ -862,19 +900,32 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--profile", action="store_true", help="time our steps and cProfile our XLSX imports"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes and unmigrated databases: checks that the benchmark runs, in seconds",
+    )
     parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.smoke:
+        for name, value in SMOKE_SIZES.items():
+            setattr(args, name, value)
+    return args
 
 
 def main() -> None:
+    global SMOKE
     args = parse_args()
+    SMOKE = args.smoke
     try:
         if args.memory_child:
             memory_child(args.memory_child)
             return
-        original = use_throwaway_database("_import_bench")
+        original = use_throwaway_database(database_suffix("_import_bench"))
         try:
             label = database_label()
+            if SMOKE:
+                print("Smoke run: tiny sizes, tables from the models; the figures mean nothing")
             print(f"Database: {label} (throwaway); files and uploads in {WORKDIR}", flush=True)
             ref = create_reference()
             runs = [

@@ -26,6 +26,14 @@ errors (any status but 200, a page without its heading, a refused or timed-out c
 the ratio of the dashboards' throughput to the trivial page's. Targets: no errors; the ratio at
 least 0.25. Requests go only to 127.0.0.1; each phase stops at its deadline or after
 ``--max-requests``, and a request gives up after ``--timeout`` seconds.
+
+``--smoke`` needs no server: it creates a throwaway database (a SQLite file in a temporary
+directory, or ``<name>_load_smoke_<pid>`` beside the PostgreSQL database DATABASE_URL names;
+tables from the models, not the migrations), fills it at tiny sizes, starts gunicorn on it on a
+free port of 127.0.0.1 (DEBUG on, so that static files need no collectstatic), runs every phase
+for a second or two with three readers, stops the server and drops the database. It fails on any
+error, not on the throughput target, which means nothing at that size: it is there so that
+``tests/test_bench_smoke.py`` notices when the benchmark stops running.
 """
 
 import argparse
@@ -34,19 +42,31 @@ import os
 import platform
 import random
 import re
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A smoke run keeps everything it writes (the SQLite file, the page cache) in its own directory;
+# settings read the directory when Django is set up, so the flag is looked at before that.
+SMOKE = "--smoke" in sys.argv[1:]
+WORKDIR = Path(tempfile.mkdtemp(prefix="load-smoke-")) if SMOKE else None
+if WORKDIR:
+    os.environ["PORTFOLIO_DATA_DIR"] = str(WORKDIR)
+    os.environ.setdefault("DJANGO_DEBUG", "1")
 
 import django  # noqa: E402
 
@@ -65,6 +85,17 @@ READERS_PREFIX = "load-reader-"
 # The readers exist only in a throwaway load database.
 PASSWORD = "load-reader-password-not-secret"
 TARGET_RATIO = 0.25
+# The first words of the table a run prints; tests/test_bench_smoke.py looks for them.
+SMOKE_TABLE = "Load on"
+SMOKE_SIZES = {
+    "users": 3,
+    "seconds": 2.0,
+    "trivial_seconds": 1.0,
+    "first_reading_seconds": 30.0,
+    "timeout": 20.0,
+    "activities": 200,
+    "initiatives": 30,
+}
 PAGES = ["overview", "framework", "goal", "unit", "crosswalk", "regions"]
 LINK = re.compile(r'href="(/(?:frameworks|goals|units|crosswalk|regions)/[^"]*)"')
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -73,12 +104,13 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # The database ---------------------------------------------------------------------------------
 
 
-def populate(activities: int, initiatives: int) -> None:
+def populate(activities: int, initiatives: int, *, migrate: bool = True) -> None:
     """Fill the database where it has fewer activities than asked, as dashboard_bench does."""
     from policies.models import Framework
     from portfolio.models import Activity, Initiative
 
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
     if Activity.objects.count() >= activities:
         return
     # Imported only when needed: the module sets up its own throwaway environment defaults.
@@ -397,6 +429,83 @@ def report(phases: dict[str, Phase], args) -> bool:
     return met_ratio and met_errors
 
 
+# The smoke run's own database and server ---------------------------------------------------------
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A fresh database for this process, tables from the models; yields its DATABASE_URL."""
+    original = connection.settings_dict["NAME"]
+    test = connection.settings_dict.setdefault("TEST", {})
+    suffix = f"_load_smoke_{os.getpid()}"
+    if connection.vendor == "sqlite":
+        test["NAME"] = str(WORKDIR / f"load{suffix}.sqlite3")
+    else:
+        test["NAME"] = f"{original}{suffix}"
+    test["MIGRATE"] = False
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        name = connection.settings_dict["NAME"]
+        if connection.vendor == "sqlite":
+            yield f"sqlite:///{name}"
+        else:
+            url = urlsplit(os.environ["DATABASE_URL"])
+            yield urlunsplit(url._replace(path=f"/{name}"))
+    finally:
+        connection.close()
+        connection.creation.destroy_test_db(original, verbosity=0)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str, timeout: float) -> Iterator[str]:
+    """gunicorn serving the product on ``database_url``; yields its base URL, then stops it."""
+    port = free_port()
+    log = WORKDIR / "gunicorn.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORTFOLIO_DATA_DIR": str(WORKDIR),
+        "DJANGO_DEBUG": "1",  # static files from the finders: no collectstatic for seconds' use
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "2", "--timeout", str(int(timeout)), "--error-logfile", "-"]
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"gunicorn stopped ({server.returncode}):\n{log.read_text()}")
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                probe.request("GET", reverse("login"))
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# Main -----------------------------------------------------------------------------------------
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -408,14 +517,42 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60, help="seconds per request")
     parser.add_argument("--activities", type=int, default=100_000)
     parser.add_argument("--initiatives", type=int, default=10_000)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="own throwaway database and server, tiny sizes: checks that the benchmark runs",
+    )
     args = parser.parse_args()
-
-    url = urlsplit(args.base_url)
-    if url.scheme != "http" or url.hostname != "127.0.0.1":
-        parser.error("the load goes only to a server on http://127.0.0.1")
     settings.DEBUG = False  # no list of every query in this process
-    populate(args.activities, args.initiatives)
-    names = create_readers(args.users)
+    if not args.smoke:
+        url = urlsplit(args.base_url)
+        if url.scheme != "http" or url.hostname != "127.0.0.1":
+            parser.error("the load goes only to a server on http://127.0.0.1")
+        populate(args.activities, args.initiatives)
+        names = create_readers(args.users)
+        met, _problems = load(args, names)
+        if not met:
+            sys.exit(1)
+        return
+    for name, value in SMOKE_SIZES.items():
+        setattr(args, name, value)
+    try:
+        with throwaway_database() as database_url:
+            populate(args.activities, args.initiatives, migrate=False)
+            names = create_readers(args.users)
+            with gunicorn(database_url, args.timeout) as base_url:
+                args.base_url = base_url
+                print("Smoke run: own server, tiny sizes; the figures mean nothing", flush=True)
+                _met, problems = load(args, names)
+    finally:
+        shutil.rmtree(WORKDIR, ignore_errors=True)
+    if problems:
+        sys.exit(f"Smoke run failed: {problems}")
+
+
+def load(args: argparse.Namespace, names: list[str]) -> tuple[bool, list[str]]:
+    """The four phases against ``args.base_url`` and the report: targets met, what went wrong."""
+    url = urlsplit(args.base_url)
     login_path = reverse("login")
 
     def browser() -> Browser:
@@ -454,8 +591,11 @@ def main() -> None:
     dashboards.run([lambda reader=reader: reader.reread(dashboards) for reader in readers])
 
     phases = {"sign-in": sign_ins, "trivial": trivial, "first": first, "dashboards": dashboards}
-    if not report(phases, args):
-        sys.exit(1)
+    problems = [f"{name}: no request" for name, phase in phases.items() if not phase.samples]
+    errors = sum(not s.ok for phase in phases.values() for s in phase.samples)
+    if errors:
+        problems.append(f"{errors} errors")
+    return report(phases, args), problems
 
 
 if __name__ == "__main__":
