@@ -1,24 +1,52 @@
 """Every file the product writes (exports, templates, error workbooks, dashboards' tables).
 
-One writer, so that every file is safe to open: in CSV a cell that a spreadsheet would run as a
-formula is written with a leading ``'``; XLSX and ODS store text as text, numbers as numbers and
-dates as dates.
+One writer, so that every file is safe to open and says what the records say:
+
+- CSV holds only text, so a text cell that a spreadsheet would run as a formula (one starting with
+  one of ``FORMULA_PREFIXES``) is written with a leading ``'``; the reader (``common.sheets``)
+  takes it off again, so that an export re-imports unchanged. Numbers are written as numbers: -5
+  is a number, not a formula.
+- XLSX and ODS store each value as what it is: text as text, exactly as it is (a text cell never
+  runs, whatever it starts with), numbers as numbers, dates, date-times and times with a style
+  that shows them as such, booleans as booleans, and None as an empty cell.
 """
 
 import csv
 import datetime as dt
+import functools
 import io
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from decimal import Decimal
+from xml.sax.saxutils import escape as xml_escape
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What makes a spreadsheet run a cell: the signs that start a formula, a tab or a carriage return
+# before one, and the full-width forms of the signs (＝ ＋ － ＠), which Excel with Japanese input
+# may read as the signs themselves. The reader (common.sheets) takes the ``'`` off by this list.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # CSV encodings an export may be written in, by the name a steward asks for: UTF-8 with a
 # byte-order mark (the default, which Excel opens without mojibake), or cp932 for older Excel on
 # Japanese Windows, which opens only Shift_JIS by double-click.
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "cp932": "cp932"}
 UNWRITABLE_CELLS_SHOWN = 50
+# Characters that XML, and so an XLSX or ODS file, cannot hold: control characters other than tab,
+# line feed and carriage return, and the two non-characters.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# What an XLSX string writes as _xHHHH_ (ECMA-376 ST_Xstring), as Excel does: the characters XML
+# cannot hold, the carriage return (which XML reads back as a line feed), and the underscore of a
+# text that itself reads like such an escape (“_x0041_” would otherwise be read as “A”).
+XLSX_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+# By value type, a datetime before a date (it is one too).
+XLSX_NUMBER_FORMATS = {
+    dt.datetime: "yyyy-mm-dd hh:mm:ss",
+    dt.date: "yyyy-mm-dd",
+    dt.time: "hh:mm:ss",
+}
 
 
 class ExportRefused(Exception):
@@ -41,69 +69,104 @@ def escape_cell(value: object) -> object:
     return value
 
 
+def cell_value(value: object) -> object:
+    """The value as one of the types a cell holds (None, bool, int, float, Decimal, str, date,
+    datetime, time); anything else (a lazy translation, a country) as its text.
+
+    A date-time with a time zone is written as the local time: spreadsheets hold no time zones.
+    """
+    if value is None or isinstance(value, (Decimal, dt.date, dt.time)):
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return timezone.localtime(value).replace(tzinfo=None)
+        return value
+    for kind in (bool, int, float):  # bool first: True is an int too
+        if isinstance(value, kind):
+            return kind(value)  # an IntegerChoices member as the plain number
+    return str(value)
+
+
+def _temporal_kind(value: object) -> type | None:
+    """datetime, date or time for a value of that kind (a datetime is a date too), else None."""
+    return next((kind for kind in XLSX_NUMBER_FORMATS if isinstance(value, kind)), None)
+
+
 def write_table(
     kind: str,
-    headers: Sequence[str],
+    headers: Sequence[object],
     rows: Iterable[Sequence[object]],
     *,
     encoding: str = "utf-8-sig",
 ) -> bytes:
-    """A file of the given format with a header row; every text cell is formula-escaped.
+    """A file of the given format (csv, xlsx or ods) with a header row.
 
     ``encoding`` applies to CSV (workbooks hold any character). A CSV whose cells hold characters
-    the encoding cannot carry unchanged raises ``ExportRefused``, naming those cells.
+    the encoding cannot carry unchanged raises ``ExportRefused``, naming those cells; so does an
+    ODS whose cells hold control characters, which XML cannot carry.
     """
-    escaped = ([escape_cell(value) for value in row] for row in rows)
+    header = [cell_value(value) for value in headers]
+    cells = ([cell_value(value) for value in row] for row in rows)
     if kind == "csv":
-        return _write_csv(headers, escaped, encoding)
+        return _write_csv(header, cells, encoding)
     if kind == "xlsx":
-        return _write_xlsx(headers, escaped)
+        return _write_xlsx(header, cells)
     if kind == "ods":
-        return _write_ods(headers, escaped)
+        return _write_ods(header, cells)
     raise ValueError(f"unknown format {kind}")
 
 
 def _csv_cell(value: object) -> object:
     if value is None:
         return ""
-    if isinstance(value, dt.date):
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
-    return value
+    return escape_cell(value)
 
 
-def _write_csv(headers: Sequence[str], rows: Iterable[list[object]], encoding: str) -> bytes:
+def _write_csv(headers: list[object], rows: Iterable[list[object]], encoding: str) -> bytes:
     if encoding not in CSV_ENCODINGS.values():
         raise ValueError(f"unknown CSV encoding {encoding}")
+    keeps = functools.partial(_keeps, encoding=encoding)
+    describe = functools.partial(_describe_character, encoding=encoding)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
+    writer.writerow([_csv_cell(value) for value in headers])
     unwritable: list[str] = []
     for number, row in enumerate(rows, start=2):
         cells = [_csv_cell(value) for value in row]
         if encoding != "utf-8-sig":
-            unwritable.extend(_unwritable_cells(cells, headers, number, encoding))
+            unwritable.extend(_unwritable_cells(cells, headers, number, keeps, describe))
         writer.writerow(cells)
     if unwritable:
-        raise ExportRefused(_unwritable_message(unwritable, encoding))
+        name = "cp932 (Shift_JIS)" if encoding == "cp932" else encoding
+        lead = ngettext(
+            "The export cannot be written in %(encoding)s: %(count)s cell holds characters it "
+            "cannot keep, which would be lost or changed. Export as UTF-8 instead, or change this "
+            "cell:",
+            "The export cannot be written in %(encoding)s: %(count)s cells hold characters it "
+            "cannot keep, which would be lost or changed. Export as UTF-8 instead, or change "
+            "these cells:",
+            len(unwritable),
+        ) % {"encoding": name, "count": f"{len(unwritable):,}"}
+        raise ExportRefused(_unwritable_message(lead, unwritable))
     return buffer.getvalue().encode(encoding)
 
 
 def _unwritable_cells(
-    cells: Sequence[object], headers: Sequence[str], number: int, encoding: str
+    cells: Sequence[object],
+    headers: Sequence[object],
+    number: int,
+    keeps: Callable[[str], bool],
+    describe: Callable[[str], str],
 ) -> Iterator[str]:
-    """``Row 12, column title: “🎓” (U+1F393)`` for each cell the encoding would not keep as is.
-
-    An encoding may not hold a character at all (🎓, é in cp932), or hold it only as another one
-    (cp932 writes 〜 U+301C as ～ U+FF5E): either way the cell would not read back as it is.
-    """
+    """``Row 12, column title: “🎓” (U+1F393)`` for each text cell the file would not keep as is."""
     for index, value in enumerate(cells):
-        if not isinstance(value, str) or value.isascii() or _keeps(value, encoding):
+        if not isinstance(value, str) or keeps(value):
             continue
         column = headers[index] if index < len(headers) else column_letter(index)
         characters = ", ".join(
-            _describe_character(character, encoding)
-            for character in dict.fromkeys(value)
-            if not _keeps(character, encoding)
+            describe(character) for character in dict.fromkeys(value) if not keeps(character)
         )
         yield _("Row %(row)s, column %(column)s: %(characters)s") % {
             "row": number,
@@ -113,17 +176,26 @@ def _unwritable_cells(
 
 
 def _keeps(value: str, encoding: str) -> bool:
+    """Whether the encoding keeps the text as it is.
+
+    An encoding may not hold a character at all (🎓, é in cp932), or hold it only as another one
+    (cp932 writes 〜 U+301C as ～ U+FF5E): either way the cell would not read back as it is.
+    """
+    if value.isascii():
+        return True
     try:
         return value.encode(encoding).decode(encoding) == value
     except UnicodeEncodeError:
         return False
 
 
-def _describe_character(character: str, encoding: str) -> str:
+def _describe_character(character: str, encoding: str = "") -> str:
     described = {"character": character, "code": f"U+{ord(character):04X}"}
     try:
-        written = character.encode(encoding).decode(encoding)
+        written = character.encode(encoding).decode(encoding) if encoding else character
     except UnicodeEncodeError:
+        written = character
+    if written == character:
         return _("“%(character)s” (%(code)s)") % described
     return _(
         "“%(character)s” (%(code)s), which %(encoding)s writes as “%(written)s” (%(written_code)s)"
@@ -135,22 +207,9 @@ def _describe_character(character: str, encoding: str) -> str:
     }
 
 
-def _unwritable_message(cells: list[str], encoding: str) -> str:
+def _unwritable_message(lead: str, cells: list[str]) -> str:
     shown = cells[:UNWRITABLE_CELLS_SHOWN]
-    name = "cp932 (Shift_JIS)" if encoding == "cp932" else encoding
-    lines = [
-        ngettext(
-            "The export cannot be written in %(encoding)s: %(count)s cell holds characters it "
-            "cannot keep, which would be lost or changed. Export as UTF-8 instead, or change this "
-            "cell:",
-            "The export cannot be written in %(encoding)s: %(count)s cells hold characters it "
-            "cannot keep, which would be lost or changed. Export as UTF-8 instead, or change "
-            "these cells:",
-            len(cells),
-        )
-        % {"encoding": name, "count": f"{len(cells):,}"},
-        *shown,
-    ]
+    lines = [lead, *shown]
     if len(cells) > len(shown):
         more = len(cells) - len(shown)
         lines.append(
@@ -160,67 +219,161 @@ def _unwritable_message(cells: list[str], encoding: str) -> str:
     return "\n".join(lines)
 
 
-def _write_xlsx(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:
+def _write_xlsx(headers: list[object], rows: Iterable[list[object]]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(list(headers))
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str):
-                cell.data_type = "s"  # text, never a formula, whatever it starts with
-            cells.append(cell)
-        sheet.append(cells)
+    for row in itertools.chain([headers], rows):
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _write_ods(headers: Sequence[str], rows: Iterable[list[object]]) -> bytes:
+def _xlsx_cell(sheet, value: object):
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or value == "":
+        return WriteOnlyCell(sheet)
+    if not isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        if kind := _temporal_kind(value):
+            cell.number_format = XLSX_NUMBER_FORMATS[kind]
+        return cell
+    cell = WriteOnlyCell(sheet, value=XLSX_ESCAPED.sub(_xlsx_escape, value))
+    # openpyxl takes a text starting with = for a formula and one such as #N/A for an error
+    # value; the cell holds the text itself. The quote prefix keeps it text when it is edited.
+    cell.data_type = "s"
+    cell.quotePrefix = value.startswith(FORMULA_PREFIXES)
+    return cell
+
+
+def _xlsx_escape(match: re.Match) -> str:
+    return f"_x{ord(match[0]):04X}_"
+
+
+def _write_ods(headers: list[object], rows: Iterable[list[object]]) -> bytes:
     from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table as OdsTable
-    from odf.table import TableCell, TableRow
-    from odf.text import P
+    from odf.table import Table, TableRow
 
     document = OpenDocumentSpreadsheet()
-    table = OdsTable(name="Sheet1")
-
-    def ods_row(values: Sequence[object]) -> TableRow:
+    styles = _ods_styles(document)
+    table = Table(name="Sheet1")
+    unwritable: list[str] = []
+    for number, values in enumerate(itertools.chain([headers], rows), start=1):
+        unwritable.extend(_unwritable_cells(values, headers, number, _in_xml, _describe_character))
         row = TableRow()
         for value in values:
-            if value is None or value == "":
-                cell = TableCell()
-            elif isinstance(value, bool):
-                cell = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
-                cell.addElement(P(text=str(value)))
-            elif isinstance(value, (int, float)) or _is_decimal(value):
-                cell = TableCell(valuetype="float", value=str(value))
-                cell.addElement(P(text=str(value)))
-            elif isinstance(value, dt.date):
-                cell = TableCell(valuetype="date", datevalue=value.isoformat())
-                cell.addElement(P(text=value.isoformat()))
-            else:
-                cell = TableCell(valuetype="string")
-                cell.addElement(P(text=str(value)))
-            row.addElement(cell)
-        return row
-
-    table.addElement(ods_row(headers))
-    for values in rows:
-        table.addElement(ods_row(values))
+            row.addElement(_ods_cell(value, styles))
+        table.addElement(row)
+    if unwritable:
+        lead = ngettext(
+            "The file cannot be written as ODS: %(count)s cell holds control characters, which "
+            "an ODS file cannot hold. Export as XLSX or CSV instead, or change this cell:",
+            "The file cannot be written as ODS: %(count)s cells hold control characters, which "
+            "an ODS file cannot hold. Export as XLSX or CSV instead, or change these cells:",
+            len(unwritable),
+        ) % {"count": f"{len(unwritable):,}"}
+        raise ExportRefused(_unwritable_message(lead, unwritable))
     document.spreadsheet.addElement(table)
     buffer = io.BytesIO()
     document.write(buffer)
     return buffer.getvalue()
 
 
-def _is_decimal(value: object) -> bool:
-    from decimal import Decimal
+def _in_xml(value: str) -> bool:
+    return NOT_IN_XML.search(value) is None
 
-    return isinstance(value, Decimal)
+
+def _ods_styles(document) -> dict[type, object]:
+    """Cell styles that show dates, date-times, times and booleans as such, by value type.
+
+    A date cell without one shows its serial number (45768 for 2025-04-21) in LibreOffice.
+    """
+    from odf import number
+    from odf.style import Style
+
+    fields = {
+        **{"Y": number.Year, "M": number.Month, "D": number.Day},
+        **{"h": number.Hours, "m": number.Minutes, "s": number.Seconds},
+    }
+
+    def data_style(style: type, name: str, pattern: str) -> object:
+        element = style(name=name)
+        for piece in pattern:
+            field = fields[piece](style="long") if piece in fields else number.Text(text=piece)
+            element.addElement(field)
+        return element
+
+    boolean = number.BooleanStyle(name="N_BOOLEAN")
+    boolean.addElement(number.Boolean())
+    data_styles = {
+        dt.datetime: data_style(number.DateStyle, "N_DATETIME", "Y-M-D h:m:s"),
+        dt.date: data_style(number.DateStyle, "N_DATE", "Y-M-D"),
+        dt.time: data_style(number.TimeStyle, "N_TIME", "h:m:s"),
+        bool: boolean,
+    }
+    cell_styles = {}
+    for kind, number_style in data_styles.items():
+        document.automaticstyles.addElement(number_style)
+        cell_style = Style(
+            name=f"ce_{kind.__name__}",
+            family="table-cell",
+            datastylename=number_style.getAttribute("name"),
+        )
+        document.automaticstyles.addElement(cell_style)
+        cell_styles[kind] = cell_style
+    return cell_styles
+
+
+def _ods_cell(value: object, styles: dict[type, object]):
+    from odf.table import TableCell
+    from odf.text import P
+
+    if value is None or value == "":
+        return TableCell()
+    if isinstance(value, bool):
+        shown = "TRUE" if value else "FALSE"
+        cell = TableCell(valuetype="boolean", booleanvalue=shown.lower(), stylename=styles[bool])
+    elif isinstance(value, (int, float, Decimal)):
+        shown = str(value)
+        cell = TableCell(valuetype="float", value=shown)
+    elif isinstance(value, dt.datetime):
+        shown = value.isoformat(sep=" ")
+        cell = TableCell(
+            valuetype="date", datevalue=value.isoformat(), stylename=styles[dt.datetime]
+        )
+    elif isinstance(value, dt.date):
+        shown = value.isoformat()
+        cell = TableCell(valuetype="date", datevalue=shown, stylename=styles[dt.date])
+    elif isinstance(value, dt.time):
+        shown = value.isoformat()
+        cell = TableCell(valuetype="time", timevalue=_duration(value), stylename=styles[dt.time])
+    else:
+        shown = value
+        cell = TableCell(valuetype="string")
+    paragraph = P()
+    paragraph.appendChild(_exact_text_class()(shown))
+    cell.addElement(paragraph)
+    return cell
+
+
+def _duration(value: dt.time) -> str:
+    """A time of day as ODF writes it: PT09H30M00S."""
+    seconds = f"{value.second:02d}" + (f".{value.microsecond:06d}" if value.microsecond else "")
+    return f"PT{value.hour:02d}H{value.minute:02d}M{seconds}S"
+
+
+@functools.cache
+def _exact_text_class() -> type:
+    from odf.element import Text
+
+    class ExactText(Text):
+        """A paragraph's text as it is: odfpy writes a carriage return as is, which XML reads
+        back as a line feed, so it is written as a character reference."""
+
+        def toXml(self, level: int, f) -> None:
+            f.write(xml_escape(self.data).replace("\r", "&#13;"))
+
+    return ExactText
