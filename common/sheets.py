@@ -200,7 +200,7 @@ def read_table_here(kind: str, content: bytes, limits: Limits) -> Table:
     from common.workbooks import read_ods, read_xlsx
 
     reader = read_xlsx if kind == "xlsx" else read_ods
-    return build_table(reader(content, limits))
+    return build_table(reader(content, limits), unescape=False)
 
 
 def _blank(row: Sequence[object]) -> bool:
@@ -209,16 +209,26 @@ def _blank(row: Sequence[object]) -> bool:
 
 def unescape_cell(value: object) -> object:
     """Undo ``escape_cell``, so that an export re-imports unchanged."""
-    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and value.lstrip("'").startswith(FORMULA_PREFIXES)
+    ):
         return value[1:]
     return value
 
 
-def build_table(rows: Iterable[tuple[int, Sequence[object]]], encoding: str = "") -> Table:
-    """Header from the first non-blank row; blank rows are skipped but keep their numbers."""
+def build_table(
+    rows: Iterable[tuple[int, Sequence[object]]], encoding: str = "", *, unescape: bool = True
+) -> Table:
+    """Header from the first non-blank row; blank rows are skipped but keep their numbers.
+
+    Only a CSV's cells are unescaped (``'=…`` back to ``=…``): XLSX and ODS keep text as text
+    exactly as it is, so a workbook's ``'=`` is what someone typed.
+    """
     table: Table | None = None
     for number, raw_row in rows:
-        row = [unescape_cell(value) for value in raw_row]
+        row = [unescape_cell(value) for value in raw_row] if unescape else list(raw_row)
         if _blank(row):
             continue
         if table is None:

@@ -63,8 +63,12 @@ def column_letter(index: int) -> str:
 
 
 def escape_cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula is written with a leading ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """A text cell that a spreadsheet would run as a formula is written with a leading ``'``.
+
+    So is text that already starts with such a ``'`` (``'=1``), so that reading back takes off
+    exactly the one this added.
+    """
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
