@@ -9,6 +9,7 @@ connection but leaves through ``os._exit``, which closes nothing the parent stil
 """
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -51,7 +52,7 @@ def run_confined(function: Callable[..., Result], *args: object) -> Result:
     if timed_out or not payload:
         log.warning("a confined reader ended without an answer (status %s)", status)
         raise SheetRefused(_beyond_limits())
-    outcome, value = pickle.loads(payload)
+    outcome, value = _loads(payload)
     if outcome == "refused":
         raise SheetRefused(value)
     if outcome == "failed":
@@ -65,6 +66,17 @@ def run_confined(function: Callable[..., Result], *args: object) -> Result:
     if outcome == "memory":
         raise SheetRefused(_beyond_limits())
     return value
+
+
+def _loads(payload: bytes) -> tuple[str, object]:
+    """The child's answer; the collector waits, as a table is many objects and no cycles."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(payload)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _beyond_limits() -> str:
@@ -86,6 +98,7 @@ def _child(pipe: int, function: Callable, args: tuple) -> None:
         out_of_memory = pickle.dumps(("memory", ""))
         try:
             _confine()
+            gc.disable()  # the child lives for one read, and a table has no cycles to collect
             outcome = ("table", function(*args))
         except SheetRefused as refusal:
             outcome = ("refused", str(refusal))
