@@ -5,9 +5,7 @@ below); each page issues a fixed number of queries, whatever the number of rows.
 be downloaded as CSV (``?csv=<table id>``) with the page's filters.
 """
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -26,6 +24,7 @@ from common.bilingual import pick
 from common.fiscal import current_fiscal_year
 from common.fiscal import fiscal_year_label as fy_label
 from common.roles import DASHBOARDS
+from common.writing import write_table
 from policies.models import Alignment, Framework, Goal, IndicatorValue
 from portfolio.models import (
     Activity,
@@ -142,12 +141,10 @@ def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     if wanted:
         table = next((t for t in context["tables"] if t.id == wanted), None)
         if table is not None:
-            buffer = io.StringIO(newline="")
-            writer = csv.writer(buffer, lineterminator="\r\n")
-            writer.writerow(table.headers)
-            writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+            # The product's one writer: text a spreadsheet would run as a formula gets a "'".
             response = HttpResponse(
-                buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+                write_table("csv", table.headers, table.rows),
+                content_type="text/csv; charset=utf-8",
             )
             response["Content-Disposition"] = f'attachment; filename="{table.id}.csv"'
             return response
