@@ -6,11 +6,14 @@ middleware), go onto the history rows that the save writes, including those of m
 and of inline rows saved with it.
 """
 
+import datetime as dt
 import itertools
 
 from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404
@@ -159,6 +162,60 @@ def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
     return typed or default or (_("Changed in the admin") if change else _("Created in the admin"))
 
 
+class GuardedChangeList(ChangeList):
+    """A list that no query string makes fail.
+
+    Django answers a filter value it cannot use by sending the reader to the list with ``?e=1``.
+    Two kinds of value it does not catch would fail the page instead, and are answered the same
+    way here: a NUL character in a filter (PostgreSQL refuses it in any query), and a date
+    hierarchy's year, month or day it cannot count with (``?start_date__year=99999999999``
+    overflows, and year 9999 has no next year to end at).
+    """
+
+    DATE_PARTS = {"year": (dt.MINYEAR + 1, dt.MAXYEAR - 1), "month": (1, 12), "day": (1, 31)}
+
+    def get_filters(self, request):
+        for values in self.get_filters_params().values():
+            if any("\x00" in str(value) for value in values):
+                raise IncorrectLookupParameters("A filter holds a NUL character.")
+        if self.date_hierarchy:
+            for part, (low, high) in self.DATE_PARTS.items():
+                for value in self.filter_params.get(f"{self.date_hierarchy}__{part}", []):
+                    if not (value.isascii() and value.isdigit() and len(value) <= 4):
+                        raise IncorrectLookupParameters(f"The {part} is not a number.")
+                    if not low <= int(value) <= high:
+                        raise IncorrectLookupParameters(f"The {part} is out of range.")
+        return super().get_filters(request)
+
+
+def guarded_changelist(request, **kwargs) -> type[ChangeList]:
+    return GuardedChangeList
+
+
+def without_nul(search):
+    """A search that finds nothing for a term with a NUL character, which PostgreSQL refuses (the
+    list's search box says so; an autocomplete would fail)."""
+
+    def get_search_results(request, queryset, search_term):
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return search(request, queryset, search_term)
+
+    return get_search_results
+
+
+def guard_changelists(site: admin.AdminSite) -> None:
+    """Give the lists the product does not define (Django's users and groups, django-axes' sign-in
+    records, import batches) the guards of every ``AuditedAdmin``'s list and search. Called once
+    every app's admin has registered its models."""
+    for model_admin in site._registry.values():
+        if isinstance(model_admin, AuditedAdmin):
+            continue
+        if model_admin.get_changelist(None) is ChangeList:
+            model_admin.get_changelist = guarded_changelist
+        model_admin.get_search_results = without_nul(model_admin.get_search_results)
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """History with reasons, edit conflicts refused, and every record kept within reach.
 
@@ -189,6 +246,33 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(self.get_access(request).visible(self.reach))
+
+    def get_changelist(self, request, **kwargs):
+        return GuardedChangeList
+
+    def get_changeform_initial_data(self, request):
+        # An add page's fields may be filled from its URL (?unit=3); a value that no such field
+        # could hold (?unit=abc) is left out, where the picker would fail the page looking it up.
+        initial = super().get_changeform_initial_data(request)
+        return {name: value for name, value in initial.items() if self.may_fill(name, value)}
+
+    def may_fill(self, name: str, value: str | list[str]) -> bool:
+        values = value if isinstance(value, list) else [value]
+        if any("\x00" in item for item in values):
+            return False
+        try:
+            field = self.opts.get_field(name)
+        except FieldDoesNotExist:
+            return True
+        if not field.is_relation:
+            return True
+        target = getattr(field, "target_field", None) or field.related_model._meta.pk
+        try:
+            for item in values:
+                target.run_validators(target.to_python(item))  # an id the column can hold
+        except ValidationError:
+            return False
+        return True
 
     def get_object(self, request, object_id, from_field=None):
         # Without the right to see such records at all, say so (403); out of reach, not found.
@@ -253,6 +337,8 @@ class AuditedAdmin(SimpleHistoryAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
+        if "\x00" in search_term:
+            return queryset.none(), False  # PostgreSQL refuses the character in any query
         # An autocomplete offers what the form's picker would accept, not the whole list.
         match = getattr(request, "resolver_match", None)
         if match and match.url_name == "autocomplete":

@@ -2,7 +2,9 @@
 
 Every figure comes from an aggregate in the database (``portfolio.rollups`` and the QuerySets
 below); each page issues a fixed number of queries, whatever the number of rows. Every table can
-be downloaded as CSV (``?csv=<table id>``) with the page's filters.
+be downloaded as CSV (``?csv=<table id>``) with the page's filters, written by the product's
+one writer (``common.writing``). A filter's value in the URL that names nothing (a fiscal year
+out of the years offered, an unknown unit) is ignored, never an error.
 """
 
 import datetime as dt
@@ -101,12 +103,8 @@ def read_filters(request: HttpRequest) -> Filters:
     current = current_fiscal_year()
     # Two index look-ups: SQLite reads MIN and MAX from an index only one at a time.
     years = Activity.objects.order_by().values_list("fiscal_year", flat=True)
-    first = years.aggregate(first=Min("fiscal_year"))["first"] or current
+    first = min(years.aggregate(first=Min("fiscal_year"))["first"] or current, current)
     last = max(years.aggregate(last=Max("fiscal_year"))["last"] or current, current)
-    try:
-        year = int(request.GET.get("fy", current))
-    except ValueError:
-        year = current
     access = access_for(request.user)
     institutions = list(
         Institution.objects.filter(access.visible(Institution.reach)).order_by("code")
@@ -122,7 +120,7 @@ def read_filters(request: HttpRequest) -> Filters:
     unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
     status = request.GET.get("status", "")
     return Filters(
-        fiscal_year=year,
+        fiscal_year=chosen_year(request.GET.get("fy", ""), first, last, current),
         institution=institution,
         unit=unit,
         status=status if status in InitiativeStatus.values else "",
@@ -133,6 +131,20 @@ def read_filters(request: HttpRequest) -> Filters:
         units=units,
         access=access,
     )
+
+
+def chosen_year(typed: str, first: int, last: int, current: int) -> int:
+    """The fiscal year asked for, if it is one the filter offers; else the current one.
+
+    The filter offers the years from the first activity's to the later of the last one's and the
+    current year. Anything else (``abc``, ``-5``, ``2025.5``, a year of twenty digits, which no
+    database column holds) is not a year of these records: the page shows the current year, as
+    the filter then says. A year has four digits at most (as a date's does), so no typed string
+    is ever too long for ``int``.
+    """
+    if typed.isascii() and typed.isdigit() and len(typed) <= 4 and first <= int(typed) <= last:
+        return int(typed)
+    return current
 
 
 def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
