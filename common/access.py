@@ -3,16 +3,23 @@
 A model says how its records reach an institution and a unit with a ``Reach`` (paths through its
 foreign keys); ``Access.visible`` and ``Access.editable`` turn the two into filters, and
 ``Access.may_edit`` checks one unsaved record. Who has which ``Access`` is ``units.access``'s
-business; this module knows nothing of users.
+business. ``readable_history`` is the one door to history rows that a reader sees: only rows of
+records in reach, and an author (with their reason) named only to readers who share an
+institution with them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.query import ModelIterable
+from django.utils.translation import gettext as _
+
+from common.roles import ADMINISTRATOR
 
 NOTHING = Q(pk__in=[])
 
@@ -106,3 +113,45 @@ def reach_of(model: type[models.Model]) -> Reach:
 
 
 SHARED = Reach()
+
+
+# How a user, as the author of a change, belongs to institutions: those their scope names and
+# those of its units (``units.UserScope``, the same scope ``units.access`` reads).
+AUTHORS = Reach(institution=("scope__institutions", "scope__units__institution"))
+
+
+def readable_history(access: Access, history: QuerySet) -> QuerySet:
+    """The rows of a history the reader may read; every list of history goes through here.
+
+    Rows are those of records within the reader's reach. Shared records (partners, people,
+    regions) and records of two institutions (alignments) are changed by users of other
+    institutions too: a row whose author shares none of the reader's institutions (and is no
+    administrator, who acts for all of them) comes out without its author and its reason, its
+    author a stand-in named "a user of another institution". The author is decided in the same
+    query (an EXISTS), so a list costs no query more, and the rows are stripped as they are read,
+    so that no page, paginator or template showing them can forget to. A reader who reaches
+    everything reads every row as it is.
+    """
+    rows = history.filter(access.visible(reach_of(history.model.instance_type)))
+    if access.everything:
+        return rows
+    colleagues = (
+        get_user_model()
+        ._default_manager.filter(pk=OuterRef("history_user_id"))
+        .filter(Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR) | access.visible(AUTHORS))
+    )
+    rows = rows.annotate(author_shown=Exists(colleagues))
+    rows._iterable_class = AuthorsOfOtherInstitutionsHidden
+    return rows
+
+
+class AuthorsOfOtherInstitutionsHidden(ModelIterable):
+    """History rows as ``readable_history`` hands them out: strangers' names and reasons gone."""
+
+    def __iter__(self) -> Iterator[models.Model]:
+        for row in super().__iter__():
+            if row.history_user_id is not None and not row.author_shown:
+                # Unsaved, so it links nowhere; every page prints it where the author would be.
+                row.history_user = get_user_model()(username=_("a user of another institution"))
+                row.history_change_reason = ""
+            yield row

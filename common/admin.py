@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from common.access import Access, Reach, access_for, reach_of
+from common.access import NO_ACCESS, Access, Reach, access_for, reach_of, readable_history
 from common.forms import JAPANESE_INPUT
 from common.text_input import clean_text_fields
 
@@ -39,9 +39,18 @@ def latest_version(obj: models.Model) -> int | None:
     return obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
 
 
-def changes_since(obj: models.Model, seen: int) -> str:
-    """Who changed the record after history row ``seen``, when, and what (field: old → new)."""
-    rows = list(obj.history.filter(history_id__gte=seen).order_by("history_id"))
+def changes_since(obj: models.Model, seen: int | None, access: Access) -> str:
+    """Who changed the record after history row ``seen``, when, and what (field: old → new).
+
+    Without a version the form saw (``None``), the record's last changes. The rows are read as
+    the editor may read them (``readable_history``): the author of a change of a shared record
+    is named only to a colleague.
+    """
+    rows = readable_history(access, obj.history.all())
+    if seen is not None:
+        rows = rows.filter(history_id__gte=seen)
+    # The newest six rows: the five changes that the message lists, and the row before them.
+    rows = list(reversed(rows.select_related("history_user").order_by("-history_id")[:6]))
     lines = []
     for before, after in itertools.pairwise(rows):
         changed = [
@@ -71,6 +80,7 @@ class VersionedForm(forms.ModelForm):
     seen_version = forms.IntegerField(
         label=gettext_lazy("seen version"), required=False, widget=forms.HiddenInput
     )
+    history_access: Access = NO_ACCESS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,7 +103,7 @@ class VersionedForm(forms.ModelForm):
                     "as it is now, then make your changes again."
                 ),
                 code="edit_conflict",
-                params={"changes": changes_since(self.instance, seen)},
+                params={"changes": changes_since(self.instance, seen, self.history_access)},
             )
         return cleaned
 
@@ -298,6 +308,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         access = self.get_access(request)
+        form.history_access = access
         if access.everything:
             return form
         reach = self.reach
@@ -379,6 +390,12 @@ class AuditedAdmin(SimpleHistoryAdmin):
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableChanges(self.model, historical_record)
 
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # The history page lists the rows as the reader may read them: a change of a shared
+        # record by a user of another institution without their name and reason.
+        rows = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return readable_history(self.get_access(request), rows)
+
     def history_view(self, request, object_id, extra_context=None):
         self.require_history_within_reach(request, object_id)
         return super().history_view(request, object_id, extra_context)
@@ -449,6 +466,11 @@ class AuditedInline(admin.TabularInline):
     formfield_overrides = JAPANESE_INPUT
     extra = 0
     show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.history_access = access_for(request.user)
+        return formset
 
 
 from common import admin_imports  # noqa: E402,F401  (registers the import screens)

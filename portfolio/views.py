@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
-from common.access import Access, access_for
+from common.access import Access, access_for, readable_history
 from common.bilingual import pick
 from common.fiscal import current_fiscal_year
 from common.fiscal import fiscal_year_label as fy_label
@@ -167,8 +167,10 @@ def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return render(request, template, context)
 
 
-def recent_changes(history_qs, limit: int = 10) -> list:
-    return list(history_qs.select_related("history_user").order_by("-history_date")[:limit])
+def recent_changes(filters: Filters, history: QuerySet, limit: int = 10) -> list:
+    """The newest rows of a history, as the reader may read them (``readable_history``)."""
+    rows = readable_history(filters.access, history)
+    return list(rows.select_related("history_user").order_by("-history_date")[:limit])
 
 
 def figure_rows(nodes) -> list[list[object]]:
@@ -236,7 +238,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         for p in panels
     ]
     changes = recent_changes(
-        Initiative.history.filter(institution__in=[f.institution_id for f in frameworks])
+        filters, Initiative.history.filter(institution__in=[f.institution_id for f in frameworks])
     )
     return respond(
         request,
@@ -266,7 +268,7 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
         figure_headers(filters.fiscal_year),
         figure_rows(ordered),
     )
-    changes = recent_changes(Goal.history.filter(framework_id=framework.pk))
+    changes = recent_changes(filters, Goal.history.filter(framework_id=framework.pk))
     return respond(
         request,
         "portfolio/framework.html",
@@ -394,11 +396,12 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     ]
     changes = recent_changes(
+        filters,
         Initiative.history.filter(
             id__in=Initiative.goals.through.objects.filter(goal_id__in=node.subtree).values(
                 "initiative_id"
             )
-        )
+        ),
     )
     return respond(
         request,
@@ -514,7 +517,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
         ),
     ]
-    changes = recent_changes(Activity.history.filter(unit_id=unit.pk))
+    changes = recent_changes(filters, Activity.history.filter(unit_id=unit.pk))
     return respond(
         request,
         "portfolio/unit.html",
@@ -561,7 +564,7 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
                 ],
             )
         ]
-    changes = recent_changes(Alignment.history.filter(filters.access.visible(Alignment.reach)))
+    changes = recent_changes(filters, Alignment.history.all())
     return respond(
         request,
         "portfolio/crosswalk.html",
@@ -710,7 +713,7 @@ def regions(request: HttpRequest) -> HttpResponse:
             ],
         ),
     ]
-    changes = recent_changes(PartnerInstitution.history.all())
+    changes = recent_changes(filters, PartnerInstitution.history.all())
     return respond(
         request,
         "portfolio/regions.html",
