@@ -13,6 +13,7 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
@@ -66,7 +67,17 @@ def changes_since(obj: models.Model, seen: int | None, access: Access) -> str:
                 "changes": "; ".join(changed) or _("links or related rows"),
             }
         )
-    return " · ".join(lines[-5:])
+    return " · ".join(lines) or "—"
+
+
+def carried_version(obj: models.Model, typed: object) -> int | None:
+    """The version a form carried, if it is one of the record's history rows; else None."""
+    text = str(typed or "").strip()
+    # A history id is a positive 64-bit integer: nothing longer is looked up.
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        return None
+    version = int(text)
+    return version if obj.history.filter(history_id=version).exists() else None
 
 
 class VersionedForm(forms.ModelForm):
@@ -74,10 +85,17 @@ class VersionedForm(forms.ModelForm):
 
     The form carries the newest history row of the record as it was shown; at save time the row
     is locked and, if a newer history row exists, someone else saved in between: the save is
-    refused with what they changed, instead of silently overwriting it.
+    refused with what they changed, instead of silently overwriting it. A save of an existing
+    record that carries no version, or one that is not a history row of this record (a form made
+    by hand, a page kept from before the record was replaced), is refused with the same message:
+    whoever sent it cannot have seen the record as it is. A new record has no version to carry;
+    neither has a record that was never written with history, until its first save.
+
+    ``history_access`` is the editor's access, set by the admin: the refusal names the authors
+    of the changes as the editor may read them.
     """
 
-    seen_version = forms.IntegerField(
+    seen_version = forms.CharField(
         label=gettext_lazy("seen version"), required=False, widget=forms.HiddenInput
     )
     history_access: Access = NO_ACCESS
@@ -89,13 +107,16 @@ class VersionedForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        seen = cleaned.get(SEEN_FIELD)
-        if seen is None or self.instance.pk is None:
+        if self.instance.pk is None:
             return cleaned
         model = type(self.instance)
         # Locks the row until the save commits, so two saves cannot both pass this check.
         list(model._base_manager.select_for_update().filter(pk=self.instance.pk).values("pk"))
-        if (latest_version(self.instance) or 0) > seen:
+        latest = latest_version(self.instance)
+        if latest is None:
+            return cleaned
+        seen = carried_version(self.instance, cleaned.get(SEEN_FIELD))
+        if seen != latest:
             raise ValidationError(
                 _(
                     "Someone else saved this record after you opened it, so your changes were "
@@ -249,9 +270,17 @@ class AuditedAdmin(SimpleHistoryAdmin):
         return access_for(request.user)
 
     def get_fieldsets(self, request, obj=None):
+        # The reason and the version are shown wherever the form has them, or a save would not
+        # carry the version and be refused.
         fieldsets = super().get_fieldsets(request, obj)
-        if self.fieldsets and REASON_FIELD not in str(fieldsets):
-            fieldsets = [*fieldsets, (_("Audit"), {"fields": [REASON_FIELD, SEEN_FIELD]})]
+        shown = flatten_fieldsets(fieldsets)
+        missing = [
+            name
+            for name in (REASON_FIELD, SEEN_FIELD)
+            if name in self.form.base_fields and name not in shown
+        ]
+        if missing:
+            fieldsets = [*fieldsets, (_("Audit"), {"fields": missing})]
         return fieldsets
 
     def get_queryset(self, request):
@@ -462,10 +491,18 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
 
 class AuditedInline(admin.TabularInline):
+    """Inline rows carry their versions too: a row someone else saved meanwhile is refused."""
+
     form = VersionedForm
     formfield_overrides = JAPANESE_INPUT
     extra = 0
     show_change_link = True
+
+    def get_fields(self, request, obj=None):
+        # A hidden field, rendered in each row's first cell; without it no row's save would
+        # carry its version.
+        fields = list(super().get_fields(request, obj))
+        return fields if SEEN_FIELD in fields else [*fields, SEEN_FIELD]
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
