@@ -162,6 +162,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:overview"
 LOGOUT_REDIRECT_URL = "login"
 
+# Email, through the SMTP server named here; without EMAIL_HOST the product sends none and offers
+# no password reset (config/urls.py). Password reset mails, and the reporting cycle's reminders,
+# go out through these.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")  # STARTTLS, usually on port 587
+EMAIL_USE_SSL = env_flag("EMAIL_USE_SSL")  # TLS from the start, usually on port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+usual_port = 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", usual_port))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# Seconds to wait for the server: mails are sent by a worker thread, which must not hang.
+EMAIL_TIMEOUT = 30
+
 # HTTPS. Behind one reverse proxy (DJANGO_BEHIND_PROXY=1) the proxy ends TLS, sets
 # X-Forwarded-Proto and appends the client's address to X-Forwarded-For; without that setting
 # neither header is believed, since any client can send them.
