@@ -32,6 +32,7 @@ from django.conf import settings
 
 from common.sheets import read_table, write_table
 
+SMOKE_TABLE = "Reading a"
 HEADERS = [
     "external_ref",
     "title",

@@ -460,10 +460,13 @@ def _span(small: bool) -> list[Sample]:
             "far row: one value at A99999999, a row number of eight digits (beyond any sheet)",
             xlsx(partners_sheet(f'<row r="99999999">{inline("x", "A99999999")}</row>')),
         ),
+        # Row 1,048,576 is the last row of a sheet, and the streaming reader holds only rows
+        # with a value, so a value there costs one row; the row after it is no sheet's.
         Sample(
-            "span-row-1048576-single-quotes.xlsx",
-            "far row: a value in <row r='1048576'>, its cell without a reference (A1048576)",
-            xlsx(partners_sheet(f"<row r='1048576'>{inline('x', q=chr(39))}</row>")),
+            "far-row-1048577-single-quotes.xlsx",
+            "far row: a value in <row r='1048577'>, beyond a sheet's last row, its cell "
+            "without a reference",
+            xlsx(partners_sheet(f"<row r='1048577'>{inline('x', q=chr(39))}</row>")),
         ),
         Sample(
             "span-spaces-around-equals.xlsx",

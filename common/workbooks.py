@@ -793,6 +793,39 @@ class OdsSheet(PartHandler):
         self.annotation = 0
         self.size = 0
 
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        # The commonest elements first, without a further call: this runs for every element.
+        self.elements += 1
+        if self.elements > self.most_elements:
+            super().start(name, attributes)  # refuses
+        if name in ODS_CELLS:
+            if self.row is None or self.tables != 1:
+                return
+            if attributes.get(ODS_FORMULA):
+                self.start_cell(attributes)  # refuses, naming the cell
+            self.cell, self.paragraphs, self.size = attributes, [], 0
+            repeat = attributes.get(COLUMNS_REPEATED)
+            self.cell_repeat = 1 if repeat is None else self.repeat(repeat, self.number + 1, True)
+        elif name == ODS_PARAGRAPH:
+            if self.cell is not None and not self.annotation and self.tables == 1:
+                self.paragraphs.append([])
+                self.in_paragraph = True
+        else:
+            handle = self.on_start.get(name)
+            if handle is not None:
+                handle(attributes)
+
+    def end(self, name: str) -> None:
+        if name in ODS_CELLS:
+            self.end_cell()
+        elif name == ODS_PARAGRAPH:
+            if not self.annotation:
+                self.in_paragraph = False
+        else:
+            handle = self.on_end.get(name)
+            if handle is not None:
+                handle()
+
     def start_table(self, _attributes: dict[str, str]) -> None:
         self.tables += 1
 
@@ -879,7 +912,7 @@ class OdsSheet(PartHandler):
         self.paragraphs[-1].append(data)
 
     def text(self, data: str) -> None:
-        if self.in_paragraph and self.in_value():
+        if self.in_paragraph and not self.annotation:
             self.add_text(data)
 
     def end_cell(self) -> None:
@@ -891,13 +924,23 @@ class OdsSheet(PartHandler):
         if value is None or value == "":
             self.pending_empty += repeat  # empty cells, however many, are only counted
             return
-        column = len(self.row) + self.pending_empty
-        self.tally.column(column + repeat - 1, self.number + 1)
-        self.tally.cell(value, column, self.number + 1, copies=repeat)
-        self.row.extend([None] * self.pending_empty)
-        self.row.extend([value] * repeat)
+        row = self.row
+        column = len(row) + self.pending_empty
+        tally = self.tally
+        if column + repeat > tally.limits.max_columns:
+            tally.column(column + repeat - 1, self.number + 1)
+        if repeat == 1 and value.__class__ is not str and tally.cells < tally.limits.max_cells:
+            tally.cells += 1  # a number, a date or a yes/no: one cell, no characters
+        else:
+            tally.cell(value, column, self.number + 1, copies=repeat)
+        if self.pending_empty:
+            row.extend([None] * self.pending_empty)
+            self.pending_empty = 0
+        if repeat == 1:
+            row.append(value)
+        else:
+            row.extend([value] * repeat)
         self.row_cells.append((value, column, repeat))
-        self.pending_empty = 0
 
     def value(self, cell: dict[str, str]) -> object:
         kind = cell.get(VALUE_TYPE)
