@@ -87,13 +87,26 @@ class SheetKind:
     def __init__(self, access: Access = EVERYTHING) -> None:
         self.access = access  # what the importer may write, and the exporter read
 
-    def check_reach(self, errors: RowErrors, column: str, probe: models.Model) -> None:
+    def check_reach(
+        self,
+        errors: RowErrors,
+        column: str,
+        probe: Callable[[], models.Model],
+        references: Hashable = None,
+    ) -> None:
         """Fail the row on ``column`` where its record would lie outside the importer's scope.
 
-        ``probe`` is an unsaved record carrying the row's references as objects, so that checking
-        it follows no foreign key to the database.
+        ``probe`` makes an unsaved record carrying the row's references as objects, so that
+        checking it follows no foreign key to the database. The answer depends on those references
+        only, so it is kept per ``references`` (the referenced records' ids): thousands of rows of
+        one unit build one probe, not thousands.
         """
-        if not errors.items and not self.access.may_edit(reach_of(self.model), probe):
+        if errors.items or self.access.everything:
+            return
+        answers = self.__dict__.setdefault("_reach_answers", {})
+        if references not in answers:
+            answers[references] = self.access.may_edit(reach_of(self.model), probe())
+        if not answers[references]:
             errors.add(column, _(OUT_OF_SCOPE))
 
     def editable(self, pks: list[int]) -> set[int]:

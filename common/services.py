@@ -1,6 +1,8 @@
 """Imports as a data steward runs them: upload and preview, then confirm, or undo later."""
 
+import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -36,6 +38,10 @@ def stored_path(batch: ImportBatch) -> Path:
 
 
 def batch_table(batch: ImportBatch) -> Table:
+    """The table of a batch's kept upload: as read at the preview, else read again."""
+    kept = read_kept_table(batch)
+    if kept is not None:
+        return kept
     try:
         content = stored_path(batch).read_bytes()
     except FileNotFoundError as error:
@@ -47,6 +53,65 @@ def batch_table(batch: ImportBatch) -> Table:
             _("The uploaded file of this import cannot be read; upload it again.")
         ) from error
     return read_table(batch.file_name, content)
+
+
+def kept_table_path(batch: ImportBatch) -> Path:
+    return stored_path(batch).with_name(stored_path(batch).name + ".table.json")
+
+
+def keep_table(batch: ImportBatch, table: Table) -> None:
+    """Keep the table read at the preview beside the upload, so the confirmation need not read
+    the file again (it plans again all the same: the records may have moved on).
+
+    JSON, never pickle: a kept file is read back as data, whatever happened to it on disk.
+    """
+    payload = {
+        "sha256": batch.sha256,
+        "headers": table.headers,
+        "rows": table.rows,
+        "numbers": table.numbers,
+        "encoding": table.encoding,
+    }
+    kept_table_path(batch).write_text(json.dumps(payload, default=_json_cell), encoding="utf-8")
+
+
+def read_kept_table(batch: ImportBatch) -> Table | None:
+    """The table kept at the preview, if it is there, of this very upload, and the upload too."""
+    try:
+        if not stored_path(batch).is_file():
+            return None  # the upload is the record of what was imported: without it, nothing
+        payload = json.loads(
+            kept_table_path(batch).read_text(encoding="utf-8"), object_hook=_cell_from_json
+        )
+    except (OSError, ValueError, SheetRefused):
+        return None
+    if not isinstance(payload, dict) or payload.get("sha256") != batch.sha256:
+        return None
+    return Table(
+        headers=payload["headers"],
+        rows=payload["rows"],
+        numbers=payload["numbers"],
+        encoding=payload["encoding"],
+    )
+
+
+def _json_cell(value: object) -> dict:
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"time": value.isoformat()}
+    raise TypeError(f"a cell of type {type(value).__name__}")
+
+
+def _cell_from_json(value: dict) -> object:
+    if len(value) == 1:
+        kind, text = next(iter(value.items()))
+        parse = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}.get(kind)
+        if parse is not None and isinstance(text, str):
+            return parse.fromisoformat(text)
+    return value
 
 
 def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[ImportBatch, Plan]:
@@ -74,6 +139,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     path = stored_path(batch)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
+    keep_table(batch, table)
     batch._change_reason = _("Uploaded for preview")
     batch.save()
     return batch, plan

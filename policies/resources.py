@@ -60,7 +60,12 @@ class IndicatorValueSheet(SheetKind):
                 )
         if indicator:
             goal.framework, indicator.goal = framework, goal  # the probe's path, without queries
-            self.check_reach(errors, "framework", IndicatorValue(indicator=indicator))
+            self.check_reach(
+                errors,
+                "framework",
+                lambda: IndicatorValue(indicator=indicator),
+                indicator.pk,
+            )
         year = errors.cell(raw, "fiscal_year", parse_fiscal_year)
         if year is None and not any(e.column == "fiscal_year" for e in errors.items):
             errors.add("fiscal_year", _("This cell must not be empty."))

@@ -150,7 +150,7 @@ class PartnerSheet(SheetKind, Partners):
             "city": plain_text(raw.get("city")),
             "website": website,
         }
-        self.check_reach(errors, "name", PartnerInstitution())
+        self.check_reach(errors, "name", PartnerInstitution)
         return Parsed(values)
 
     def key_of(self, parsed: Parsed) -> Hashable:
@@ -209,7 +209,10 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         if unit and initiative and unit.institution_id != initiative.institution_id:
             errors.add("unit", _("The unit and the initiative belong to different institutions."))
         self.check_reach(
-            errors, "unit" if unit else "initiative", Activity(unit=unit, initiative=initiative)
+            errors,
+            "unit" if unit else "initiative",
+            lambda: Activity(unit=unit, initiative=initiative),
+            (unit and unit.pk, initiative and initiative.pk),
         )
         country = errors.cell(raw, "country", parse_country) or ""
         partner = None
@@ -364,7 +367,8 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
         self.check_reach(
             errors,
             "institution" if self.access.unit_ids is None else "lead_unit",
-            Initiative(institution=institution, lead_unit=lead),
+            lambda: Initiative(institution=institution, lead_unit=lead),
+            (institution and institution.pk, lead and lead.pk),
         )
         return Parsed(
             {
