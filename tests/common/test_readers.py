@@ -536,7 +536,7 @@ def test_the_child_sends_back_the_table_and_refusals_in_the_readers_language():
     assert table.rows == [["京都"]] and table.encoding == "cp932"
     with translation.override("ja"), pytest.raises(SheetRefused) as refused:
         read_table("a.csv", b"name\n" + b"a\n" * 200, LIMITS)
-    assert "100" in str(refused.value)
+    assert "シートの行数が上限の 100 行を超えています" in str(refused.value)
 
 
 # ---- damage of every kind is a refusal ---------------------------------------------------------
