@@ -53,7 +53,7 @@ class Limits:
     max_unpacked_bytes: int
     max_zip_entries: int
     max_columns: int = 200
-    max_cells: int = 1_000_000
+    max_cells: int = 250_000
     max_cell_chars: int = 32_767
     max_sheet_chars: int = 20_000_000
 

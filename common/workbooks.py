@@ -29,6 +29,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 # XML elements a part may hold per cell it may hold: a cell with a value is two or three of them
 # (<c><v>, or <c><is><t>); anything far beyond is a file made to be slow to parse.
 ELEMENTS_PER_CELL = 4
+EMPTY_CELLS_PER_CELL = 2  # cell elements a sheet may hold, empty or not, per cell with a value
 # Parts of a workbook as Excel, LibreOffice and other programs write them; any other part (a
 # macro project, an archive inside the archive, a file of another kind) refuses the file.
 XLSX_PARTS = re.compile(
@@ -466,7 +467,9 @@ class XlsxSheet(PartHandler):
         self.tally, self.shared, self.dates = Tally(limits), shared, dates
         self.most_chars, self.most_columns = limits.max_cell_chars, limits.max_columns
         self.most_cells, self.most_sheet_chars = limits.max_cells, limits.max_sheet_chars
-        self.cells = self.chars = 0
+        self.cells = self.chars = self.cell_elements = 0
+        # Empty cells cost time too: a styled cell is written empty, but not by the million.
+        self.most_cell_elements = EMPTY_CELLS_PER_CELL * limits.max_cells
         self.rows: list[tuple[int, list[object]]] = []
         self.row_number, self.row = 0, None
         self.column = -1
@@ -482,6 +485,15 @@ class XlsxSheet(PartHandler):
         if name in CELL:
             if self.row is None:
                 return
+            self.cell_elements += 1
+            if self.cell_elements > self.most_cell_elements:
+                raise SheetRefused(
+                    _(
+                        "The sheet holds more than %(limit)s cells, most of them empty, far more "
+                        "than its values need; the file is refused."
+                    )
+                    % {"limit": f"{self.most_cell_elements:,}"}
+                )
             reference = attributes.get("r")
             if reference is None:
                 self.column += 1
@@ -603,9 +615,15 @@ class XlsxSheet(PartHandler):
                 % {"cell": self.where(), "index": raw[:20]}
             )
         if kind == "n":
-            if not raw or raw.isspace():
+            if raw.isdigit() and len(raw) < 16:
+                figure = int(raw)  # the commonest cell of all, a whole number
+            elif not raw or raw.isspace():
                 return None
-            return self.dates.as_date(number(raw, self), self.style)
+            else:
+                figure = number(raw, self)
+            if self.style is None or self.style not in self.dates.date_styles:
+                return figure
+            return self.dates.as_date(figure, self.style)
         if kind == "inlineStr" or kind == "str":
             return unescape_ooxml(raw)
         if kind == "b":

@@ -258,7 +258,7 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 50_000))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
 IMPORT_MAX_ZIP_ENTRIES = int(os.environ.get("IMPORT_MAX_ZIP_ENTRIES", 1000))
 IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", 200))
-IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", 1_000_000))
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", 250_000))
 IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", 32_767))
 IMPORT_MAX_SHEET_CHARS = int(os.environ.get("IMPORT_MAX_SHEET_CHARS", 20_000_000))
 # Uploads are read in a child process that may grow by this much memory and use this many CPU

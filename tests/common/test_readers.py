@@ -201,10 +201,17 @@ def test_more_rows_than_the_limit_are_refused_naming_the_first_beyond():
         read("rows.xlsx", workbook(HEADER_ROW + rows))
 
 
-def test_empty_elements_by_the_million_are_refused_by_their_count():
+def test_elements_by_the_million_are_refused_by_their_count():
+    limits = Limits(**{**LIMITS.__dict__, "max_cells": 10, "max_rows": 10})
+    rows = "<row>" + "<x/>" * 20_000 + "</row>"
+    with pytest.raises(SheetRefused, match=r"more than .* XML elements"):
+        read_table("junk.xlsx", workbook(HEADER_ROW + rows), limits)
+
+
+def test_empty_cells_by_the_million_are_refused_by_their_count():
     limits = Limits(**{**LIMITS.__dict__, "max_cells": 10, "max_rows": 10})
     rows = "<row>" + "<c/>" * 20_000 + "</row>"
-    with pytest.raises(SheetRefused, match=r"more than .* XML elements"):
+    with pytest.raises(SheetRefused, match="more than 20 cells, most of them empty"):
         read_table("empty.xlsx", workbook(HEADER_ROW + rows), limits)
 
 
