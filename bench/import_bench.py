@@ -11,8 +11,9 @@ partners each), writes them as XLSX and CSV, and times on one throwaway database
   instances, plus bulk inserts of the link rows and of their history rows.
 
 Then, in a child process, the peak memory of a 19,000-row activities XLSX (the most the
-default IMPORT_MAX_CELLS takes) through preview and confirm. Every path starts from a database without rows of the kind it imports, and the rows
-each path writes are compared. The ratios are printed last.
+default IMPORT_MAX_CELLS takes) through preview and confirm. Every path starts from a database
+without rows of the kind it imports, and the rows each path writes are compared. The ratios are
+printed last.
 
     .venv/bin/python bench/import_bench.py [--activities 10000] [--initiatives 2000]
         [--memory-rows 19000] [--repeat 3] [--skip-memory] [--skip-default] [--profile]
