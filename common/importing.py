@@ -7,6 +7,7 @@ history, in bulk. ``undo_batch`` removes what a batch created and restores what 
 """
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
@@ -297,12 +298,21 @@ def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> None:
             errors.add(column.name, str(error))
 
 
+@functools.cache
+def text_limits(model: type[models.Model]) -> dict[str, int | None]:
+    """The most characters each field of the model holds, by attribute name."""
+    return {
+        field.attname: LONG_TEXT_MAX if isinstance(field, models.TextField) else field.max_length
+        for field in model._meta.concrete_fields
+    }
+
+
 def check_lengths(kind: SheetKind, parsed: Parsed, errors: RowErrors) -> None:
     """Text longer than its field holds fails the row (PostgreSQL would refuse the whole import)."""
     failed = {error.column for error in errors.items}
+    limits = text_limits(kind.model)
     for attname, value in parsed.values.items():
-        field = kind.model._meta.get_field(attname)
-        limit = LONG_TEXT_MAX if isinstance(field, models.TextField) else field.max_length
+        limit = limits.get(attname)
         if isinstance(value, str) and limit and len(value) > limit and attname not in failed:
             errors.add(
                 attname,

@@ -105,8 +105,8 @@ def refuse_control_characters(value: object, *, multiline: bool = False) -> None
     they are refused too, as they would split a name or a code. Leading and trailing ones are
     trimmed like spaces, so they do no harm.
     """
-    if not isinstance(value, str):
-        return
+    if not isinstance(value, str) or value.isprintable():
+        return  # no control character is printable: the common case costs one call in C
     for character in value.strip():
         if unicodedata.category(character) != "Cc":
             continue
