@@ -177,7 +177,7 @@ class Plan:
     kind: SheetKind
     counts: Counter
     errors: list[RowError]
-    creates: list[tuple[models.Model, Parsed]]
+    new_rows: list[Parsed]  # the records are built only when the plan is applied
     updates: list[tuple[models.Model, Parsed]]
     changed_fields: set[str]
     sample: list[dict]
@@ -186,6 +186,10 @@ class Plan:
     @property
     def failed(self) -> bool:
         return bool(self.errors)
+
+    def creates(self) -> list[tuple[models.Model, Parsed]]:
+        """The new records, built from their rows (a preview needs only their count)."""
+        return [(self.kind.model(**parsed.values), parsed) for parsed in self.new_rows]
 
     def summary(self) -> str:
         return counts_summary(self.counts)
@@ -271,7 +275,7 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
             counts["failed"] += 1
             continue
         if obj is None:
-            creates.append((kind.model(**parsed.values), parsed))
+            creates.append(parsed)
             status = "new"
         else:
             changed = _changes(obj, parsed, current)
@@ -352,7 +356,8 @@ def apply_plan(plan: Plan, *, user, reason: str) -> None:
     if plan.failed:
         raise ValueError("A plan with failing rows cannot be applied.")
     kind, model, now = plan.kind, plan.kind.model, timezone.now()
-    created = [obj for obj, _parsed in plan.creates]
+    creates = plan.creates()
+    created = [obj for obj, _parsed in creates]
     updated = [obj for obj, _parsed in plan.updates]
     model.objects.bulk_create(created, batch_size=500)
     value_fields = sorted(plan.changed_fields - set(kind.link_fields))
@@ -363,7 +368,7 @@ def apply_plan(plan: Plan, *, user, reason: str) -> None:
         *write_history(model, updated, history_type="~", user=user, reason=reason, date=now),
     ]
     if kind.link_fields:
-        desired = {obj.pk: parsed.links for obj, parsed in [*plan.creates, *plan.updates]}
+        desired = {obj.pk: parsed.links for obj, parsed in [*creates, *plan.updates]}
         set_links(model, kind.link_fields, desired, history)
 
 
