@@ -33,7 +33,7 @@ SMOKE_TABLE = "Hostile spreadsheets"
 
 # What a refusal of each class must name (any one of the words, case-insensitive).
 KEYWORDS: dict[str, tuple[str, ...]] = {
-    "span": ("span", "column", "rows"),
+    "span": ("span", "column", "rows", "cells"),
     # A value far below the table: a bomb for a reader that holds the sheet from A1 to its last
     # cell, nothing for one that streams. Refused by the specification; the reader may call it
     # a span, too many rows, a reference beyond the grid, or damaged.
