@@ -16,7 +16,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from xml.parsers import expat
 
 from django.utils.translation import gettext as _
@@ -998,5 +998,3 @@ def read_ods(content: bytes, limits: Limits) -> list[tuple[int, list[object]]]:
     archive.parse("content.xml", sheet)
     return padded(sheet.rows)
 
-
-READERS: dict[str, Callable[[bytes, Limits], list]] = {"xlsx": read_xlsx, "ods": read_ods}
