@@ -997,4 +997,3 @@ def read_ods(content: bytes, limits: Limits) -> list[tuple[int, list[object]]]:
     sheet = OdsSheet(limits)
     archive.parse("content.xml", sheet)
     return padded(sheet.rows)
-
