@@ -252,6 +252,7 @@ class ActivityQuerySet(models.QuerySet):
 class ActivityType(models.TextChoices):
     AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
     DELEGATION_VISIT = "delegation_visit", _("Delegation visit")
+    CONFERENCE = "conference", _("Conference")
     SYMPOSIUM = "symposium", _("Symposium or workshop")
     RECRUITMENT_FAIR = "recruitment_fair", _("Recruitment fair")
     STUDENT_EXCHANGE = "student_exchange", _("Student exchange")
@@ -276,8 +277,11 @@ class Activity(models.Model):
         _("external reference"),
         max_length=60,
         unique=True,
+        blank=True,
         default=new_external_ref,
-        help_text=_("Stable reference that re-imports match on."),
+        help_text=_(
+            "Stable reference that re-imports match on. Left empty, the activity is given one."
+        ),
     )
     initiative = models.ForeignKey(
         Initiative,
@@ -330,6 +334,11 @@ class Activity(models.Model):
         ordering = ["-start_date", "external_ref"]
         constraints = [
             in_choices("activity_type", ActivityType, "%(app_label)s_%(class)s_type_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(external_ref=""),
+                name="%(app_label)s_%(class)s_external_ref_not_empty",
+                violation_error_message=_("An activity needs an external reference."),
+            ),
             end_not_before_start(
                 "start_date",
                 "end_date",
@@ -391,8 +400,18 @@ class Activity(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
+        self.give_external_ref()
         self.fiscal_year = fiscal_year_of(self.start_date)
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        self.give_external_ref()
+
+    def give_external_ref(self) -> None:
+        """An activity typed in by hand is given a reference of its own; imports bring theirs."""
+        if not self.external_ref.strip():
+            self.external_ref = new_external_ref()
 
 
 class ProgressUpdate(models.Model):
