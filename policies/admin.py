@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedForm, AuditedInline, shown_column
+from common.admin_fields import FilledFromScope
 from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
 
 
@@ -15,7 +16,7 @@ class GoalInline(AuditedInline):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(AuditedAdmin):
+class FrameworkAdmin(FilledFromScope, AuditedAdmin):
     list_display = ["code", "shown_title", "institution", "adopted_on", "revised_on", "goal_count"]
     list_filter = ["institution"]
     list_select_related = ["institution"]
@@ -118,9 +119,21 @@ class AlignmentAdmin(AuditedAdmin):
 
 
 class IndicatorValueInline(AuditedInline):
+    """A year's figures on one line, the whole table within a 1280 px window beside the menu."""
+
     model = IndicatorValue
     fields = ["fiscal_year", "target", "actual", "note"]
     ordering = ["fiscal_year"]
+    classes = ["indicator-values"]
+
+    class Media:
+        css = {"screen": ["admin/css/indicator_values.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "note":
+            field.widget.attrs.update({"rows": 2, "cols": 30})
+        return field
 
 
 @admin.register(Indicator)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedForm, AuditedInline, shown_column
+from common.admin_fields import FilledFromScope, SearchableCountries
 from portfolio.models import (
     Activity,
     Agreement,
@@ -16,7 +17,7 @@ from portfolio.models import (
 
 
 @admin.register(PartnerInstitution)
-class PartnerInstitutionAdmin(AuditedAdmin):
+class PartnerInstitutionAdmin(SearchableCountries, AuditedAdmin):
     list_display = ["shown_name", "local_name", "country", "city", "website"]
     list_filter = ["country"]
     search_fields = ["name", "name_ja", "local_name", "city"]
@@ -28,7 +29,7 @@ class PartnerInstitutionAdmin(AuditedAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(AuditedAdmin):
+class AgreementAdmin(FilledFromScope, AuditedAdmin):
     list_display = ["partner", "kind", "level", "unit", "signed_on", "expires_on"]
     list_filter = ["kind", "level", "unit__institution"]
     list_select_related = ["partner", "unit"]
@@ -107,7 +108,7 @@ class ProgressUpdateInline(SignedByTheEditor, AuditedInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(AuditedAdmin):
+class InitiativeAdmin(FilledFromScope, AuditedAdmin):
     form = InitiativeForm
     list_display = [
         "code",
@@ -157,8 +158,21 @@ class InitiativeAdmin(AuditedAdmin):
     shown_title = shown_column("title")
 
 
+class ActivityForm(AuditedForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reference = self.fields["external_ref"]
+        if self.instance.pk is None:
+            # Left empty, the activity is given a reference of its own when it is saved.
+            reference.initial = ""
+            reference.show_hidden_initial = False
+        else:
+            reference.required = True  # re-imports match on it: it is kept, not made anew
+
+
 @admin.register(Activity)
-class ActivityAdmin(AuditedAdmin):
+class ActivityAdmin(FilledFromScope, SearchableCountries, AuditedAdmin):
+    form = ActivityForm
     list_display = [
         "external_ref",
         "title",

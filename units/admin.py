@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedInline, shown_column
+from common.admin_fields import FilledFromScope, SearchableCountries
 from units.models import Appointment, Institution, Person, Region, Unit, UserScope
 
 
@@ -26,7 +27,7 @@ class InstitutionAdmin(AuditedAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(AuditedAdmin):
+class RegionAdmin(SearchableCountries, AuditedAdmin):
     list_display = ["code", "shown_name", "country_count", "order"]
     list_editable = ["order"]
     search_fields = ["code", "name", "name_ja"]
@@ -61,7 +62,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Unit)
-class UnitAdmin(AuditedAdmin):
+class UnitAdmin(FilledFromScope, SearchableCountries, AuditedAdmin):
     list_display = [
         "code",
         "shown_name",
