@@ -526,7 +526,6 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "goals": goals,
             "initiatives": initiatives,
-            "agreements": agreements,
             "tables": tables,
             "changes": changes,
         },

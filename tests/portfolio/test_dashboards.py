@@ -147,9 +147,10 @@ def test_unit_page_marks_agreements_expiring_within_180_days(leader, demo):
         expires_on=today + dt.timedelta(days=400),
     )
     page = leader.get(reverse("dashboards:unit", args=[unit.pk])).content.decode()
-    soon = page.split("Soon University")[1].split("</li>")[0]
-    later = page.split("Later University")[1].split("</li>")[0]
-    assert "expires within 180 days" in soon and "expires within 180 days" not in later
+    # The agreements table's last column says which expire within 180 days.
+    soon = page.split("Soon University")[1].split("</tr>")[0]
+    later = page.split("Later University")[1].split("</tr>")[0]
+    assert soon.endswith("<td>yes</td>") and later.endswith("<td></td>")
     assert Agreement.objects.filter(unit=unit).count() >= 2
 
 
