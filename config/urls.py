@@ -1,4 +1,5 @@
-"""The product's URLs: the admin, signing in and out, the language switcher and the dashboards.
+"""The product's URLs: the admin, signing in and out, the language switcher, the icon and the
+dashboards.
 
 Password reset sends a link by email, so it is there only where email is configured
 (``EMAIL_HOST``): elsewhere its pages are not found and the sign-in page offers no link. Where it
@@ -18,6 +19,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +38,12 @@ guard_changelists(admin.site)
 
 # One thread per server process sends the reset mails, one after another, after the responses.
 MAILER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-reset-mail")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on their own; the icon is a static file, under its current
+    (in production hashed) name, so the redirect is a temporary one."""
+    return HttpResponseRedirect(static("portfolio/favicon.svg"))
 
 
 def password_reset_on() -> bool:
@@ -122,5 +130,6 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     # The language switcher of every page posts here (set_language keeps the choice in a cookie).
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("portfolio.urls")),
 ]

@@ -110,6 +110,8 @@ dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405
 dashboards:(framework|goal|unit)            302  403    200|405 200|405  200|405   200|405   200|405   404|405
 # The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
 set_language                                302* 302*   302*   302*      302*      302*      302*      302*
+# Browsers ask for /favicon.ico on their own: everyone is sent to the icon's static file.
+favicon                                     302* 302*   302*   302*      302*      302*      302*      302*
 # Signing in and out, and passwords.
 login                                       200  200    200    200       200       200       200       200
 logout                                      405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302*
