@@ -38,3 +38,16 @@ def fiscal_year_label(year: int, language: str | None = None) -> str:
     if (language or get_language() or "en").split("-")[0].lower() == "ja":
         return f"{year}年度"
     return f"FY{year}"
+
+
+def fiscal_today() -> dt.date:
+    """Today's date as the fiscal calendar reckons it (in Tokyo)."""
+    return timezone.now().astimezone(TOKYO).date()
+
+
+def same_day_a_year_before(day: dt.date) -> dt.date:
+    """The same day of the previous year; 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)

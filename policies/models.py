@@ -140,9 +140,20 @@ class Goal(Bilingual, CodedModel):
         help_text=_("The units that pursue this goal."),
         verbose_name=_("pursued by"),
     )
+    realises = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="realised_by",
+        help_text=_(
+            "Goals of the same framework that this goal is a way of realising: TMU's three "
+            "sectors realise its basic policies. A realised goal's figures include this one's."
+        ),
+        verbose_name=_("realises"),
+    )
 
     objects = GoalManager()
-    history = HistoricalRecords(m2m_fields=[units])
+    history = HistoricalRecords(m2m_fields=[units, realises])
 
     class Meta:
         verbose_name = _("goal")
