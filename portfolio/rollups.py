@@ -1,9 +1,21 @@
 """Figures per goal, summed up the goal tree, aggregated in the database.
 
-A goal's figures cover its whole subtree. The goals of one depth are mapped to their node by a
-CASE, and rows are reduced to distinct (node, record) pairs before they are counted, so an
-initiative serving two goals under one mission counts once for the mission, and its activities
-once too. The number of queries depends on the depths shown, never on the number of rows.
+A goal's figures cover its whole subtree, and the goals that realise it with theirs (TMU's
+sectors realise its basic policies). Goals whose subtrees do not overlap are mapped to their
+node by one CASE, and rows are reduced to distinct (node, record) pairs before they are counted,
+so an initiative serving two goals under one mission counts once for the mission, and its
+activities once too. The number of queries depends on the shape of the goal tree, never on the
+number of rows.
+
+What each figure means (README, "What the figures mean"):
+
+* an initiative counts in a fiscal year when its dates overlap that year; a missing start or
+  end date is open on that side;
+* activities and participants count by the fiscal year of their start date; while the chosen
+  year is still running, it is compared with the same part of the year before (both up to the
+  same day), never with the whole of it;
+* an indicator is judged on its latest actual up to the chosen year, against the target of
+  that actual's year; one with no actual in the chosen year is "not yet measured" in it.
 """
 
 import datetime as dt
@@ -11,14 +23,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from common.bilingual import Shown, pick
-from policies.models import Goal, IndicatorValue
+from common.fiscal import fiscal_year_bounds, same_day_a_year_before
+from policies.models import Goal, Indicator, IndicatorValue
 from portfolio.models import Activity, Health, Initiative, InitiativeStatus
 
 Links = Initiative.goals.through
 UnitLinks = Goal.units.through
+Realisations = Goal.realises.through
 
 
 @dataclass
@@ -33,9 +60,14 @@ class Node:
     parent_id: int | None
     title_ja: str = ""
     depth: int = 0
+    # The goal, the goals under it and the goals realising any of them: what its figures cover.
     subtree: list[int] = field(default_factory=list)
     children: list["Node"] = field(default_factory=list)
+    realised_by: list["Node"] = field(default_factory=list)
+    realises: list["Node"] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
+    # False for a goal of another institution's framework, named but not opened (crosswalk).
+    readable: bool = True
 
     @property
     def rest_of_title(self) -> Shown:
@@ -63,12 +95,17 @@ class Node:
         ]
 
     @property
+    def not_measured_this_year(self) -> int:
+        """Indicators with no actual in the chosen fiscal year."""
+        return self.figures.get("indicators", 0) - self.figures.get("measured_fy", 0)
+
+    @property
     def pursued(self) -> bool:
         return bool(self.figures.get("initiatives") or self.figures.get("units"))
 
 
 def goal_trees(goals: QuerySet) -> tuple[dict[int, Node], list[Node]]:
-    """Every goal as a node, and the roots; one query (a framework has tens of goals)."""
+    """Every goal as a node, and the roots; two queries (a framework has tens of goals)."""
     nodes = {
         row["id"]: Node(**row)
         for row in goals.order_by("order", "code").values(
@@ -79,16 +116,34 @@ def goal_trees(goals: QuerySet) -> tuple[dict[int, Node], list[Node]]:
     for node in nodes.values():
         parent = nodes.get(node.parent_id)
         (parent.children if parent else roots).append(node)
+    realisations = Realisations.objects.filter(from_goal_id__in=goals.order_by().values("pk"))
+    for way, realised in realisations.values_list("from_goal_id", "to_goal_id"):
+        if way in nodes and realised in nodes:
+            nodes[realised].realised_by.append(nodes[way])
+            nodes[way].realises.append(nodes[realised])
 
-    def walk(node: Node, depth: int) -> list[int]:
+    def walk(node: Node, depth: int) -> None:
         node.depth = depth
-        node.subtree = [node.id]
         for child in node.children:
-            node.subtree += walk(child, depth + 1)
-        return node.subtree
+            walk(child, depth + 1)
 
     for root in roots:
         walk(root, 0)
+    covered: dict[int, list[int]] = {}
+
+    def cover(node: Node, visiting: frozenset[int]) -> list[int]:
+        """The node, its descendants and what realises any of them, each once, in tree order."""
+        if node.id in covered:
+            return covered[node.id]
+        ids = [node.id]
+        for other in [*node.children, *node.realised_by]:
+            if other.id not in visiting:  # a loop of realisations is followed once
+                ids += [i for i in cover(other, visiting | {node.id}) if i not in ids]
+        covered[node.id] = ids
+        return ids
+
+    for node in nodes.values():
+        node.subtree = cover(node, frozenset())
     return nodes, roots
 
 
@@ -116,9 +171,24 @@ class Scope:
     countries: list[str] | None = None
     # The institutions the reader may see; None for a reader who sees every institution.
     institution_ids: frozenset[int] | None = None
+    # Today in the fiscal calendar; while the chosen year runs, figures compare years up to it.
+    today: dt.date | None = None
+
+    @property
+    def year_so_far(self) -> dt.date | None:
+        """The last day counted while the chosen year is still running; None once it is over."""
+        first, last = fiscal_year_bounds(self.fiscal_year)
+        if self.today is not None and first <= self.today <= last:
+            return self.today
+        return None
 
     def initiatives(self) -> QuerySet:
-        qs = Initiative.objects.all()
+        """The initiatives within the filters whose dates overlap the chosen fiscal year."""
+        first, last = fiscal_year_bounds(self.fiscal_year)
+        qs = Initiative.objects.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=last),
+            Q(end_date__isnull=True) | Q(end_date__gte=first),
+        )
         if self.institution_ids is not None:
             qs = qs.filter(institution_id__in=self.institution_ids)
         if self.institution_id:
@@ -158,15 +228,21 @@ class Scope:
 
 
 def by_level(nodes: list[Node]) -> list[dict[int, list[int]]]:
-    """The nodes grouped so that within a group no two subtrees overlap (one group per depth).
+    """The nodes grouped so that within a group no two subtrees overlap.
 
     Each group maps a node to its subtree; a goal then belongs to at most one node of the group,
-    which a single CASE expression can say.
+    which a single CASE expression can say. Without realisations that is one group per depth;
+    goals realised by the same goals (TMU's three basic policies) each need a group of their own.
     """
-    levels: dict[int, dict[int, list[int]]] = {}
-    for node in nodes:
-        levels.setdefault(node.depth, {})[node.id] = node.subtree
-    return list(levels.values())
+    groups: list[tuple[dict[int, list[int]], set[int]]] = []
+    for node in sorted(nodes, key=lambda n: n.depth):
+        group = next((g for g in groups if g[1].isdisjoint(node.subtree)), None)
+        if group is None:
+            group = ({}, set())
+            groups.append(group)
+        group[0][node.id] = node.subtree
+        group[1].update(node.subtree)
+    return [members for members, _covered in groups]
 
 
 def node_of(field_name: str, level: dict[int, list[int]]) -> Case:
@@ -205,12 +281,12 @@ def joined(rows: QuerySet, pairs: QuerySet, key: str, select: str, group: str) -
 
 
 def compute(nodes: list[Node], scope: Scope) -> None:
-    """Fill each node's figures: four queries per depth of the nodes, whatever the row count.
+    """Fill each node's figures: five queries per group of nodes, whatever the row count.
 
     Rows are first reduced to distinct (node, record) pairs, then counted and summed, so an
     initiative serving two goals under one mission, and its activities, count once for it.
     """
-    fy, previous = scope.fiscal_year, scope.fiscal_year - 1
+    fy = scope.fiscal_year
     for node in nodes:
         node.figures.update(
             initiatives=0,
@@ -224,7 +300,12 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             outbound_prev=0,
             partners=0,
             indicators=0,
+            measured=0,
+            judged=0,
             on_track=0,
+            measured_fy=0,
+            measured_from=None,
+            measured_to=None,
             units=0,
         )
     by_id = {node.id: node for node in nodes}
@@ -260,7 +341,7 @@ def compute(nodes: list[Node], scope: Scope) -> None:
         )
         reached = (
             scope.activities()
-            .filter(fiscal_year__in=[fy, previous], initiative__isnull=False)
+            .filter(years_compared(scope), initiative__isnull=False)
             .order_by()
             .values(
                 "initiative_id",
@@ -286,24 +367,46 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             if label == "fy":
                 figures["partners"] = partners
 
-        # 3. Indicators with figures for the year, and those on track against target.
+        # 3. Indicators: how many there are, and each judged on its latest actual up to the
+        # chosen year against the target of that actual's year.
+        for row in (
+            Indicator.objects.filter(goal_id__in=goal_ids)
+            .annotate(node=node_of("goal_id", level))
+            .values("node")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            by_id[row["node"]].figures["indicators"] = row["n"]
+        latest_year = (
+            IndicatorValue.objects.filter(
+                indicator_id=OuterRef("indicator_id"), actual__isnull=False, fiscal_year__lte=fy
+            )
+            .order_by("-fiscal_year")
+            .values("fiscal_year")[:1]
+        )
         on_track = Q(indicator__higher_is_better=True, actual__gte=F("target")) | Q(
             indicator__higher_is_better=False, actual__lte=F("target")
         )
-        measured = (
+        latest = (
             IndicatorValue.objects.filter(
-                fiscal_year=fy,
-                target__isnull=False,
-                actual__isnull=False,
                 indicator__goal_id__in=goal_ids,
+                actual__isnull=False,
+                fiscal_year=Subquery(latest_year),
             )
             .annotate(node=node_of("indicator__goal_id", level))
             .values("node")
-            .annotate(n=Count("pk"), ok=Count("pk", filter=on_track))
+            .annotate(
+                measured=Count("pk"),
+                judged=Count("pk", filter=Q(target__isnull=False)),
+                on_track=Count("pk", filter=Q(target__isnull=False) & on_track),
+                measured_fy=Count("pk", filter=Q(fiscal_year=fy)),
+                measured_from=Min("fiscal_year"),
+                measured_to=Max("fiscal_year"),
+            )
             .order_by()
         )
-        for row in measured:
-            by_id[row["node"]].figures.update(indicators=row["n"], on_track=row["ok"])
+        for row in latest:
+            by_id[row.pop("node")].figures.update(row)
 
         # 4. Units contributing: pursuing a goal of the subtree, leading or contributing to one
         # of its initiatives.
@@ -326,11 +429,18 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             by_id[node_id].figures["units"] = n
 
 
+def years_compared(scope: Scope) -> Q:
+    """The chosen fiscal year and the one before; while the chosen one runs, both up to the
+    same day (1 December against the previous 1 December), so a part-year is never set
+    against a whole one."""
+    fy, previous = scope.fiscal_year, scope.fiscal_year - 1
+    cutoff = scope.year_so_far
+    if cutoff is None:
+        return Q(fiscal_year__in=[fy, previous])
+    return Q(fiscal_year=fy, start_date__lte=cutoff) | Q(
+        fiscal_year=previous, start_date__lte=same_day_a_year_before(cutoff)
+    )
+
+
 STATUSES = list(InitiativeStatus)
 HEALTHS = list(Health)
-
-
-def today() -> dt.date:
-    from django.utils import timezone
-
-    return timezone.localdate()

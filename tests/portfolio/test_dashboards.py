@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from common.roles import LEADERSHIP
 from policies.models import Framework, Goal
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
 from tests.factories import ActivityFactory, AgreementFactory, PartnerFactory, user_with_role
+from tests.helpers import download_table
 from units.models import Institution, Unit
 
 pytestmark = pytest.mark.django_db
@@ -83,8 +84,13 @@ def test_overview_figures_match_the_database(leader, demo):
     page = leader.get(reverse("dashboards:overview"), {"fy": fy}).content.decode()
     for code in ["CONNECT", "PROMOTE", "2"]:
         goal = Goal.objects.get(code=code)
-        initiatives = Initiative.objects.filter(goals__in=subtree_ids(goal)).distinct()
-        activities = Activity.objects.filter(initiative__in=initiatives, fiscal_year=fy)
+        serving = Initiative.objects.filter(goals__in=subtree_ids(goal)).distinct()
+        # An initiative counts in the years its dates overlap; open ends are open.
+        initiatives = serving.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=dt.date(fy + 1, 3, 31)),
+            Q(end_date__isnull=True) | Q(end_date__gte=dt.date(fy, 4, 1)),
+        )
+        activities = Activity.objects.filter(initiative__in=serving, fiscal_year=fy)
         totals = activities.aggregate(i=Sum("inbound_participants"), o=Sum("outbound_participants"))
         text = figures_of(page, code)
         assert f"Initiatives {initiatives.count()} " in text, text
@@ -161,7 +167,7 @@ def test_csv_download_is_excel_friendly_and_matches_the_page(leader, demo):
     )
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
-    lines = response.content.decode("utf-8-sig").splitlines()
+    lines = download_table(response.content).splitlines()
     assert lines[0] == "fiscal year,activities,inbound,outbound"
     activities = Activity.objects.filter(initiative__goals__in=subtree_ids(goal)).distinct()
     fy2025 = activities.filter(fiscal_year=2025)
@@ -180,7 +186,7 @@ def test_the_current_fiscal_year_is_the_default(leader, demo):
 
 def test_regions_page_puts_the_centers_regions_first_and_counts_match(leader, demo):
     response = leader.get(reverse("dashboards:regions"), {"fy": 2025, "csv": "regions"})
-    lines = response.content.decode("utf-8-sig").splitlines()
+    lines = download_table(response.content).splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == [
         "ASEAN",
         "Europe",
@@ -218,7 +224,7 @@ def test_a_partner_met_in_two_countries_of_a_region_counts_once_for_it(leader, d
 
 def csv_rows(client, page: str, table: str) -> dict[str, list[str]]:
     response = client.get(reverse(f"dashboards:{page}"), {"fy": 2025, "csv": table})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(download_table(response.content))))
     return {row[0]: row[1:] for row in rows[1:]}
 
 
@@ -226,7 +232,7 @@ def test_crosswalk_counts_alignments(leader, demo):
     response = leader.get(reverse("dashboards:crosswalk"), {"csv": "crosswalk"})
     rows = {
         line.split(",")[0]: line.split(",")[1:]
-        for line in response.content.decode("utf-8-sig").splitlines()
+        for line in download_table(response.content).splitlines()
     }
     header = rows.pop("goal")
     # CONNECT is aligned with TMU 2.1 and, through CONNECT.4, with TMU 1.3.
