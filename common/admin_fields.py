@@ -2,10 +2,13 @@
 
 ``FilledFromScope`` fills an add form's institution when the editor's scope reaches one
 institution, and a unit editor's unit when they edit one unit. ``SearchableCountries`` gives
-every country field a list that filters as one types, in the reader's language; English names and
-ISO codes match too, so ``タイ``, ``たい``, ``Thai`` and ``TH`` all find Thailand. It uses the
-select2 that Django's admin bundles, started by ``static/admin/js/country_select.js``.
+every country field a list that filters as one types, in the reader's language; the names in the
+product's other language and ISO codes match too, so ``タイ``, ``たい``, ``Thai`` and ``TH`` all
+find Thailand, whichever language the page is in. It uses the select2 that Django's admin
+bundles, started by ``static/admin/js/country_select.js``.
 """
+
+import functools
 
 from django import forms
 from django.conf import settings
@@ -56,9 +59,9 @@ def single(ids) -> int | None:
 
 
 class SearchableCountryMixin:
-    """A country list that select2 filters as one types; each option carries its English name
-    and code for the filter (``data-search``), its label being the name in the reader's
-    language (django-countries' translations of the CLDR names)."""
+    """A country list that select2 filters as one types; each option carries its code and its
+    names in the product's languages for the filter (``data-search``), its label being the name
+    in the reader's language (django-countries' translations of the CLDR names)."""
 
     css_class = "country-select"
 
@@ -68,9 +71,7 @@ class SearchableCountryMixin:
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if value:
-            with translation.override("en"):
-                english = countries.name(value)
-            option["attrs"]["data-search"] = f"{value} {english}"
+            option["attrs"]["data-search"] = searched_as(value)
         return option
 
     @property
@@ -94,6 +95,17 @@ class SearchableCountryMixin:
                 )
             },
         )
+
+
+@functools.cache
+def searched_as(code: str) -> str:
+    """What finds a country whatever the reader's language: its code and its name in each of the
+    product's languages (``TH Thailand タイ``)."""
+    names = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.append(str(countries.name(code)))
+    return " ".join([code, *dict.fromkeys(names)])
 
 
 class CountrySelect(SearchableCountryMixin, LazySelect):
