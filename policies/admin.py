@@ -71,6 +71,21 @@ class GoalForm(AuditedForm):
                 _("A goal is pursued only by units of its own institution; remove: %(units)s.")
                 % {"units": ", ".join(unit.code for unit in foreign)},
             )
+        elsewhere = [
+            goal.code
+            for goal in cleaned.get("realises") or []
+            if framework and goal.framework_id != framework.pk
+        ]
+        if elsewhere:
+            self.add_error(
+                "realises",
+                _("A goal realises only goals of its own framework; remove: %(goals)s.")
+                % {"goals": ", ".join(elsewhere)},
+            )
+        if self.instance.pk and any(
+            g.pk == self.instance.pk for g in cleaned.get("realises") or []
+        ):
+            self.add_error("realises", _("A goal cannot realise itself."))
         return cleaned
 
 
@@ -82,14 +97,14 @@ class GoalAdmin(AuditedAdmin):
     list_filter = ["framework__institution", "framework", "kind", TopLevelFilter]
     list_select_related = ["framework", "parent"]
     search_fields = ["code", "title", "title_ja", "description", "description_ja"]
-    autocomplete_fields = ["framework", "parent", "units"]
+    autocomplete_fields = ["framework", "parent", "units", "realises"]
     fieldsets = [
         (None, {"fields": ["framework", "parent", "code", "kind", "order"]}),
         (
             gettext_lazy("Wording"),
             {"fields": [("title", "title_ja"), ("description", "description_ja"), "source_note"]},
         ),
-        (gettext_lazy("Pursued by"), {"fields": ["units"]}),
+        (gettext_lazy("Pursued by"), {"fields": ["units", "realises"]}),
     ]
 
     shown_title = shown_column("title")

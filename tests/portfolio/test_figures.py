@@ -15,6 +15,7 @@ from django.utils import timezone
 from common.roles import LEADERSHIP
 from policies.models import Framework, Goal
 from portfolio.models import Initiative
+from tests.admin_forms import form_data
 from tests.factories import (
     ActivityFactory,
     FrameworkFactory,
@@ -236,3 +237,23 @@ def test_basic_policies_carry_the_figures_of_the_sectors_that_realise_them(clien
     tree = reader.get(reverse("dashboards:framework", args=[framework.pk])).content.decode()
     assert "Nothing pursues" not in card(tree, "BP1")
     assert "Realises: BP1, BP2, BP3" in card(tree, "1")
+
+
+def test_the_admin_refuses_a_realisation_across_frameworks_and_keeps_one_within(
+    admin_client, sources
+):
+    sector = Goal.objects.get(framework__code="TMU-IBP", code="3")
+    connect = Goal.objects.get(framework__code="ISO-KU", code="CONNECT")
+    url = reverse("admin:policies_goal_change", args=[sector.pk])
+    data = form_data(admin_client.get(url))
+    data["realises"] = [str(connect.pk)]
+    refused = admin_client.post(url, data)
+    assert refused.status_code == 200
+    assert "A goal realises only goals of its own framework; remove: CONNECT." in (
+        refused.content.decode()
+    )
+    assert sorted(sector.realises.values_list("code", flat=True)) == ["BP1", "BP2", "BP3"]
+
+    data["realises"] = [str(Goal.objects.get(framework__code="TMU-IBP", code="BP2").pk)]
+    assert admin_client.post(url, data).status_code == 302
+    assert list(sector.realises.values_list("code", flat=True)) == ["BP2"]
