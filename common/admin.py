@@ -1,9 +1,11 @@
 """The base of every admin page: audit history with a reason for each change.
 
 Every ``ModelAdmin`` of the portfolio derives from ``AuditedAdmin``. Its forms carry a "reason for
-this change" field; the reason, and the signed-in user (through simple-history's request
-middleware), go onto the history rows that the save writes, including those of many-to-many links
-and of inline rows saved with it.
+this change" field (optional, unless ``REQUIRE_CHANGE_REASON`` is on); the reason, or the fact that
+none was given, and the signed-in user go onto the history row that the save writes. A save is
+one history entry: its fields and its many-to-many links together. Inline rows saved with it
+carry the same reason in their own history. A revert restores a version's fields and links, and
+every page of an old version shows that version's links.
 """
 
 import datetime as dt
@@ -11,12 +13,14 @@ import itertools
 
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -27,6 +31,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.access import NO_ACCESS, Access, Reach, access_for, reach_of, readable_history
 from common.forms import JAPANESE_INPUT
+from common.history import has_link_history, links_as_of, links_in_entry
 from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"
@@ -54,11 +59,14 @@ def changes_since(obj: models.Model, seen: int | None, access: Access) -> str:
     rows = list(reversed(rows.select_related("history_user").order_by("-history_id")[:6]))
     lines = []
     for before, after in itertools.pairwise(rows):
-        changed = [
-            _("%(field)s: “%(old)s” → “%(new)s”")
-            % {"field": change.field, "old": change.old, "new": change.new}
-            for change in after.diff_against(before).changes
-        ]
+        helper = ReadableChanges(type(obj), after)
+        changed = []
+        for change in after.diff_against(before, foreign_keys_are_objs=True).changes:
+            old, new = helper.text_of(change)
+            changed.append(
+                _("%(field)s: “%(old)s” → “%(new)s”")
+                % {"field": change.field, "old": old, "new": new}
+            )
         lines.append(
             _("%(who)s at %(when)s: %(changes)s")
             % {
@@ -146,6 +154,24 @@ class AuditedForm(VersionedForm):
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read at each form, so that the installation's choice holds without a restart of tests.
+        self.fields[REASON_FIELD].required = settings.REQUIRE_CHANGE_REASON
+
+
+def as_of_version(form_class: type[forms.ModelForm], row: models.Model) -> type[forms.ModelForm]:
+    """``form_class`` showing the links of history row ``row`` rather than today's."""
+    links = links_as_of(row)
+
+    class FormAsOfVersion(form_class):
+        def __init__(self, *args, **kwargs):
+            kwargs["initial"] = {**links, **(kwargs.get("initial") or {})}
+            super().__init__(*args, **kwargs)
+
+    FormAsOfVersion.__name__ = form_class.__name__
+    return FormAsOfVersion
+
 
 def out_of_reach(*, by_unit: bool) -> str:
     """Why a form may not save a record that would lie outside the editor's reach."""
@@ -156,20 +182,33 @@ def out_of_reach(*, by_unit: bool) -> str:
 
 class ReadableChanges(HistoricalRecordContextHelper):
     """The history's changes as a reader reads them, in their language: nothing is a dash, a
-    yes-or-no is yes or no, and linked records are listed by name, without brackets."""
+    yes-or-no is yes or no, a choice is its label (At risk, 要注意), and linked records are
+    listed by name, without brackets."""
 
     def stringify_delta_change_values(self, change, old, new):
-        return readable(old), readable(new)
+        field = self.model._meta.get_field(change.field)
+        return conditional_escape(shown(field, old)), conditional_escape(shown(field, new))
+
+    def text_of(self, change) -> tuple[str, str]:
+        """A change's old and new value as plain text, for a message (escaped where shown)."""
+        field = self.model._meta.get_field(change.field)
+        return tuple(
+            shown(field, self.prepare_delta_change_value(change, value))
+            for value in (change.old, change.new)
+        )
 
 
-def readable(value: object) -> str:
+def shown(field: models.Field, value: object) -> str:
+    """A value of ``field`` as the reader reads it."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
-        return conditional_escape(", ".join(str(item) for item in value))
-    return conditional_escape(localize(value))
+        return ", ".join(str(item) for item in value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(localize(value))
 
 
 # The list column of a bilingual text, named without its "(English)".
@@ -188,9 +227,18 @@ def shown_column(field: str):
     return column
 
 
-def reason_from(form: forms.Form, *, change: bool, default: str = "") -> str:
+def reason_from(form: forms.Form, *, reverted_to: str | None = None) -> str | None:
+    """The reason typed in the form, after the version a revert restores; None where the editor
+    gave none, which the history shows as no reason given."""
     typed = (form.cleaned_data.get(REASON_FIELD) or "").strip()
-    return typed or default or (_("Changed in the admin") if change else _("Created in the admin"))
+    if reverted_to is None:
+        return typed or None
+    if typed:
+        return _("Reverted to history version %(version)s: %(reason)s") % {
+            "version": reverted_to,
+            "reason": typed,
+        }
+    return _("Reverted to history version %(version)s") % {"version": reverted_to}
 
 
 class GuardedChangeList(ChangeList):
@@ -258,6 +306,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
     """
 
     form = AuditedForm
+    object_history_list_template = "admin/history/object_history_list.html"
     # Dates and numbers read as staff type them: 令和7年4月1日, 2025/4/1, １，２００.
     formfield_overrides = {**JAPANESE_INPUT, models.URLField: {"assume_scheme": "https"}}
     history_list_per_page = 50
@@ -336,6 +385,9 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
+        shown_version = getattr(request, "shown_version", None)
+        if shown_version is not None:
+            form = as_of_version(form, shown_version)
         access = self.get_access(request)
         form.history_access = access
         if access.everything:
@@ -427,7 +479,18 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def history_view(self, request, object_id, extra_context=None):
         self.require_history_within_reach(request, object_id)
-        return super().history_view(request, object_id, extra_context)
+        users = self.admin_site._registry.get(get_user_model())
+        context = {
+            # An author's name links to their user page only for a reader who may open it.
+            "may_open_authors": bool(users and users.has_view_or_change_permission(request)),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, context)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        for record in historical_records:
+            record.shown_reason = shown_reason(record)
 
     def require_history_within_reach(self, request, object_id) -> None:
         """A record's history is shown only where the record (or, deleted, its last version) is."""
@@ -450,10 +513,20 @@ class AuditedAdmin(SimpleHistoryAdmin):
             raise Http404
 
     def save_model(self, request, obj: models.Model, form: forms.Form, change: bool) -> None:
-        obj._change_reason = reason_from(
-            form, change=change, default=getattr(request, "revert_reason", "")
-        )
+        obj._change_reason = reason_from(form, reverted_to=getattr(request, "reverted_to", None))
+        before = latest_version(obj)
         super().save_model(request, obj, form, change)
+        written = latest_version(obj)
+        if written != before and has_link_history(type(obj)):
+            # The links are saved after the fields (the admin's save_related, a revert's
+            # save_m2m): they go into the row this save wrote, so that the save is one entry.
+            save_links = form.save_m2m
+
+            def save_links_in_entry():
+                with links_in_entry(obj, written):
+                    save_links()
+
+            form.save_m2m = save_links_in_entry
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.require_history_within_reach(request, object_id)
@@ -465,13 +538,19 @@ class AuditedAdmin(SimpleHistoryAdmin):
             )
             if not may_revert:
                 raise PermissionDenied
-            request.revert_reason = _("Reverted to history version %(version)s") % {
-                "version": version_id
-            }
-        return super().history_form_view(request, object_id, version_id, extra_context)
+            request.reverted_to = version_id
+        if all(str(part).isdigit() and len(str(part)) <= 18 for part in (object_id, version_id)):
+            # The version's links are shown, and restored by the revert, with its fields.
+            request.shown_version = self.model.history.filter(
+                **{self.opts.pk.attname: object_id}, history_id=version_id
+            ).first()
+        # One transaction, as the admin's own change page: the version check's lock holds
+        # until the fields and links are saved.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def save_formset(self, request, form, formset, change) -> None:
-        reason = reason_from(form, change=change)
+        reason = reason_from(form)
         for inline_obj in formset.save(commit=False):
             inline_obj._change_reason = reason
             inline_obj.save()
@@ -488,6 +567,16 @@ class AuditedAdmin(SimpleHistoryAdmin):
         # One delete per row, so that each leaves its history row with the user.
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+def shown_reason(record: models.Model) -> str:
+    """A history row's reason as its page shows it; a row whose author is not named (a user of
+    another institution) shows no reason either, and says nothing of whether one was given."""
+    if record.history_change_reason:
+        return record.history_change_reason
+    if record.history_user is not None and record.history_user.pk is None:
+        return "—"
+    return _("No reason given")
 
 
 class AuditedInline(admin.TabularInline):

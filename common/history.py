@@ -1,11 +1,14 @@
 """History rows for writes that bypass ``Model.save()``: bulk inserts, updates, deletes and links.
 
 simple-history's own bulk helpers write no history for many-to-many links and cannot write a
-deletion; these build the same rows its signal handlers would, in bulk.
+deletion; these build the same rows its signal handlers would, in bulk. A save of a record
+with its links is one history entry (``links_in_entry``): simple-history alone would write
+one row for the fields and one more for each list of links changed.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import models
 from django.dispatch import Signal
@@ -76,3 +79,43 @@ def chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
     """Slices small enough for an ``IN (…)`` on any database."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def has_link_history(model: type[models.Model]) -> bool:
+    """Whether the model's history records its many-to-many links beside its fields."""
+    history = getattr(model, "history", None)
+    return bool(history is not None and history.model._history_m2m_fields)
+
+
+def record_links(obj: models.Model, row: models.Model) -> None:
+    """Make history row ``row`` of ``obj`` hold its links as they are now, in place of any
+    it held: the links saved with the fields go into the same entry."""
+    model = type(obj)
+    for field in row._history_m2m_fields:
+        m2m_history_model(model, field.name).objects.filter(history=row).delete()
+        links = field.remote_field.through.objects.filter(**{field.m2m_field_name(): obj.pk})
+        pairs = list(links.values_list("pk", field.m2m_reverse_field_name()))
+        write_link_history(model, field.name, [row], {obj.pk: pairs})
+
+
+@contextmanager
+def links_in_entry(obj: models.Model, version: int) -> Iterator[None]:
+    """Links of ``obj`` set inside are recorded in its history row ``version`` (the one its save
+    just wrote), not one row more for each list of links: a save is one entry."""
+    # simple-history writes no row on a link change of an object that carries this mark.
+    obj.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del obj.skip_history_when_saving
+    record_links(obj, type(obj).history.get(history_id=version))
+
+
+def links_as_of(row: models.Model) -> dict[str, list]:
+    """The ids each list of links held at history row ``row``, by field name."""
+    links = {}
+    for field in row._history_m2m_fields:
+        snapshot = getattr(row, field.name)
+        target = snapshot.model._meta.get_field(field.m2m_reverse_field_name()).attname
+        links[field.name] = list(snapshot.values_list(target, flat=True))
+    return links

@@ -241,6 +241,9 @@ AXES_CLIENT_IP_CALLABLE = "common.middleware.client_ip_address"
 # administrators hold; every other staff user can read the history but not revert.
 SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# Whether every save in the admin must give a reason for the change; off, a save without one is
+# recorded as having none.
+REQUIRE_CHANGE_REASON = env_flag("REQUIRE_CHANGE_REASON")
 
 # Kosovo's user-assigned code: partner lists (and international offices) use it.
 COUNTRIES_OVERRIDE = {"XK": gettext_lazy("Kosovo")}

@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
+from common.roles import EDITOR
 from policies.models import Goal
 from portfolio.models import Initiative
 from tests.admin_forms import form_data
@@ -12,6 +14,7 @@ from tests.factories import (
     InitiativeFactory,
     ProgressUpdateFactory,
     UserFactory,
+    user_with_role,
 )
 from units.models import Institution, UserScope
 
@@ -65,7 +68,21 @@ def test_editing_fields_shows_field_by_field_differences(admin_client, initiativ
     assert changed == {"title", "health"}
     page = admin_client.get(history_url(initiative)).content.decode()
     assert "On-site Laboratory (renamed)" in page
-    assert "at_risk" in page or "At risk" in page
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "At risk"), ("ja", "要注意")])
+def test_a_diff_shows_a_choices_label_in_the_readers_language(
+    admin_client, initiative, language, label
+):
+    data = form_data(admin_client.get(change_url(initiative)))
+    data["health"] = "at_risk"
+    admin_client.post(change_url(initiative), data)
+
+    page = admin_client.get(history_url(initiative), HTTP_ACCEPT_LANGUAGE=language)
+
+    newest = page.context["page_obj"][0]
+    assert [change["new"] for change in newest.history_delta_changes] == [label]
+    assert "at_risk" not in page.content.decode()
 
 
 def test_inline_rows_saved_with_the_parent_carry_the_reason(admin_client, superuser, initiative):
@@ -79,13 +96,37 @@ def test_inline_rows_saved_with_the_parent_carry_the_reason(admin_client, superu
     assert (latest.history_user, latest.history_change_reason) == (superuser, "Quarterly review")
 
 
-def test_without_a_typed_reason_the_history_still_says_where_the_change_came_from(
-    admin_client, initiative
-):
+def test_a_save_without_a_reason_is_recorded_as_having_none(admin_client, initiative):
     data = form_data(admin_client.get(change_url(initiative)))
     data["title"] = "Renamed"
-    admin_client.post(change_url(initiative), data)
-    assert initiative.history.latest().history_change_reason == "Changed in the admin"
+    assert admin_client.post(change_url(initiative), data).status_code == 302
+    assert initiative.history.latest().history_change_reason is None
+    page = admin_client.get(history_url(initiative))
+    newest = page.context["page_obj"][0]
+    assert newest.shown_reason == "No reason given"
+    assert "Changed in the admin" not in page.content.decode()
+
+
+def test_an_installation_may_require_a_reason_for_every_change(admin_client, initiative, settings):
+    settings.REQUIRE_CHANGE_REASON = True
+    versions = initiative.history.count()
+    data = form_data(admin_client.get(change_url(initiative)))
+    data["title"] = "Renamed"
+
+    refused = admin_client.post(change_url(initiative), data)
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["change_reason"] == ["This field is required."]
+    assert Initiative.objects.get(pk=initiative.pk).title == "On-site Laboratory"
+    assert initiative.history.count() == versions
+    data["change_reason"] = "Renamed by the board"
+    assert admin_client.post(change_url(initiative), data).status_code == 302
+    assert initiative.history.latest().history_change_reason == "Renamed by the board"
+
+
+def test_a_reason_is_optional_unless_the_installation_requires_one(admin_client, initiative):
+    page = admin_client.get(change_url(initiative))
+    assert page.context["adminform"].form.fields["change_reason"].required is False
 
 
 def editor_with(*codenames: str):
@@ -169,3 +210,32 @@ def test_duplicate_full_width_code_is_a_form_error(admin_client):
     response = admin_client.post(reverse("admin:policies_goal_add"), data)
     assert response.status_code == 200
     assert "Another goal of this framework already has this code." in response.content.decode()
+
+
+def test_an_editor_reads_the_author_of_a_change_without_a_link_to_a_page_they_may_not_open(
+    admin_client, superuser, initiative
+):
+    data = form_data(admin_client.get(change_url(initiative)))
+    data["title"] = "Renamed by the administrator"
+    admin_client.post(change_url(initiative), data)
+    user_page = reverse("admin:auth_user_change", args=[superuser.pk])
+    client = Client()
+    client.force_login(user_with_role(EDITOR, institutions=[initiative.institution], is_staff=True))
+    assert client.get(user_page).status_code == 403
+
+    page = client.get(history_url(initiative)).content.decode()
+
+    assert superuser.username in page
+    assert user_page not in page
+    assert user_page in admin_client.get(history_url(initiative)).content.decode()
+
+
+def test_a_revert_with_a_typed_reason_keeps_the_version_and_the_reason(admin_client, initiative):
+    original = initiative.history.earliest()
+    Initiative.objects.filter(pk=initiative.pk).update(title="Changed later")
+    data = form_data(admin_client.get(revert_url(initiative, original)))
+    data["change_reason"] = "The rename was a mistake"
+    assert admin_client.post(revert_url(initiative, original), data).status_code == 302
+    assert initiative.history.latest().history_change_reason == (
+        f"Reverted to history version {original.history_id}: The rename was a mistake"
+    )
