@@ -167,7 +167,9 @@ class ActivityForm(AuditedForm):
             reference.initial = ""
             reference.show_hidden_initial = False
         else:
-            reference.required = True  # re-imports match on it: it is kept, not made anew
+            # Re-imports match on it: it is kept, not made anew.
+            reference.required = True
+            reference.help_text = _("Stable reference that re-imports match on.")
 
 
 @admin.register(Activity)
