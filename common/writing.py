@@ -100,17 +100,20 @@ def write_table(
     rows: Iterable[Sequence[object]],
     *,
     encoding: str = "utf-8-sig",
+    notes: Sequence[str] = (),
 ) -> bytes:
     """A file of the given format (csv, xlsx or ods) with a header row.
 
-    ``encoding`` applies to CSV (workbooks hold any character). A CSV whose cells hold characters
+    ``notes`` are lines a CSV starts with, one cell each, then a blank line before the header
+    (a dashboard's table says the filters it was made with). ``encoding`` applies to CSV
+    (workbooks hold any character). A CSV whose cells hold characters
     the encoding cannot carry unchanged raises ``ExportRefused``, naming those cells; so does an
     ODS whose cells hold control characters, which XML cannot carry.
     """
     header = [cell_value(value) for value in headers]
     cells = ([cell_value(value) for value in row] for row in rows)
     if kind == "csv":
-        return _write_csv(header, cells, encoding)
+        return _write_csv(header, cells, encoding, notes)
     if kind == "xlsx":
         return _write_xlsx(header, cells)
     if kind == "ods":
@@ -128,13 +131,17 @@ def _csv_cell(value: object) -> object:
     return escape_cell(value)
 
 
-def _write_csv(headers: list[object], rows: Iterable[list[object]], encoding: str) -> bytes:
+def _write_csv(
+    headers: list[object], rows: Iterable[list[object]], encoding: str, notes: Sequence[str] = ()
+) -> bytes:
     if encoding not in CSV_ENCODINGS.values():
         raise ValueError(f"unknown CSV encoding {encoding}")
     keeps = functools.partial(_keeps, encoding=encoding)
     describe = functools.partial(_describe_character, encoding=encoding)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
+    if notes:
+        writer.writerows([[_csv_cell(note)] for note in notes] + [[]])
     writer.writerow([_csv_cell(value) for value in headers])
     unwritable: list[str] = []
     for number, row in enumerate(rows, start=2):

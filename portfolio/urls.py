@@ -11,6 +11,7 @@ urlpatterns = [
     path("frameworks/<int:pk>/", cached_dashboard(views.framework_detail), name="framework"),
     path("goals/<int:pk>/", cached_dashboard(views.goal_detail), name="goal"),
     path("units/<int:pk>/", cached_dashboard(views.unit_detail), name="unit"),
+    path("initiatives/<int:pk>/", cached_dashboard(views.initiative_detail), name="initiative"),
     path("crosswalk/", cached_dashboard(views.crosswalk), name="crosswalk"),
     path("regions/", cached_dashboard(views.regions), name="regions"),
 ]

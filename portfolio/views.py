@@ -8,20 +8,23 @@ out of the years offered, an unknown unit) is ignored, never an error.
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Model, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
-from common.access import Access, access_for, readable_history
+from common.access import Access, access_for, reach_of, readable_history
 from common.bilingual import pick
 from common.fiscal import current_fiscal_year
 from common.fiscal import fiscal_year_label as fy_label
@@ -32,9 +35,11 @@ from portfolio.models import (
     Activity,
     ActivityType,
     Agreement,
+    Health,
     Initiative,
     InitiativeStatus,
     PartnerInstitution,
+    ProgressUpdate,
 )
 from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
 from units.models import Institution, Region, Unit
@@ -65,13 +70,34 @@ def reachable(request: HttpRequest, model: type[Model]) -> QuerySet:
 
 @dataclass
 class Table:
-    """A table shown on a page and downloadable as CSV; ``chart`` names a chart drawn from it."""
+    """A table shown on a page and downloadable as CSV; ``chart`` names a chart drawn from it.
+
+    Its download is named after what it holds: the codes of the record it is about (``about``,
+    where that is not the page's own record, as the overview's table of one framework), the page,
+    the table (unless ``about`` names it) and the fiscal year.
+    """
 
     id: str
     title: str
     headers: list[str]
     rows: list[list[object]] = field(default_factory=list)
     chart: str = ""
+    about: Model | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links to a page; its download holds the text only."""
+
+    text: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def initiative_link(initiative: Initiative) -> Link:
+    return Link(initiative.code, reverse("dashboards:initiative", args=[initiative.pk]))
 
 
 @dataclass
@@ -148,17 +174,24 @@ def chosen_year(typed: str, first: int, last: int, current: int) -> int:
 
 
 def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    """The page, or one of its tables as CSV (UTF-8 with BOM, so Excel reads it)."""
+    """The page, or one of its tables as CSV (UTF-8 with BOM, so Excel reads it).
+
+    The CSV starts with the filters it was made with, one ``# …`` line each, and a blank line
+    before the header row, so that a file passed on says which figures it holds.
+    """
     wanted = request.GET.get("csv")
     if wanted:
         table = next((t for t in context["tables"] if t.id == wanted), None)
         if table is not None:
             # The product's one writer: text a spreadsheet would run as a formula gets a "'".
             response = HttpResponse(
-                write_table("csv", table.headers, table.rows),
+                write_table(
+                    "csv", table.headers, table.rows, notes=filter_notes(context["filters"])
+                ),
                 content_type="text/csv; charset=utf-8",
             )
-            response["Content-Disposition"] = f'attachment; filename="{table.id}.csv"'
+            name = download_name(request.resolver_match.url_name, context, table)
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
             return response
     query = request.GET.copy()
     query.pop("csv", None)
@@ -167,10 +200,162 @@ def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
     return render(request, template, context)
 
 
-def recent_changes(filters: Filters, history: QuerySet, limit: int = 10) -> list:
-    """The newest rows of a history, as the reader may read them (``readable_history``)."""
-    rows = readable_history(filters.access, history)
-    return list(rows.select_related("history_user").order_by("-history_date")[:limit])
+def filter_notes(filters: Filters) -> list[str]:
+    """The filters a table was made with, as the first lines of its download."""
+    everything = _("all")
+    status = dict(InitiativeStatus.choices).get(filters.status, everything)
+    return [
+        f"# {label}: {value}"
+        for label, value in (
+            (_("fiscal year"), fy_label(filters.fiscal_year)),
+            (_("institution"), filters.institution or everything),
+            (_("unit"), filters.unit or everything),
+            (_("status"), status),
+            (_("region"), filters.region or everything),
+        )
+    ]
+
+
+def codes_of(record: Model) -> list[str]:
+    """The codes that name a record in a file name: its institution's first."""
+    if isinstance(record, Framework):
+        return [record.institution.code, record.code]
+    if isinstance(record, Goal):
+        return [*codes_of(record.framework), record.code]
+    if isinstance(record, Unit | Initiative):
+        return [record.institution.code, record.code]
+    return [getattr(record, "code", str(record))]
+
+
+def download_name(page: str, context: dict, table: Table) -> str:
+    """``ku-iso-ku-overview-fy2025``: what a table holds, in ASCII, without a path's signs."""
+    filters = context["filters"]
+    about = table.about or next(
+        (context[key] for key in ("initiative", "goal", "unit", "framework") if context.get(key)),
+        None,
+    )
+    if about is not None:
+        parts = codes_of(about)
+    elif context.get("rows_fw") and context.get("cols_fw"):
+        parts = [*codes_of(context["rows_fw"]), *codes_of(context["cols_fw"])]
+    else:
+        parts = [filters.institution.code] if filters.institution else []
+    parts += [page] if table.about else [page, table.id]
+    parts.append(f"fy{filters.fiscal_year}")
+    # "1.3" is "1-3", not "13"; what ASCII cannot spell (a code in kanji) is left out.
+    words = (slugify(re.sub(r"[^\w]+", "-", str(part))) for part in parts)
+    return "-".join(dict.fromkeys(word for word in words if word)) or "table"
+
+
+@dataclass
+class Change:
+    """One line of a page's recent changes: one save of a record, or one load of many."""
+
+    newest: Model
+    oldest: Model
+    records: set = field(default_factory=set)
+    # The reason given, from whichever of the change's rows carries one.
+    reason: str = ""
+    # The rows read ran out inside this change: it holds at least ``records`` records.
+    cut: bool = False
+
+    @classmethod
+    def starting(cls, row: Model) -> "Change":
+        return cls(row, row, {row.id}, row.history_change_reason or "")
+
+    @property
+    def date(self) -> dt.datetime:
+        return self.newest.history_date
+
+    @property
+    def user(self):
+        return self.newest.history_user
+
+    @property
+    def loaded(self) -> bool:
+        """Many records written together (an import, the demo data set): one entry."""
+        return len(self.records) > 1
+
+    @property
+    def kind(self) -> str:
+        """Created, changed or deleted, for the save as a whole."""
+        if self.newest.history_type == "-":
+            return self.newest.get_history_type_display()
+        return self.oldest.get_history_type_display()
+
+    @property
+    def record(self) -> Model:
+        return self.newest.history_object
+
+    @property
+    def url(self) -> str:
+        """The dashboard page of the record changed, where it has one and still exists."""
+        if self.newest.instance_type is Initiative and self.newest.history_type != "-":
+            return reverse("dashboards:initiative", args=[self.newest.id])
+        return ""
+
+    @property
+    def summary(self) -> str:
+        """``300 activities`` (``300 or more`` where the rows read ran out first)."""
+        opts = self.newest.instance_type._meta
+        count = len(self.records)
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        if self.cut:
+            return _("%(count)s or more %(records)s") % {"count": count, "records": name}
+        return f"{count} {name}"
+
+    def takes(self, row: Model) -> bool:
+        """Whether ``row`` (the next older one) belongs to the same save or the same load.
+
+        The rows of one save (its fields, then each list of links) follow each other within
+        ``CHANGE_GAP``, by one author; so do a load's, of many records, for one reason.
+        """
+        if row.author_key != self.oldest.author_key:
+            return False
+        if self.oldest.history_date - row.history_date > CHANGE_GAP:
+            return False
+        reason = row.history_change_reason or ""
+        return row.id == self.oldest.id or reason == self.reason or not (reason and self.reason)
+
+    def add(self, row: Model) -> None:
+        self.oldest = row
+        self.records.add(row.id)
+        self.reason = self.reason or row.history_change_reason or ""
+
+
+# Rows of one save are written within milliseconds; a load's within a few of each other.
+CHANGE_GAP = dt.timedelta(seconds=2)
+# History rows read for a page's recent changes: one query, however many rows a load wrote.
+CHANGE_ROWS_READ = 500
+
+
+def recent_changes(filters: Filters, history: QuerySet, limit: int = 10) -> list[Change]:
+    """The newest changes of a history, one line per save of a record and one per load of many,
+    as the reader may read them (``readable_history``).
+
+    A bounded number of the newest rows is read in one query and grouped here: a save that
+    wrote several rows (its fields, then each list of links) is one line, and so are the
+    hundreds of rows an import or the demo data set wrote at once.
+    """
+    # Grouped by who wrote them, though an author of another institution is not named.
+    rows = readable_history(filters.access, history.annotate(author_key=F("history_user_id")))
+    newest = list(
+        rows.select_related("history_user").order_by("-history_date", "-history_id")[
+            :CHANGE_ROWS_READ
+        ]
+    )
+    changes: list[Change] = []
+    for row in newest:
+        if changes and changes[-1].takes(row):
+            changes[-1].add(row)
+        elif len(changes) == limit:
+            break
+        else:
+            changes.append(Change.starting(row))
+    else:
+        if changes and len(newest) == CHANGE_ROWS_READ:
+            changes[-1].cut = True
+    return changes
 
 
 def figure_rows(nodes) -> list[list[object]]:
@@ -234,6 +419,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             str(p["framework"]),
             figure_headers(filters.fiscal_year),
             figure_rows(p["goals"]),
+            about=p["framework"],
         )
         for p in panels
     ]
@@ -346,7 +532,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [_("code"), _("title"), _("status"), _("health"), _("lead unit"), _("start"), _("end")],
             [
                 [
-                    i.code,
+                    initiative_link(i),
                     i.shown("title").text,
                     i.get_status_display(),
                     i.get_health_display(),
@@ -507,7 +693,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [_("code"), _("title"), _("status"), _("health"), _("lead unit")],
             [
                 [
-                    i.code,
+                    initiative_link(i),
                     i.shown("title").text,
                     i.get_status_display(),
                     i.get_health_display(),
@@ -717,4 +903,156 @@ def regions(request: HttpRequest) -> HttpResponse:
         request,
         "portfolio/regions.html",
         {"filters": filters, "tables": tables, "changes": changes},
+    )
+
+
+def status_over_time(rows) -> list[list[object]]:
+    """From an initiative's history (newest first): the day of each change of status or health."""
+    statuses, healths = dict(InitiativeStatus.choices), dict(Health.choices)
+    shown: list[list[object]] = []
+    for date, status, health in reversed(rows):
+        state = [statuses.get(status, status), healths.get(health, health)]
+        if not shown or shown[-1][1:] != state:
+            shown.append([timezone.localdate(date), *state])
+    return shown
+
+
+@dashboard
+def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One initiative: what it pursues, who carries it, what it did, and how it has gone.
+
+    The activities follow the region and unit filters and the fiscal year (their list, bounded,
+    is of that year; their counts are of every year); the status and health are the record's
+    own, so the status filter does not apply here.
+    """
+    filters = read_filters(request)
+    access, fy = filters.access, filters.fiscal_year
+    initiative = get_object_or_404(
+        reachable(request, Initiative).select_related("institution", "lead_unit", "owner"), pk=pk
+    )
+    history = readable_history(access, Initiative.history.filter(id=initiative.pk))
+    states = history.order_by("-history_date", "-history_id").values_list(
+        "history_date", "status", "health"
+    )[:LIST_LIMIT]
+    goals = list(
+        reachable(request, Goal)
+        .filter(initiatives=initiative)
+        .select_related("framework")
+        .order_by("framework__code", "code")
+    )
+    units = list(
+        reachable(request, Unit).filter(contributed_initiatives=initiative).order_by("name")
+    )
+    partners = PartnerInstitution.objects.filter(
+        access.visible(reach_of(PartnerInstitution)), initiatives=initiative
+    ).order_by("name")
+    activities = reachable(request, Activity).filter(initiative=initiative)
+    if filters.region:
+        activities = activities.filter(country__in=[c.code for c in filters.region.countries])
+    if filters.unit:
+        activities = activities.filter(unit=filters.unit)
+    by_year = list(
+        activities.values("fiscal_year")
+        .annotate(
+            n=Count("*"),
+            inbound=Sum("inbound_participants"),
+            outbound=Sum("outbound_participants"),
+        )
+        .order_by("fiscal_year")
+    )
+    listed = list(
+        activities.filter(fiscal_year=fy)
+        .select_related("partner", "unit")
+        .order_by("-start_date", "external_ref")[:LIST_LIMIT]
+    )
+    values = (
+        IndicatorValue.objects.filter(
+            access.visible(IndicatorValue.reach), indicator__goal__in=[g.pk for g in goals]
+        )
+        .select_related("indicator__goal")
+        .order_by("indicator__goal__code", "indicator__code", "fiscal_year")[:LIST_LIMIT]
+    )
+    updates = list(
+        reachable(request, ProgressUpdate)
+        .filter(initiative=initiative)
+        .select_related("author")
+        .order_by("-fiscal_year", "-quarter")[:LIST_LIMIT]
+    )
+    type_labels, names = dict(ActivityType.choices), dict(countries)
+    in_year = next((r["n"] for r in by_year if r["fiscal_year"] == fy), 0)
+    tables = [
+        Table(
+            "status",
+            _("Status and health over time"),
+            [_("from"), _("status"), _("health")],
+            status_over_time(list(states)),
+        ),
+        Table(
+            "activities-by-year",
+            _("Activities by fiscal year"),
+            [_("fiscal year"), _("activities"), _("inbound"), _("outbound")],
+            [[fy_label(r["fiscal_year"]), r["n"], r["inbound"], r["outbound"]] for r in by_year],
+            chart="bar",
+        ),
+        Table(
+            "activities",
+            _("Activities, %(fy)s (%(shown)s of %(count)s)")
+            % {"fy": fy_label(fy), "shown": len(listed), "count": in_year},
+            [
+                _("date"),
+                _("title"),
+                _("type"),
+                _("country"),
+                _("partner"),
+                _("unit"),
+                _("inbound"),
+                _("outbound"),
+            ],
+            [
+                [
+                    a.start_date,
+                    a.title,
+                    type_labels.get(a.activity_type, a.activity_type),
+                    names.get(a.country.code, a.country.code) if a.country else "",
+                    str(a.partner) if a.partner else "",
+                    str(a.unit) if a.unit else "",
+                    a.inbound_participants,
+                    a.outbound_participants,
+                ]
+                for a in listed
+            ],
+        ),
+        Table(
+            "indicators",
+            _("Indicators of its goals: target and actual"),
+            [_("indicator"), _("goal"), _("fiscal year"), _("target"), _("actual"), _("on track")],
+            [
+                [
+                    str(v.indicator),
+                    v.indicator.goal.code,
+                    fy_label(v.fiscal_year),
+                    v.target,
+                    v.actual,
+                    {True: _("yes"), False: _("no"), None: ""}[
+                        v.indicator.on_track(v.target, v.actual)
+                    ],
+                ]
+                for v in values
+            ],
+        ),
+    ]
+    changes = recent_changes(filters, Initiative.history.filter(id=initiative.pk))
+    return respond(
+        request,
+        "portfolio/initiative.html",
+        {
+            "filters": filters,
+            "initiative": initiative,
+            "goals": goals,
+            "units": units,
+            "partners": partners,
+            "updates": updates,
+            "tables": tables,
+            "changes": changes,
+        },
     )

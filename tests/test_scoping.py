@@ -30,6 +30,7 @@ from tests.factories import (
     UnitFactory,
     user_with_role,
 )
+from tests.helpers import download_table
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -170,7 +171,7 @@ def test_leadership_sees_only_their_institutions_dashboards(client, two):
     assert client.get(reverse("dashboards:goal", args=[two["AWAY-G"].pk])).status_code == 404
     assert client.get(reverse("dashboards:unit", args=[two["AWAY-U1"].pk])).status_code == 404
     regions = client.get(reverse("dashboards:regions"), {"fy": 2025, "csv": "countries"})
-    rows = csv.DictReader(io.StringIO(regions.content.decode("utf-8-sig")))
+    rows = csv.DictReader(io.StringIO(download_table(regions.content)))
     counted = {row["country"]: row["activities"] for row in rows}
     assert counted["Thailand"] == "2"  # HOME's two activities, not AWAY's
 

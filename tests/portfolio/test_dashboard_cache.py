@@ -32,6 +32,7 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
+from tests.helpers import download_table
 from units.models import Institution, Unit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,7 +103,7 @@ def text(client: Client, url: str, **params) -> str:
 def thailand(client: Client) -> list[str]:
     """The unit's activities in Thailand in FY2025, from the table's CSV download."""
     table = text(client, url_of("unit"), fy=2025, csv="activities-by-country")
-    rows = list(csv.reader(io.StringIO(table)))
+    rows = list(csv.reader(io.StringIO(download_table(table))))
     return next((row for row in rows if row[0] == "Thailand"), [])
 
 
