@@ -516,17 +516,7 @@ class AuditedAdmin(SimpleHistoryAdmin):
         obj._change_reason = reason_from(form, reverted_to=getattr(request, "reverted_to", None))
         before = latest_version(obj)
         super().save_model(request, obj, form, change)
-        written = latest_version(obj)
-        if written != before and has_link_history(type(obj)):
-            # The links are saved after the fields (the admin's save_related, a revert's
-            # save_m2m): they go into the row this save wrote, so that the save is one entry.
-            save_links = form.save_m2m
-
-            def save_links_in_entry():
-                with links_in_entry(obj, written):
-                    save_links()
-
-            form.save_m2m = save_links_in_entry
+        save_links_in_entry(obj, form, since=before)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.require_history_within_reach(request, object_id)
@@ -551,9 +541,13 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change) -> None:
         reason = reason_from(form)
-        for inline_obj in formset.save(commit=False):
+        saved = formset.save(commit=False)
+        forms = {id(inline_form.instance): inline_form for inline_form in formset.saved_forms}
+        for inline_obj in saved:
             inline_obj._change_reason = reason
+            before = latest_version(inline_obj)
             inline_obj.save()
+            save_links_in_entry(inline_obj, forms[id(inline_obj)], since=before)
         for inline_obj in formset.deleted_objects:
             inline_obj._change_reason = reason
             inline_obj.delete()
@@ -567,6 +561,22 @@ class AuditedAdmin(SimpleHistoryAdmin):
         # One delete per row, so that each leaves its history row with the user.
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+def save_links_in_entry(obj: models.Model, form: forms.ModelForm, *, since: int | None) -> None:
+    """Have ``form`` save the links of ``obj`` into the history row that its save just wrote
+    (the one after ``since``), so that fields and links are one entry; the links are saved after
+    the fields (the admin's ``save_related``, a revert's ``save_m2m``)."""
+    written = latest_version(obj)
+    if written == since or not has_link_history(type(obj)):
+        return  # the save wrote no history row, or the history keeps no links
+    save_links = form.save_m2m
+
+    def save_m2m() -> None:
+        with links_in_entry(obj, written):
+            save_links()
+
+    form.save_m2m = save_m2m
 
 
 def shown_reason(record: models.Model) -> str:
