@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -26,7 +27,7 @@ from django_countries import countries
 
 from common.access import Access, access_for, reach_of, readable_history
 from common.bilingual import pick
-from common.fiscal import current_fiscal_year
+from common.fiscal import current_fiscal_year, fiscal_today
 from common.fiscal import fiscal_year_label as fy_label
 from common.roles import DASHBOARDS
 from common.writing import write_table
@@ -113,6 +114,11 @@ class Filters:
     units: list[Unit]
     access: Access
 
+    @property
+    def compared(self) -> "Compared":
+        """What the figures of the chosen year are set against, as the pages label it."""
+        return Compared.of(self.scope())
+
     def scope(self) -> Scope:
         return Scope(
             institution_ids=None if self.access.everything else self.access.institution_ids,
@@ -121,6 +127,32 @@ class Filters:
             unit_id=self.unit.pk if self.unit else None,
             status=self.status or None,
             countries=[c.code for c in self.region.countries] if self.region else None,
+            today=fiscal_today(),
+        )
+
+
+@dataclass
+class Compared:
+    """The labels of the chosen year's figures and of those of the year before.
+
+    While the chosen year runs, both cover the year up to the same day (``FY2026 to December 1``
+    against ``FY2025 to December 1``); a year that is over is set against the whole year before.
+    """
+
+    this: str
+    before: str
+    so_far: bool
+
+    @classmethod
+    def of(cls, scope: Scope) -> "Compared":
+        fy, cutoff = scope.fiscal_year, scope.year_so_far
+        if cutoff is None:
+            return cls(fy_label(fy), fy_label(fy - 1), so_far=False)
+        day = date_format(cutoff, "MONTH_DAY_FORMAT")
+        return cls(
+            _("%(fy)s to %(day)s") % {"fy": fy_label(fy), "day": day},
+            _("%(fy)s to %(day)s") % {"fy": fy_label(fy - 1), "day": day},
+            so_far=True,
         )
 
 
@@ -130,6 +162,9 @@ def read_filters(request: HttpRequest) -> Filters:
     # Two index look-ups: SQLite reads MIN and MAX from an index only one at a time.
     years = Activity.objects.order_by().values_list("fiscal_year", flat=True)
     first = min(years.aggregate(first=Min("fiscal_year"))["first"] or current, current)
+    # A year with indicator figures and no activity is offered too.
+    measured = IndicatorValue.objects.order_by().aggregate(first=Min("fiscal_year"))["first"]
+    first = min(first, measured or first)
     last = max(years.aggregate(last=Max("fiscal_year"))["last"] or current, current)
     access = access_for(request.user)
     institutions = list(
@@ -371,28 +406,33 @@ def figure_rows(nodes) -> list[list[object]]:
             node.figures["inbound_fy"],
             node.figures["outbound_fy"],
             node.figures["partners"],
-            node.figures["on_track"],
             node.figures["indicators"],
+            node.figures["judged"],
+            node.figures["on_track"],
+            node.figures["measured_fy"],
             node.figures["units"],
         ]
         for node in nodes
     ]
 
 
-def figure_headers(fy: int) -> list[str]:
+def figure_headers(filters: Filters) -> list[str]:
+    compared = filters.compared
     return [
         _("code"),
         _("goal"),
         _("initiatives"),
         *[str(s.label) for s in STATUSES],
         *[str(h.label) for h in HEALTHS],
-        _("activities %(fy)s") % {"fy": fy_label(fy)},
-        _("activities %(fy)s") % {"fy": fy_label(fy - 1)},
-        _("inbound %(fy)s") % {"fy": fy_label(fy)},
-        _("outbound %(fy)s") % {"fy": fy_label(fy)},
+        _("activities %(fy)s") % {"fy": compared.this},
+        _("activities %(fy)s") % {"fy": compared.before},
+        _("inbound %(fy)s") % {"fy": compared.this},
+        _("outbound %(fy)s") % {"fy": compared.this},
         _("partners engaged"),
+        _("indicators"),
+        _("indicators judged on their latest actual"),
         _("indicators on track"),
-        _("indicators measured"),
+        _("indicators measured in %(fy)s") % {"fy": fy_label(filters.fiscal_year)},
         _("units contributing"),
     ]
 
@@ -417,7 +457,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         Table(
             f"framework-{p['framework'].pk}",
             str(p["framework"]),
-            figure_headers(filters.fiscal_year),
+            figure_headers(filters),
             figure_rows(p["goals"]),
             about=p["framework"],
         )
@@ -451,7 +491,7 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     table = Table(
         "goals",
         _("%(framework)s: every goal") % {"framework": framework},
-        figure_headers(filters.fiscal_year),
+        figure_headers(filters),
         figure_rows(ordered),
     )
     changes = recent_changes(filters, Goal.history.filter(framework_id=framework.pk))
@@ -515,15 +555,9 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ).values("unit_id")
         )
     ).order_by("name")
-    # Aligned goals of institutions out of the reader's reach are not shown (their pages are not).
-    visible_goals = reachable(request, Goal)
-    aligned = Alignment.objects.filter(
-        (Q(source=goal) & Q(target__in=visible_goals))
-        | (Q(target=goal) & Q(source__in=visible_goals))
-    ).select_related("source__framework", "target__framework")
-    crosswalk = [
-        {"goal": a.target if a.source_id == goal.pk else a.source, "note": a.note} for a in aligned
-    ]
+    # Strategy documents are public: every goal aligned with this one is named, with its
+    # framework; only those of the reader's institutions link to their pages.
+    crosswalk = aligned_goals(request, goal)
     type_labels = dict(ActivityType.choices)
     tables = [
         Table(
@@ -718,13 +752,48 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def aligned_goals(request: HttpRequest, goal: Goal) -> list[dict]:
+    """The goals aligned with ``goal``, each with its note and whether the reader may open it."""
+    aligned = Alignment.objects.filter(Q(source=goal) | Q(target=goal)).select_related(
+        "source__framework__institution", "target__framework__institution"
+    )
+    readable = set(reachable(request, Framework).values_list("pk", flat=True))
+    items = []
+    for alignment in aligned:
+        other = alignment.target if alignment.source_id == goal.pk else alignment.source
+        items.append(
+            {"goal": other, "note": alignment.note, "linked": other.framework_id in readable}
+        )
+    return items
+
+
+def crosswalk_frameworks(request: HttpRequest) -> tuple[list[Framework], list[Framework]]:
+    """The frameworks a reader may put in rows (their institutions') and in columns (those,
+    and every framework a goal of theirs is aligned with: strategy documents are public)."""
+    own = reachable(request, Framework)
+    own_goals = Goal.objects.filter(framework__in=own)
+    aligned = Goal.objects.filter(
+        Q(alignments_in__source__in=own_goals) | Q(alignments_out__target__in=own_goals)
+    )
+    columns = list(
+        Framework.objects.filter(Q(pk__in=own.values("pk")) | Q(goals__in=aligned))
+        .distinct()
+        .select_related("institution")
+        .order_by("id")
+    )
+    own_ids = set(own.values_list("pk", flat=True))
+    return [f for f in columns if f.pk in own_ids], columns
+
+
 @dashboard
 def crosswalk(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
-    frameworks = list(reachable(request, Framework).select_related("institution").order_by("id"))
-    by_id = {str(f.pk): f for f in frameworks}
-    rows_fw = by_id.get(request.GET.get("a", ""), frameworks[0] if frameworks else None)
-    cols_fw = by_id.get(request.GET.get("b", ""), frameworks[1] if len(frameworks) > 1 else None)
+    frameworks, others = crosswalk_frameworks(request)
+    readable = {f.pk for f in frameworks}
+    rows_by_id = {str(f.pk): f for f in frameworks}
+    rows_fw = rows_by_id.get(request.GET.get("a", ""), frameworks[0] if frameworks else None)
+    cols_by_id = {str(f.pk): f for f in others if f != rows_fw}
+    cols_fw = cols_by_id.get(request.GET.get("b", ""), next(iter(cols_by_id.values()), None))
     matrix, tables, col_nodes = [], [], []
     if rows_fw and cols_fw:
         nodes, _roots = goal_trees(Goal.objects.filter(framework__in=[rows_fw, cols_fw]))
@@ -735,6 +804,8 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
             n for n in b_nodes if n.depth == 0
         ]
         matrix = crosswalk_cells(row_nodes, col_nodes, filters.scope())
+        for node in col_nodes:
+            node.readable = node.framework_id in readable
         tables = [
             Table(
                 "crosswalk",
@@ -749,13 +820,18 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
                 ],
             )
         ]
-    changes = recent_changes(filters, Alignment.history.all())
+    own_goals = Goal.objects.filter(framework__in=frameworks)
+    changes = recent_changes(
+        filters,
+        Alignment.history.filter(Q(source_id__in=own_goals) | Q(target_id__in=own_goals)),
+    )
     return respond(
         request,
         "portfolio/crosswalk.html",
         {
             "filters": filters,
             "frameworks": frameworks,
+            "column_frameworks": [f for f in others if f != rows_fw],
             "rows_fw": rows_fw,
             "cols_fw": cols_fw,
             "col_nodes": col_nodes,
