@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEV := DJANGO_DEBUG=1
+# The port `make run` and `make serve` listen on: `make run PORT=8080` or `PORT=8080 make run`.
+PORT ?= 8000
 
 .PHONY: install run serve setup test test-browser test-libreoffice lint messages clean
 
@@ -29,10 +31,10 @@ setup: $(STAMP) $(NODE_STAMP)
 	$(DEV) $(PY) manage.py load_sources
 	$(DEV) $(PY) manage.py load_demo
 
-## Serve the product on http://127.0.0.1:8000 (SQLite in var/, demo data, demo login printed).
+## Serve the product on http://127.0.0.1:$(PORT) (SQLite in var/, demo data, demo login printed).
 run: setup
-	@echo "Serving on http://127.0.0.1:8000/admin/  (demo login printed above)"
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT)/ and the admin on http://127.0.0.1:$(PORT)/admin/  (demo login printed above)"
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## Serve the product as in production: gunicorn, DEBUG off, every setting from the environment
 ## (README, "Production"). Static files are compiled into STATIC_ROOT and the database migrated
@@ -45,7 +47,7 @@ serve: $(STAMP) $(NODE_STAMP)
 	$(PROD) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PROD) $(PY) manage.py migrate --noinput
 	exec $(PROD) $(VENV)/bin/gunicorn config.wsgi \
-		--bind "$${GUNICORN_BIND:-127.0.0.1:$${PORT:-8000}}" \
+		--bind "$${GUNICORN_BIND:-127.0.0.1:$(PORT)}" \
 		--workers "$${GUNICORN_WORKERS:-3}" \
 		--timeout "$${GUNICORN_TIMEOUT:-120}" \
 		--access-logfile - --error-logfile -
