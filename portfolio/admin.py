@@ -161,7 +161,9 @@ class InitiativeAdmin(FilledFromScope, AuditedAdmin):
 class ActivityForm(AuditedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        reference = self.fields["external_ref"]
+        reference = self.fields.get("external_ref")
+        if reference is None:
+            return  # a reader who may only view the activity gets a form without fields
         if self.instance.pk is None:
             # Left empty, the activity is given a reference of its own when it is saved.
             reference.initial = ""

@@ -107,7 +107,7 @@ admin:common_importbatch_undo               302  302    302    403       403    
 admin:common_importbatch_(template|export)  302  302    302    200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.
 dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
-dashboards:(framework|goal|unit)            302  403    200|405 200|405  200|405   200|405   200|405   404|405
+dashboards:(framework|goal|unit|initiative) 302 403    200|405 200|405  200|405   200|405   200|405   404|405
 # The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
 set_language                                302* 302*   302*   302*      302*      302*      302*      302*
 # Browsers ask for /favicon.ico on their own: everyone is sent to the icon's static file.
@@ -243,6 +243,7 @@ DASHBOARD_RECORDS = {
     "dashboards:framework": "policies_framework",
     "dashboards:goal": "policies_goal",
     "dashboards:unit": "units_unit",
+    "dashboards:initiative": "portfolio_initiative",
 }
 
 
