@@ -80,7 +80,7 @@ def test_the_page_shows_goals_units_partners_updates_and_indicators(client, init
     goal = initiative.goals.get()
     assert reverse("dashboards:goal", args=[goal.pk]) in page
     assert reverse("dashboards:unit", args=[initiative.lead_unit_id]) in page
-    assert "Lead unit: Lead Office" in text and "Helping Faculty" in text
+    assert "Lead unit Lead Office" in text and "Helping Faculty" in text
     assert "Chulalongkorn University (TH)" in text
     assert "Two labs opened." in text and "FY2025 Q2" in text
     # A whole target prints as 100, not 100.00; a fraction keeps its digits and drops the zero.
