@@ -182,13 +182,17 @@ class Scope:
             return self.today
         return None
 
-    def initiatives(self) -> QuerySet:
-        """The initiatives within the filters whose dates overlap the chosen fiscal year."""
+    def in_year(self, initiatives: QuerySet) -> QuerySet:
+        """The initiatives whose dates overlap the chosen fiscal year (open ends are open)."""
         first, last = fiscal_year_bounds(self.fiscal_year)
-        qs = Initiative.objects.filter(
+        return initiatives.filter(
             Q(start_date__isnull=True) | Q(start_date__lte=last),
             Q(end_date__isnull=True) | Q(end_date__gte=first),
         )
+
+    def initiatives(self) -> QuerySet:
+        """The initiatives within the filters whose dates overlap the chosen fiscal year."""
+        qs = self.in_year(Initiative.objects.all())
         if self.institution_ids is not None:
             qs = qs.filter(institution_id__in=self.institution_ids)
         if self.institution_id:

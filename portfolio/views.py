@@ -508,6 +508,29 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def indicator_table(title: str, values, *, with_goal: bool) -> Table:
+    """Each indicator's target and actual per fiscal year, and whether it was on track; with
+    the goal's code where the values are of several goals (``indicator__goal`` selected)."""
+    on_track = {True: _("yes"), False: _("no"), None: ""}
+    goal = [_("goal")] if with_goal else []
+    return Table(
+        "indicators",
+        title,
+        [_("indicator"), *goal, _("fiscal year"), _("target"), _("actual"), _("on track")],
+        [
+            [
+                str(v.indicator),
+                *([v.indicator.goal.code] if with_goal else []),
+                fy_label(v.fiscal_year),
+                v.target,
+                v.actual,
+                on_track[v.indicator.on_track(v.target, v.actual)],
+            ]
+            for v in values
+        ],
+    )
+
+
 @dashboard
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
@@ -591,23 +614,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [[type_labels.get(r["activity_type"], r["activity_type"]), r["n"]] for r in by_type],
             chart="bar",
         ),
-        Table(
-            "indicators",
-            _("Indicators: target and actual"),
-            [_("indicator"), _("fiscal year"), _("target"), _("actual"), _("on track")],
-            [
-                [
-                    str(v.indicator),
-                    fy_label(v.fiscal_year),
-                    v.target,
-                    v.actual,
-                    {True: _("yes"), False: _("no"), None: ""}[
-                        v.indicator.on_track(v.target, v.actual)
-                    ],
-                ]
-                for v in values
-            ],
-        ),
+        indicator_table(_("Indicators: target and actual"), values, with_goal=False),
         Table(
             "units",
             _("Contributing units"),
@@ -650,7 +657,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     fy = filters.fiscal_year
     goals = list(unit.goals.select_related("framework").order_by("framework__code", "code"))
     initiatives = list(
-        Initiative.objects.filter(Q(lead_unit=unit) | Q(contributing_units=unit))
+        filters.scope()
+        .in_year(Initiative.objects.filter(Q(lead_unit=unit) | Q(contributing_units=unit)))
         .distinct()
         .select_related("lead_unit")
         .order_by("code")[:LIST_LIMIT]
@@ -1098,24 +1106,7 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for a in listed
             ],
         ),
-        Table(
-            "indicators",
-            _("Indicators of its goals: target and actual"),
-            [_("indicator"), _("goal"), _("fiscal year"), _("target"), _("actual"), _("on track")],
-            [
-                [
-                    str(v.indicator),
-                    v.indicator.goal.code,
-                    fy_label(v.fiscal_year),
-                    v.target,
-                    v.actual,
-                    {True: _("yes"), False: _("no"), None: ""}[
-                        v.indicator.on_track(v.target, v.actual)
-                    ],
-                ]
-                for v in values
-            ],
-        ),
+        indicator_table(_("Indicators of its goals: target and actual"), values, with_goal=True),
     ]
     changes = recent_changes(filters, Initiative.history.filter(id=initiative.pk))
     return respond(

@@ -99,6 +99,17 @@ def test_an_initiative_counts_only_in_the_fiscal_years_its_dates_overlap(client,
     assert "Initiatives 1 " in card(overview(reader, 2024), "REACH")  # OPEN
 
 
+
+def test_a_units_initiatives_are_those_of_the_chosen_year(client, mission, clock):
+    clock(2026, 12, 1)
+    reader = reader_of(client, mission.framework.institution)
+    later = serving(mission, code="LATER", start_date=dt.date(2026, 4, 1))
+    # An activity of another initiative makes FY2022 a year the filter offers.
+    ActivityFactory(initiative=serving(mission, code="OLD"), start_date=dt.date(2022, 5, 1))
+    url = reverse("dashboards:unit", args=[later.lead_unit_id])
+    assert "LATER" not in text_of(reader.get(url, {"fy": 2022}).content.decode())
+    assert "LATER" in text_of(reader.get(url, {"fy": 2026}).content.decode())
+
 # --- Indicators: what is measured, and what is not yet -----------------------------------------
 
 
