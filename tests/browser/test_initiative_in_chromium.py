@@ -9,6 +9,7 @@ from django.utils import translation
 from common.roles import ADMINISTRATOR, LEADERSHIP
 from policies.models import Goal
 from portfolio.models import Initiative
+from tests.browser.helpers import log_in
 from tests.factories import user_with_role
 from units.models import Institution
 
@@ -24,10 +25,7 @@ def test_an_initiative_is_reached_from_its_goal_and_its_chart_keeps_each_scale(p
         password="pass-for-tests",
     )
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(demo_site.url + "/")
-    page.get_by_label("Username").fill("president")
-    page.get_by_label("Password").fill("pass-for-tests")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, demo_site.url + "/", "president")
     page.wait_for_url(demo_site.url + "/")
     initiative = Initiative.objects.get(code="KU-DEMO-ONSITE")
     goal = Goal.objects.filter(initiatives=initiative).order_by("code").first()
@@ -57,13 +55,6 @@ def test_an_initiative_is_reached_from_its_goal_and_its_chart_keeps_each_scale(p
 def shoot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill("pass-for-tests")
-    page.locator("form input[type=submit], form button[type=submit]").last.click()
 
 
 def test_the_initiative_page_in_english_and_japanese(page, demo_site):

@@ -12,6 +12,7 @@ from django.utils import translation
 from common.roles import LEADERSHIP
 from policies.models import Goal
 from portfolio.models import Initiative
+from tests.browser.helpers import log_in
 from tests.factories import user_with_role
 from units.models import Institution
 
@@ -26,13 +27,6 @@ def in_japanese(message: str) -> str:
         japanese = translation.gettext(message)
     assert japanese != message, f"the Japanese catalogue does not translate {message!r}"
     return japanese
-
-
-def log_in(page, url: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(url)
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(password)
-    page.locator("form input[type=submit], form button[type=submit]").last.click()
 
 
 @pytest.fixture
