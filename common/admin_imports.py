@@ -224,6 +224,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
                     {**row, "status": ROW_STATUS.get(row["status"], row["status"])}
                     for row in batch.sample
                 ],
+                column_changes=sorted(
+                    (batch.columns.get("changed") or {}).items(), key=lambda item: -item[1]
+                ),
                 errors=batch.errors[:ERRORS_SHOWN],
                 more_errors=max(0, len(batch.errors) - ERRORS_SHOWN),
                 label=KINDS[batch.kind].label,

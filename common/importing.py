@@ -38,6 +38,13 @@ class Column:
     ja: str
     required: bool = False
     multiline: bool = False  # may hold tabs and line breaks (descriptions)
+    # The attributes (or many-to-many fields) the column writes, where they are not its name:
+    # a sheet without the column leaves them as the record holds them.
+    writes: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.writes or (self.name,)
 
 
 @dataclass
@@ -182,6 +189,10 @@ class Plan:
     changed_fields: set[str]
     sample: list[dict]
     notes: list[str]
+    # Per column, how many stored records the plan changes; the columns the sheet leaves out,
+    # whose fields updates leave as they are.
+    column_changes: Counter = field(default_factory=Counter)
+    untouched: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -233,6 +244,10 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
         counts["failed"] = len(table.rows)
         return Plan(kind, counts, errors, [], [], set(), [], notes)
 
+    present = set(mapping.values())
+    absent = [column for column in kind.columns if column.name not in present]
+    kept = {target for column in absent for target in column.targets}
+    column_of = {target: column.name for column in kind.columns for target in column.targets}
     raws = [
         {name: (row[index] if index < len(row) else None) for index, name in mapping.items()}
         for row in table.rows
@@ -267,6 +282,7 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     editable = kind.editable([obj.pk for obj in existing.values()])
     current = kind.current_links([obj.pk for obj in existing.values()]) if kind.link_fields else {}
     creates, updates, changed_fields, sample = [], [], set(), []
+    column_changes: Counter = Counter()
     for number, parsed in parsed_rows:
         obj = existing.get(kind.key_of(parsed))
         if obj is not None and obj.pk not in editable:
@@ -278,11 +294,18 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
             creates.append(parsed)
             status = "new"
         else:
+            if kept:
+                # A column the sheet leaves out leaves its fields and links as they are.
+                parsed = Parsed(
+                    {k: v for k, v in parsed.values.items() if k not in kept},
+                    {k: v for k, v in parsed.links.items() if k not in kept},
+                )
             changed = _changes(obj, parsed, current)
             if changed:
                 for attname in changed & parsed.values.keys():
                     setattr(obj, attname, parsed.values[attname])
                 changed_fields |= changed & parsed.values.keys()
+                column_changes.update({column_of.get(name, name) for name in changed})
                 updates.append((obj, parsed))
                 status = "updated"
             else:
@@ -290,7 +313,11 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
         counts[status] += 1
         if len(sample) < SAMPLE_SIZE:
             sample.append({"row": number, "status": status, "record": _describe(parsed)})
-    return Plan(kind, counts, errors, creates, updates, changed_fields, sample, notes)
+    untouched = [column.name for column in absent]
+    return Plan(
+        kind, counts, errors, creates, updates, changed_fields, sample, notes,
+        column_changes, untouched,
+    )  # fmt: skip
 
 
 def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> None:
@@ -389,24 +416,30 @@ def set_links(
             )
             for through_pk, owner, linked in rows:
                 have.setdefault(owner, {})[linked] = through_pk
+        # An object whose row leaves this field out (its column is not in the sheet) keeps
+        # the links it has.
+        wanted_of = {
+            owner: links[name] if name in links else set(have.get(owner, {}))
+            for owner, links in desired.items()
+        }
         stale = [
             through_pk
             for owner, links in have.items()
             for linked, through_pk in links.items()
-            if linked not in desired[owner].get(name, set())
+            if linked not in wanted_of[owner]
         ]
         for chunk in chunks(stale):
             through.objects.filter(pk__in=chunk).delete()
         fresh = [
             through(**{source: owner, target: linked})
-            for owner, wanted in desired.items()
-            for linked in sorted(wanted.get(name, set()) - have.get(owner, {}).keys())
+            for owner, wanted in wanted_of.items()
+            for linked in sorted(wanted - have.get(owner, {}).keys())
         ]
         through.objects.bulk_create(fresh, batch_size=500)
         snapshot: dict[int, list[tuple[int, int]]] = {}
         for owner, links in have.items():
             for linked, through_pk in links.items():
-                if linked in desired[owner].get(name, set()):
+                if linked in wanted_of[owner]:
                     snapshot.setdefault(owner, []).append((through_pk, linked))
         for row in fresh:
             snapshot.setdefault(getattr(row, source), []).append((row.pk, getattr(row, target)))
@@ -536,10 +569,13 @@ def _restore(kind: SheetKind, updated_rows: dict, *, user, reason: str, date: dt
     model.objects.bulk_update(objs, fields, batch_size=500)
     history = write_history(model, objs, history_type="~", user=user, reason=reason, date=date)
     if kind.link_fields:
-        desired = _links_at(model, kind.link_fields, list(before.values()))
-        set_links(
-            model, kind.link_fields, {obj.pk: desired.get(obj.pk, {}) for obj in objs}, history
-        )
+        at = _links_at(model, kind.link_fields, list(before.values()))
+        # Every field named: a field without links at that version is emptied, not kept.
+        desired = {
+            obj.pk: {name: at.get(obj.pk, {}).get(name, set()) for name in kind.link_fields}
+            for obj in objs
+        }
+        set_links(model, kind.link_fields, desired, history)
     return len(objs)
 
 

@@ -52,6 +52,14 @@ class ImportBatch(models.Model):
         help_text=gettext_lazy("Row errors of the latest preview."),
     )
     sample = models.JSONField(gettext_lazy("sample"), default=list)
+    columns = models.JSONField(
+        gettext_lazy("columns"),
+        default=dict,
+        help_text=gettext_lazy(
+            "Per column, how many stored records the import changes; and the columns the sheet "
+            "leaves out, whose fields it leaves as they are."
+        ),
+    )
     created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
     applied_at = models.DateTimeField(gettext_lazy("applied at"), null=True, blank=True)
     undone_at = models.DateTimeField(gettext_lazy("undone at"), null=True, blank=True)

@@ -149,6 +149,7 @@ def remember(batch: ImportBatch, plan: Plan) -> None:
     batch.counts = dict(plan.counts)
     batch.errors = [error.as_dict() for error in plan.errors]
     batch.sample = plan.sample
+    batch.columns = {"changed": dict(plan.column_changes), "untouched": plan.untouched}
 
 
 def import_confirm(*, batch: ImportBatch, user) -> Plan:

@@ -197,3 +197,24 @@ def test_the_activity_list_links_to_import_and_export(admin_client):
     assert reverse(UPLOAD) + "?kind=activities" in page
     unit_page = admin_client.get(reverse("admin:units_unit_changelist")).content.decode()
     assert "Export XLSX" not in unit_page
+
+
+def test_the_preview_says_what_each_column_changes_and_which_it_leaves_alone(client):
+    PartnerFactory(name="Chulalongkorn University", country="TH", city="Bangkok")
+    client.force_login(staff_with("import_sheets", "view_importbatch"))
+    upload = io.BytesIO(
+        write_table(
+            "csv",
+            ["name", "country", "website"],
+            [["Chulalongkorn University", "TH", "https://www.chula.ac.th/"]],
+        )
+    )
+    upload.name = "websites.csv"
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": upload})
+    page = client.get(response["Location"]).content.decode()
+    changes = page.split('id="import-column-changes"')[1].split("</table>")[0]
+    assert "<td>website</td><td>1</td>" in changes and "city" not in changes
+    untouched = page.split('id="import-untouched"')[1].split("</p>")[0]
+    assert "<code>city</code>" in untouched and "<code>local_name</code>" in untouched
+    client.post(response["Location"])
+    assert PartnerInstitution.objects.get().city == "Bangkok"

@@ -409,3 +409,93 @@ def test_undo_of_a_batch_that_changed_nothing_and_undo_twice(world, steward):
     with pytest.raises(UndoRefused, match="only once"):
         undo_batch(batch=batch, user=steward)
     assert Activity.objects.count() == 1
+
+
+# --- A column the sheet leaves out leaves its field alone --------------------------------
+
+
+def partner_sheet(headers: list[str], *rows: list[object]) -> bytes:
+    return write_table("csv", headers, list(rows))
+
+
+def test_a_partner_sheet_without_the_city_column_keeps_every_city(world, steward):
+    bangkok = PartnerInstitution.objects.get(name="Chulalongkorn University")
+    assert bangkok.city == "Bangkok"
+    batch, plan = run(
+        "partners",
+        "websites.csv",
+        partner_sheet(
+            ["name", "country", "website"],
+            ["Chulalongkorn University", "TH", "https://www.chula.ac.th/"],
+        ),
+        steward,
+    )
+    assert plan.summary() == "0 new, 1 updated, 0 unchanged, 0 failed"
+    bangkok.refresh_from_db()
+    assert bangkok.website == "https://www.chula.ac.th/"
+    assert bangkok.city == "Bangkok"  # the sheet has no city column: left as it was
+    assert plan.column_changes == {"website": 1}
+    assert "city" in plan.untouched and "local_name" in plan.untouched
+    assert batch.columns == {"changed": {"website": 1}, "untouched": plan.untouched}
+
+
+def test_a_blank_cell_in_a_present_column_clears_the_field(world, steward):
+    _batch, plan = run(
+        "partners",
+        "cities.csv",
+        partner_sheet(["name", "country", "city"], ["Chulalongkorn University", "TH", ""]),
+        steward,
+    )
+    assert plan.summary() == "0 new, 1 updated, 0 unchanged, 0 failed"
+    assert PartnerInstitution.objects.get(name="Chulalongkorn University").city == ""
+    assert plan.column_changes == {"city": 1}
+
+
+def test_an_activity_sheet_without_unit_partner_and_participants_keeps_them(world, steward):
+    run("activities", "full.csv", write_table("csv", ACTIVITY_HEADERS, [activity_row(1)]), steward)
+    before = Activity.objects.get()
+    assert before.partner is not None and before.unit is not None
+    headers = ["external_ref", "title", "start_date", "initiative"]
+    _batch, plan = run(
+        "activities",
+        "titles.csv",
+        write_table("csv", headers, [["KU-2025-0001", "Renamed symposium", "2025/4/1", "ONSITE"]]),
+        steward,
+    )
+    assert plan.summary() == "0 new, 1 updated, 0 unchanged, 0 failed"
+    after = Activity.objects.get()
+    assert after.title == "Renamed symposium"
+    assert (after.unit_id, after.partner_id, after.city, after.inbound_participants) == (
+        before.unit_id,
+        before.partner_id,
+        "Bangkok",
+        1200,
+    )
+    assert after.activity_type == before.activity_type
+    assert plan.column_changes == {"title": 1}
+
+
+def test_an_initiative_sheet_without_the_links_columns_keeps_the_links(world, steward):
+    run("initiatives", "i.xlsx", initiative_sheet("ISO-KU:PROMOTE.3; ISO-KU:CONNECT"), steward)
+    initiative = Initiative.objects.get(code="NEW-1")
+    goals = set(initiative.goals.values_list("code", flat=True))
+    units = set(initiative.contributing_units.values_list("code", flat=True))
+    assert goals == {"PROMOTE.3", "CONNECT"} and len(units) == 2
+    headers = ["code", "title", "institution", "health"]
+    batch, plan = run(
+        "initiatives",
+        "health.csv",
+        write_table("csv", headers, [["NEW-1", "Crisis drills", "KU", "on_track"]]),
+        steward,
+    )
+    assert plan.summary() == "0 new, 1 updated, 0 unchanged, 0 failed"
+    initiative.refresh_from_db()
+    assert initiative.health == "on_track"
+    assert set(initiative.goals.values_list("code", flat=True)) == goals
+    assert set(initiative.contributing_units.values_list("code", flat=True)) == units
+    assert initiative.partners.count() == 1 and initiative.lead_unit.code == "ISO-KU"
+    # The history row of the update holds the links the record kept.
+    latest = initiative.history.latest()
+    assert latest.history_change_reason == batch.reason
+    assert {link.goal.code for link in latest.goals.all()} == goals
+    assert plan.column_changes == {"health": 1}
