@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_countries import countries
 
+# The languages a sheet may be written in, whatever the importer's interface speaks.
+PRODUCT_LANGUAGES = ("en", "ja")
+
 DATE_FORMS = [
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
@@ -265,12 +268,19 @@ def split_list(value: object) -> list[str]:
 
 
 @cache
-def _choice_keys(choices: type[models.Choices], language: str | None) -> dict[str, str]:
-    """Stored value by its casefolded value and label (labels may be translated)."""
+def _choice_keys(choices: type[models.Choices]) -> dict[str, str]:
+    """Stored value by its casefolded value and by its label in each language of the product.
+
+    A sheet is read the same whatever language the importer's interface speaks: "At risk",
+    "要注意" and "at_risk" are one value, under English and under Japanese.
+    """
     keys = {}
-    for stored, label in reversed(choices.choices):
-        keys[str(label).casefold()] = stored
-        keys[str(stored).casefold()] = stored
+    for language in PRODUCT_LANGUAGES:
+        with translation.override(language):
+            for stored, label in reversed(choices.choices):
+                keys[text(str(label)).casefold()] = stored
+    for stored in choices.values:
+        keys[text(str(stored)).casefold()] = stored
     return keys
 
 
@@ -282,7 +292,7 @@ def _country_codes() -> frozenset[str]:
 @cache
 def _country_names() -> dict[str, str]:
     names = {}
-    for language in ("en", "ja"):
+    for language in PRODUCT_LANGUAGES:
         with translation.override(language):
             for code, name in countries:
                 names[text(name).casefold()] = code
@@ -313,10 +323,10 @@ def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
     typed = text(value).casefold()
     if not typed:
         return None
-    stored = _choice_keys(choices, translation.get_language()).get(typed)
+    stored = _choice_keys(choices).get(typed)
     if stored is not None:
         return stored
-    allowed = ", ".join(str(stored) for stored in choices.values)
+    allowed = ", ".join(f"{label} ({stored})" for stored, label in choices.choices)
     raise ValueError(
         _("“%(value)s” is not one of: %(allowed)s.") % {"value": value, "allowed": allowed}
     )

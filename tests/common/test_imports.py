@@ -10,13 +10,14 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from common.importing import KINDS, UndoRefused, export_table, undo_batch
 from common.models import ImportBatch
 from common.services import import_confirm, import_preview
 from common.sheets import SheetRefused, read_table, write_table
 from policies.models import Goal
-from portfolio.models import Activity, Initiative, PartnerInstitution
+from portfolio.models import Activity, ActivityType, Initiative, PartnerInstitution
 from tests.factories import (
     IndicatorFactory,
     InitiativeFactory,
@@ -499,3 +500,38 @@ def test_an_initiative_sheet_without_the_links_columns_keeps_the_links(world, st
     assert latest.history_change_reason == batch.reason
     assert {link.goal.code for link in latest.goals.all()} == goals
     assert plan.column_changes == {"health": 1}
+
+
+# --- The same sheet reads the same in either interface language ---------------------------
+
+
+def labels_of(choices, language: str) -> list[str]:
+    with translation.override(language):
+        return [str(label) for _value, label in choices.choices]
+
+
+@pytest.mark.parametrize(("interface", "sheet_language"), [("ja", "en"), ("en", "ja")])
+def test_choice_labels_of_either_language_import_under_either_interface(
+    world, steward, interface, sheet_language
+):
+    types = labels_of(ActivityType, sheet_language)
+    assert types != labels_of(ActivityType, interface)  # the labels really differ
+    rows = [
+        activity_row(n, activity_type=label, external_ref=f"LABEL-{n:03d}")
+        for n, label in enumerate(types)
+    ]
+    with translation.override(interface):
+        _batch, plan = run("activities", "labels.csv", sheet(rows), steward)
+    assert plan.summary() == f"{len(types)} new, 0 updated, 0 unchanged, 0 failed"
+    stored = dict(Activity.objects.values_list("external_ref", "activity_type"))
+    assert [stored[f"LABEL-{n:03d}"] for n in range(len(types))] == list(ActivityType.values)
+
+
+def test_an_unknown_choice_names_the_labels_in_the_readers_language(world, steward):
+    with translation.override("ja"):
+        _batch, plan = run(
+            "activities", "x.csv", sheet([activity_row(1, activity_type="gala")]), steward
+        )
+        japanese = labels_of(ActivityType, "ja")[0]
+    [error] = plan.errors
+    assert error.column == "activity_type" and japanese in error.message
