@@ -15,10 +15,9 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django_countries import countries
 
-# The languages a sheet may be written in, whatever the importer's interface speaks.
-PRODUCT_LANGUAGES = ("en", "ja")
+from common.countries import PRODUCT_LANGUAGES, find_country
+from common.countries import suggestion as country_suggestion
 
 DATE_FORMS = [
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -284,38 +283,25 @@ def _choice_keys(choices: type[models.Choices]) -> dict[str, str]:
     return keys
 
 
-@cache
-def _country_codes() -> frozenset[str]:
-    return frozenset(code for code, _name in countries)
-
-
-@cache
-def _country_names() -> dict[str, str]:
-    names = {}
-    for language in PRODUCT_LANGUAGES:
-        with translation.override(language):
-            for code, name in countries:
-                names[text(name).casefold()] = code
-    return names
-
-
 def parse_country(value: object) -> str:
-    """An ISO 3166 alpha-2 code, from the code or the English or Japanese name."""
+    """An ISO 3166 alpha-2 code, from the code or the country's name as data writes it
+    (``common.countries``): in any language CLDR carries, ISO's long forms, abbreviations."""
     typed = text(value)
     if not typed:
         return ""
-    if len(typed) == 2 and typed.isascii() and typed.upper() in _country_codes():
-        return typed.upper()
-    code = _country_names().get(typed.casefold()) or countries.by_name(typed)
-    if not code:
-        raise ValueError(
-            _(
-                "“%(value)s” is not a country. Give its two-letter ISO code (TH, DE, US) or its "
-                "name."
-            )
-            % {"value": value}
+    code = find_country(typed)
+    if code:
+        return code
+    meant = country_suggestion(typed)
+    hint = _("Did you mean %(country)s? ") % {"country": meant} if meant else ""
+    raise ValueError(
+        _(
+            "“%(value)s” is not a country. %(hint)sGive its two-letter ISO code (TH, DE, US) or "
+            "its name in any language, or leave the cell empty where there is no country (an "
+            "online activity)."
         )
-    return code
+        % {"value": value, "hint": hint}
+    )
 
 
 def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
