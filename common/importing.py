@@ -206,6 +206,35 @@ class Plan:
         return counts_summary(self.counts)
 
 
+@dataclass
+class ErrorGroup:
+    """Rows that fail alike: one column, one message (so one value), how many, the first row."""
+
+    column: str
+    message: str
+    rows: int
+    first_row: int
+
+
+def error_groups(errors: Iterable[RowError | dict]) -> list[ErrorGroup]:
+    """The errors grouped by column and message, the most frequent first: a value written the
+    same way on 2,348 rows is one thing to fix, not 2,348."""
+    groups: dict[tuple[str, str], ErrorGroup] = {}
+    for error in errors:
+        row, column, message = (
+            (error["row"], error["column"], error["message"])
+            if isinstance(error, dict)
+            else (error.row, error.column, error.message)
+        )
+        group = groups.get((column, message))
+        if group is None:
+            groups[(column, message)] = ErrorGroup(column, message, 1, row)
+        else:
+            group.rows += 1
+            group.first_row = min(group.first_row, row)
+    return sorted(groups.values(), key=lambda g: (-g.rows, g.first_row))
+
+
 def counts_summary(counts: dict) -> str:
     """``5 new, 1 updated, 0 unchanged, 0 failed``: what a plan or a batch does to each row."""
     return _("%(new)s new, %(updated)s updated, %(unchanged)s unchanged, %(failed)s failed") % {
@@ -511,22 +540,12 @@ def undo_batch(*, batch: ImportBatch, user) -> Counter:
     mine = list(historical.objects.filter(history_change_reason=batch.reason))
     last = max((row.history_id for row in mine), default=0)
     later = [
-        row.id
+        (row.history_id, row.id)
         for chunk in chunks([row.id for row in mine])
         for row in historical.objects.filter(id__in=chunk, history_id__gt=last).only("id")
     ]
     if later:
-        changed = len(set(later))
-        raise UndoRefused(
-            ngettext(
-                "%(count)s record of this batch was changed after it; undoing it would lose "
-                "those changes. Undo the later changes first, or edit the record by hand.",
-                "%(count)s records of this batch were changed after it; undoing it would lose "
-                "those changes. Undo the later changes first, or edit the records by hand.",
-                changed,
-            )
-            % {"count": changed}
-        )
+        raise UndoRefused(later_change_refusal(historical, later))
     now, reason = timezone.now(), batch.undo_reason
     created_ids = [row.id for row in mine if row.history_type == "+"]
     updated_rows = {row.id: row for row in mine if row.history_type == "~"}
@@ -548,6 +567,30 @@ def undo_batch(*, batch: ImportBatch, user) -> Counter:
     batch._change_reason = reason
     batch.save()
     return Counter(removed=len(doomed), restored=restored)
+
+
+def later_change_refusal(historical: type[models.Model], later: list[tuple[int, int]]) -> str:
+    """Why an undo is refused: the first later change, by whom, when and why; how many more."""
+    first = historical.objects.select_related("history_user").get(history_id=min(later)[0])
+    message = _(
+        "This batch cannot be undone: “%(record)s” was %(change)s after it, by %(user)s at "
+        "%(time)s (%(reason)s), and undoing would lose that change. Undo the later change "
+        "first, or edit the record by hand."
+    ) % {
+        "record": first.instance,
+        "change": _("deleted") if first.history_type == "-" else _("changed"),
+        "user": first.history_user or _("no one named"),
+        "time": f"{timezone.localtime(first.history_date):%Y-%m-%d %H:%M}",
+        "reason": first.history_change_reason or _("no reason given"),
+    }
+    others = len({record for _history_id, record in later}) - 1
+    if others:
+        message += " " + ngettext(
+            "%(count)s other record of this batch was changed after it too.",
+            "%(count)s other records of this batch were changed after it too.",
+            others,
+        ) % {"count": others}
+    return message
 
 
 def _restore(kind: SheetKind, updated_rows: dict, *, user, reason: str, date: dt.datetime) -> int:

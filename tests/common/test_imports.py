@@ -535,3 +535,19 @@ def test_an_unknown_choice_names_the_labels_in_the_readers_language(world, stewa
         japanese = labels_of(ActivityType, "ja")[0]
     [error] = plan.errors
     assert error.column == "activity_type" and japanese in error.message
+
+
+def test_the_command_counts_the_rows_of_each_distinct_error(world, steward, tmp_path):
+    rows = [activity_row(n, country="Atlantis") for n in range(250)]
+    rows += [activity_row(300, unit="NOPE")]
+    bad = tmp_path / "countries.csv"
+    bad.write_bytes(sheet(rows))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="251 rows failed"):
+        call_command(
+            "import_sheet", "activities", str(bad), "--user", "steward",
+            stdout=io.StringIO(), stderr=err,
+        )  # fmt: skip
+    grouped = err.getvalue().split("The errors, each distinct one once:")[1].splitlines()
+    assert grouped[1].startswith("250 rows (from row 2), column country: “Atlantis” is not a")
+    assert grouped[2].startswith("1 row (from row 252), column unit: No unit “NOPE”")

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from common.importing import KINDS, Plan
+from common.importing import KINDS, Plan, error_groups
 from common.services import import_confirm, import_preview
 from common.sheets import SheetRefused
 
@@ -71,3 +71,21 @@ class Command(BaseCommand):
                 ngettext("… and %(count)s more error.", "… and %(count)s more errors.", more)
                 % {"count": more}
             )
+        groups = error_groups(plan.errors)
+        if len(groups) < len(plan.errors):
+            # The same fix for every row alike: each distinct problem once, with its rows.
+            self.stderr.write(_("The errors, each distinct one once:"))
+            for group in groups[:ERRORS_SHOWN]:
+                self.stderr.write(
+                    ngettext(
+                        "%(rows)s row (from row %(first)s), column %(column)s: %(message)s",
+                        "%(rows)s rows (from row %(first)s), column %(column)s: %(message)s",
+                        group.rows,
+                    )
+                    % {
+                        "rows": f"{group.rows:,}",
+                        "first": group.first_row,
+                        "column": group.column,
+                        "message": group.message,
+                    }
+                )
