@@ -20,7 +20,12 @@ from django.utils.translation import gettext_noop, ngettext
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
 from common.models import ImportBatch
-from common.parsing import LONG_TEXT_MAX, refuse_control_characters, text
+from common.parsing import (
+    LONG_TEXT_MAX,
+    refuse_control_characters,
+    repair_c1_punctuation,
+    text,
+)
 from common.sheets import Table, write_table
 from common.text import code_key
 
@@ -285,9 +290,10 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     errors: list[RowError] = []
     parsed_rows: list[tuple[int, Parsed]] = []
     first_row_of: dict[Hashable, int] = {}
+    repaired = 0
     for number, raw in zip(table.numbers, raws, strict=True):
         row_errors = RowErrors(number)
-        check_characters(kind, raw, row_errors)
+        repaired += check_characters(kind, raw, row_errors)
         parsed = None if row_errors.items else kind.parse(raw, row_errors)
         if parsed is not None:
             check_lengths(kind, parsed, row_errors)
@@ -307,6 +313,17 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
             continue
         parsed_rows.append((number, parsed))
 
+    if repaired:
+        notes.append(
+            ngettext(
+                "%(count)s cell held punctuation an encoding mix-up had turned into control "
+                "characters (U+0091–U+0097: curly quotes and dashes); it was repaired.",
+                "%(count)s cells held punctuation an encoding mix-up had turned into control "
+                "characters (U+0091–U+0097: curly quotes and dashes); they were repaired.",
+                repaired,
+            )
+            % {"count": repaired}
+        )
     existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
     editable = kind.editable([obj.pk for obj in existing.values()])
     current = kind.current_links([obj.pk for obj in existing.values()]) if kind.link_fields else {}
@@ -349,13 +366,22 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     )  # fmt: skip
 
 
-def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> None:
-    """Control characters in any cell fail the row, before its cells are read."""
+def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> int:
+    """Control characters in any cell fail the row, before its cells are read; those that
+    stand for Windows-1252 punctuation are first repaired in place. Returns the cells repaired."""
+    repaired = 0
     for column in kind.columns:
+        value = raw.get(column.name)
+        if isinstance(value, str) and not value.isprintable():
+            fixed = repair_c1_punctuation(value)
+            if fixed != value:
+                raw[column.name] = value = fixed
+                repaired += 1
         try:
-            refuse_control_characters(raw.get(column.name), multiline=column.multiline)
+            refuse_control_characters(value, multiline=column.multiline)
         except ValueError as error:
             errors.add(column.name, str(error))
+    return repaired
 
 
 @functools.cache

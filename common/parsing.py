@@ -100,6 +100,27 @@ CONTROL_NAMES = {
 }
 
 
+def _c1_meanings() -> dict[int, str]:
+    meant = {}
+    for byte in range(0x80, 0xA0):
+        try:
+            meant[byte] = bytes([byte]).decode("cp1252")
+        except UnicodeDecodeError:
+            continue  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: no character; they stay refused
+    return meant
+
+
+# Text written in Windows-1252 and read as Latin-1 (as the world universities list has it)
+# arrives with its curly quotes, dashes and ellipses as C1 control characters: U+0091–U+0094
+# are the quotes ‘’“”, U+0096 and U+0097 the dashes – and —. Each becomes the character meant.
+C1_REPAIRS = _c1_meanings()
+
+
+def repair_c1_punctuation(value: str) -> str:
+    """``value`` with C1 control characters that stand for Windows-1252 characters repaired."""
+    return value.translate(C1_REPAIRS)
+
+
 def refuse_control_characters(value: object, *, multiline: bool = False) -> None:
     """Refuse typed text holding control characters (NUL, escape, …), which no field stores.
 

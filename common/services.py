@@ -149,7 +149,11 @@ def remember(batch: ImportBatch, plan: Plan) -> None:
     batch.counts = dict(plan.counts)
     batch.errors = [error.as_dict() for error in plan.errors]
     batch.sample = plan.sample
-    batch.columns = {"changed": dict(plan.column_changes), "untouched": plan.untouched}
+    batch.columns = {
+        "changed": dict(plan.column_changes),
+        "untouched": plan.untouched,
+        "notes": plan.notes,
+    }
 
 
 def import_confirm(*, batch: ImportBatch, user) -> Plan:

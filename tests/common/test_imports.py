@@ -437,7 +437,8 @@ def test_a_partner_sheet_without_the_city_column_keeps_every_city(world, steward
     assert bangkok.city == "Bangkok"  # the sheet has no city column: left as it was
     assert plan.column_changes == {"website": 1}
     assert "city" in plan.untouched and "local_name" in plan.untouched
-    assert batch.columns == {"changed": {"website": 1}, "untouched": plan.untouched}
+    assert batch.columns["changed"] == {"website": 1}
+    assert batch.columns["untouched"] == plan.untouched
 
 
 def test_a_blank_cell_in_a_present_column_clears_the_field(world, steward):
@@ -551,3 +552,40 @@ def test_the_command_counts_the_rows_of_each_distinct_error(world, steward, tmp_
     grouped = err.getvalue().split("The errors, each distinct one once:")[1].splitlines()
     assert grouped[1].startswith("250 rows (from row 2), column country: “Atlantis” is not a")
     assert grouped[2].startswith("1 row (from row 252), column unit: No unit “NOPE”")
+
+
+# --- Text as it arrives --------------------------------------------------------------------
+
+
+def test_punctuation_turned_into_c1_controls_is_repaired_and_counted(world, steward):
+    broken = "Universit\u00e9 d\u0092Orl\u00e9ans \u0093Campus\u0094 \u0096 Centre"
+    content = partner_sheet(["name", "country"], [broken, "FR"], ["Plain University", "FR"])
+    batch, plan = run("partners", "broken.csv", content, steward)
+    assert plan.summary() == "2 new, 0 updated, 0 unchanged, 0 failed"
+    assert PartnerInstitution.objects.filter(name="Université d’Orléans “Campus” – Centre").exists()
+    assert "1 cell held punctuation an encoding mix-up had turned into control characters" in (
+        " ".join(batch.columns["notes"])
+    )
+
+
+def test_other_control_characters_still_fail_the_row(world, steward):
+    content = partner_sheet(["name", "country"], ["Bell\u0007 University", "FR"])
+    _batch, plan = run("partners", "bell.csv", content, steward)
+    assert plan.failed and "U+0007" in plan.errors[0].message
+    undefined = partner_sheet(["name", "country"], ["Gap\u0081 University", "FR"])
+    _batch, plan = run("partners", "gap.csv", undefined, steward)
+    assert plan.failed and "U+0081" in plan.errors[0].message
+
+
+def test_the_universities_command_writes_the_punctuation_meant(tmp_path, steward):
+    source = tmp_path / "universities.json"
+    source.write_text(
+        '[{"name": "Universit\\u00e9 d\\u0092Orl\\u00e9ans", "alpha_two_code": "FR",'
+        ' "web_pages": ["https://www.univ-orleans.fr/"]}]',
+        encoding="utf-8",
+    )
+    target = tmp_path / "partners.csv"
+    call_command("partners_sheet_from_universities", str(source), str(target), stdout=io.StringIO())
+    _batch, plan = run("partners", "partners.csv", target.read_bytes(), steward)
+    assert plan.summary() == "1 new, 0 updated, 0 unchanged, 0 failed"
+    assert PartnerInstitution.objects.get().name == "Université d’Orléans"

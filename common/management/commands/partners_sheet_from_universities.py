@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from common.importing import KINDS
+from common.parsing import repair_c1_punctuation
 from common.sheets import format_of, write_table
 from common.text import code_key
 
@@ -21,7 +22,8 @@ from common.text import code_key
 def partner_rows(universities: list[dict]) -> tuple[list[list[object]], int]:
     rows, seen = [], set()
     for university in universities:
-        name = " ".join(str(university.get("name") or "").split())
+        # The published list carries Windows-1252 punctuation read as Latin-1 (U+0092 for ’).
+        name = " ".join(repair_c1_punctuation(str(university.get("name") or "")).split())
         country = (university.get("alpha_two_code") or "").upper()
         key = (code_key(name), country)
         if not name or key in seen:
