@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -11,7 +12,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from common.access import access_for
+from common.access import Access, access_for, reach_of
 from common.importing import (
     KINDS,
     UndoRefused,
@@ -22,13 +23,15 @@ from common.importing import (
     undo_batch,
 )
 from common.models import ImportBatch
-from common.roles import IMPORT, UNDO_IMPORT
+from common.roles import IMPORT, UNDO_IMPORT, UNDO_OWN_IMPORT
 from common.services import batch_table, import_confirm, import_preview
 from common.sheets import CSV_ENCODINGS, FORMATS, ExportRefused, SheetRefused
 
 ERRORS_SHOWN = 500
+RECORDS_SHOWN = 200  # of each kind, on a batch's page
 IMPORT_PERMISSION = IMPORT
 UNDO_PERMISSION = UNDO_IMPORT
+UNDO_OWN_PERMISSION = UNDO_OWN_IMPORT
 # What the preview's first rows will be; kept as codes in the batch, named in the reader's language.
 ROW_STATUS = {
     "new": pgettext_lazy("import row", "new"),
@@ -53,6 +56,57 @@ def may_view_kind(user, key: str) -> bool:
 
 def may_see_every_batch(user) -> bool:
     return user.has_perm(UNDO_PERMISSION)
+
+
+def may_undo(user, batch: ImportBatch) -> bool:
+    """Administrators undo any batch; a data steward, the batches they imported."""
+    if user.has_perm(UNDO_PERMISSION):
+        return True
+    return batch.user_id == user.pk and user.has_perm(UNDO_OWN_PERMISSION)
+
+
+def batch_records(batch: ImportBatch, *, access: Access, select_related=()) -> list[dict]:
+    """The records a batch created and those it updated, each kind's first ``RECORDS_SHOWN``
+    with its admin page; how many more there are, and how many are no longer there to show.
+
+    Read from the history rows that carry the batch's reason, in four queries whatever the size.
+    """
+    if batch.kind not in KINDS or batch.applied_at is None:
+        return []
+    model = KINDS[batch.kind].model
+    rows = model.history.model.objects.filter(history_change_reason=batch.reason)
+    totals = dict(rows.order_by().values_list("history_type").annotate(n=Count("history_id")))
+    groups = [
+        {
+            "key": key,
+            "title": title,
+            "total": totals.get(history_type, 0),
+            "ids": list(
+                rows.filter(history_type=history_type)
+                .order_by("history_id")
+                .values_list("id", flat=True)[:RECORDS_SHOWN]
+            ),
+        }
+        for history_type, key, title in (
+            ("+", "created", _("Records it created")),
+            ("~", "updated", _("Records it updated")),
+        )
+        if totals.get(history_type)
+    ]
+    wanted = [pk for group in groups for pk in group["ids"]]
+    live = model.objects.filter(access.visible(reach_of(model)), pk__in=wanted)
+    found = {obj.pk: obj for obj in live.select_related(*select_related)} if wanted else {}
+    change_url = f"admin:{model._meta.app_label}_{model._meta.model_name}_change"
+    for group in groups:
+        ids = group.pop("ids")
+        group["shown"] = [
+            {"label": str(found[pk]), "url": reverse(change_url, args=[pk])}
+            for pk in ids
+            if pk in found
+        ]
+        group["gone"] = len(ids) - len(group["shown"])
+        group["more"] = group["total"] - len(ids)
+    return groups
 
 
 def sheet_response(content: bytes, file_format: str, name: str) -> HttpResponse:
@@ -246,9 +300,17 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return sheet_response(content, "xlsx", f"{stem}-errors")
 
     def undo_view(self, request, pk: int):
-        if not request.user.has_perm(UNDO_PERMISSION):
+        if not any(request.user.has_perm(name) for name in (UNDO_PERMISSION, UNDO_OWN_PERMISSION)):
             raise PermissionDenied
         batch = get_object_or_404(ImportBatch, pk=pk)
+        if not may_undo(request.user, batch):
+            raise PermissionDenied(
+                _(
+                    "This import was uploaded by %(user)s; only they or an administrator can "
+                    "undo it."
+                )
+                % {"user": batch.user}
+            )
         if request.method == "POST":
             try:
                 done = undo_batch(batch=batch, user=request.user)
@@ -310,3 +372,18 @@ class ImportBatchAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {"preview_url": reverse("admin:common_importbatch_preview", args=[object_id])}
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["may_undo"] = may_undo(request.user, obj)
+            context["batch_records"] = batch_records(
+                obj, access=access_for(request.user), select_related=self.related_shown(obj)
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def related_shown(self, batch: ImportBatch) -> list[str]:
+        """What the records' own admin list joins to name them, so naming them adds no query."""
+        kind = KINDS.get(batch.kind)
+        model_admin = self.admin_site._registry.get(kind.model) if kind else None
+        joined = getattr(model_admin, "list_select_related", False)
+        return list(joined) if isinstance(joined, list | tuple) else []

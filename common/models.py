@@ -15,13 +15,15 @@ class BatchStatus(models.TextChoices):
     PREVIEWED = "previewed", gettext_lazy("Previewed")
     APPLIED = "applied", gettext_lazy("Imported")
     UNDONE = "undone", gettext_lazy("Undone")
+    EXPIRED = "expired", gettext_lazy("Expired")
 
 
 class ImportBatch(models.Model):
     """One uploaded spreadsheet: its preview, then all of its rows written, or none of them.
 
     Every row an applied batch writes has a history row whose reason is ``reason`` (it names the
-    batch and the file), which is how an undo finds what the batch did.
+    batch and the file), which is how an undo finds what the batch did, and its page lists it.
+    A preview not confirmed within ``IMPORT_PREVIEW_DAYS`` expires, and its files are deleted.
     """
 
     Status = BatchStatus
@@ -85,6 +87,7 @@ class ImportBatch(models.Model):
         permissions = [
             ("import_sheets", "Can import spreadsheets"),
             ("undo_importbatch", "Can undo an import batch"),
+            ("undo_own_importbatch", "Can undo their own import batches"),
         ]
         constraints = [in_choices("status", BatchStatus, "%(app_label)s_%(class)s_status_valid")]
         indexes = [models.Index(fields=["kind", "sha256"], name="common_importbatch_content")]

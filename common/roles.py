@@ -17,7 +17,8 @@ ROLES = [LEADERSHIP, EDITOR, UNIT_EDITOR, DATA_STEWARD, ADMINISTRATOR]
 
 DASHBOARDS = "units.view_dashboards"
 IMPORT = "common.import_sheets"
-UNDO_IMPORT = "common.undo_importbatch"
+UNDO_IMPORT = "common.undo_importbatch"  # any batch
+UNDO_OWN_IMPORT = "common.undo_own_importbatch"  # the batches one imported oneself
 
 # Every record staff keep in the admin, by app; each has a historical model of the same name.
 RECORDS = {
@@ -62,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     LEADERSHIP: [DASHBOARDS],
     EDITOR: [DASHBOARDS, *READ_ALL, *_writes(EDITOR_WRITES)],
     UNIT_EDITOR: [DASHBOARDS, *READ_ALL, *_writes(UNIT_EDITOR_WRITES)],
-    DATA_STEWARD: [DASHBOARDS, *READ_ALL, IMPORT, "common.view_importbatch"],
+    DATA_STEWARD: [DASHBOARDS, *READ_ALL, IMPORT, UNDO_OWN_IMPORT, "common.view_importbatch"],
     ADMINISTRATOR: ["*"],  # every permission, now and of models added later
 }
 

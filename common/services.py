@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,10 +19,14 @@ from common.importing import KINDS, Plan, apply_plan, plan_import
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
 
+log = logging.getLogger(__name__)
+
 # Marked here, translated where the import is interrupted (in the steward's language).
 CONNECTION_LOST = gettext_noop(
     "The connection to the database was lost while importing; nothing was imported. Confirm again."
 )
+# An upload's share of the housekeeping: a few queries and files, whatever lies waiting.
+PREVIEWS_EXPIRED_PER_UPLOAD = 20
 
 
 class ImportInterrupted(SheetRefused):
@@ -124,6 +129,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
             _("Unknown kind of sheet “%(kind)s”; choose one of %(kinds)s.")
             % {"kind": kind, "kinds": ", ".join(KINDS)}
         )
+    import_previews_expire(limit=PREVIEWS_EXPIRED_PER_UPLOAD)  # so that no cron is needed
     file_name = Path(file_name.replace("\\", "/")).name or "upload"
     table = read_table(file_name, content)
     plan = plan_import(KINDS[kind](access_for(user)), table)
@@ -161,8 +167,14 @@ def import_confirm(*, batch: ImportBatch, user) -> Plan:
 
     When a row fails now, nothing is written and the batch keeps the new errors. When the
     database connection drops midway, its transaction leaves nothing behind and the batch stays
-    previewed: ``ImportInterrupted`` asks the steward to confirm again.
+    previewed: ``ImportInterrupted`` asks the steward to confirm again. A preview older than
+    ``IMPORT_PREVIEW_DAYS`` expires here if nothing expired it before, and is refused.
     """
+    if batch.status == ImportBatch.Status.PREVIEWED and batch.created_at < preview_deadline():
+        import_preview_expire(batch=batch)
+        batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.EXPIRED:
+        raise SheetRefused(expired_message())
     table = batch_table(batch)
     connection.ensure_connection()
     dbapi_connection = connection.connection
@@ -182,6 +194,8 @@ def import_confirm(*, batch: ImportBatch, user) -> Plan:
 def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
     same_content = lock_same_content(batch)
     locked = same_content.pop(batch.pk)
+    if locked.status == ImportBatch.Status.EXPIRED:
+        raise SheetRefused(expired_message())
     if locked.status != ImportBatch.Status.PREVIEWED:
         raise SheetRefused(_("This import has already been confirmed."))
     refuse_if_imported_since(locked, same_content.values())
@@ -234,3 +248,65 @@ def refuse_if_imported_since(batch: ImportBatch, same_content: Iterable[ImportBa
             )
             % {"batch": first.pk, "time": f"{timezone.localtime(first.applied_at):%Y-%m-%d %H:%M}"}
         )
+
+
+def preview_deadline() -> dt.datetime:
+    """Previews uploaded before this moment have waited ``IMPORT_PREVIEW_DAYS`` and expire."""
+    return timezone.now() - dt.timedelta(days=settings.IMPORT_PREVIEW_DAYS)
+
+
+def expired_message() -> str:
+    return _(
+        "This preview expired: it was not confirmed within %(days)s days, and its file was "
+        "deleted. Upload the file again to import it."
+    ) % {"days": settings.IMPORT_PREVIEW_DAYS}
+
+
+def import_previews_expire(*, limit: int | None = None) -> int:
+    """Expire the previews not confirmed in time, the oldest first; how many expired."""
+    stale = (
+        ImportBatch.objects.filter(
+            status=ImportBatch.Status.PREVIEWED, created_at__lt=preview_deadline()
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    pks = list(stale[:limit] if limit is not None else stale)
+    return sum(import_preview_expire(batch=ImportBatch(pk=pk)) for pk in pks)
+
+
+def import_preview_expire(*, batch: ImportBatch) -> bool:
+    """Mark one preview expired, saying why in its history, and delete its upload and table.
+
+    False when it is no longer a preview (confirmed in the meantime): it is left as it is.
+    """
+    with transaction.atomic():
+        locked = (
+            ImportBatch.objects.select_for_update()
+            .filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED)
+            .first()
+        )
+        if locked is None:
+            return False
+        locked.status = ImportBatch.Status.EXPIRED
+        # The product expires it, not whoever's request happens to run the housekeeping.
+        locked._history_user = None
+        locked._change_reason = _(
+            "Expired: not confirmed within %(days)s days; its uploaded file was deleted."
+        ) % {"days": settings.IMPORT_PREVIEW_DAYS}
+        locked.save()
+    delete_kept_files(locked)
+    return True
+
+
+def delete_kept_files(batch: ImportBatch) -> None:
+    """Delete a batch's upload and the table kept beside it; a file already gone is no matter."""
+    try:
+        paths = [stored_path(batch), kept_table_path(batch)]
+    except SheetRefused:
+        return  # a stored name outside the import folder: nothing of ours to delete
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("Could not delete %s of import batch %s: %s", path, batch.pk, error)

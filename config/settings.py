@@ -270,6 +270,8 @@ IMPORT_READ_CONFINED = os.environ.get("IMPORT_READ_CONFINED", "1") != "0"
 IMPORT_READ_MEMORY_BYTES = int(os.environ.get("IMPORT_READ_MEMORY_BYTES", 1024 * 1024 * 1024))
 IMPORT_READ_SECONDS = int(os.environ.get("IMPORT_READ_SECONDS", 60))
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", DATA_DIR / "imports"))
+# A preview not confirmed within this many days expires, and its kept files are deleted.
+IMPORT_PREVIEW_DAYS = int(os.environ.get("IMPORT_PREVIEW_DAYS", 7))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -96,14 +96,14 @@ admin:portfolio_(agreement|initiative|activity|progressupdate)_change 302 302 30
 admin:portfolio_(agreement|initiative|activity|progressupdate)_delete 302 302 302 200 200 403     200       404
 admin:portfolio_(agreement|initiative|activity|progressupdate)_simple_history 302 302 302 200|403 200|403 200|403 200 404
 admin:portfolio_(agreement|initiative|activity|progressupdate)_add 302 302 302 200 200 403         200       200
-# Imports: a data steward's own batches; undoing one is an administrator's.
+# Imports: a data steward's own batches, which they may undo; an administrator undoes any.
 admin:common_importbatch_(changelist|history) 302 302   302    403       403       200       200       403
 admin:common_importbatch_change             302  302    302    403       403       200|403   200|403   403
 admin:common_importbatch_(add|delete)       302  302    302    403       403       403       403       403
 admin:common_importbatch_upload             302  302    302    403       403       200       200       403
 admin:common_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
 admin:common_importbatch_errors             302  302    302    403       403       200       200       403
-admin:common_importbatch_undo               302  302    302    403       403       403       200|302*  403
+admin:common_importbatch_undo               302  302    302    403       403       200|302*  200|302*  403
 admin:common_importbatch_(template|export)  302  302    302    200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.
 dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
