@@ -218,3 +218,12 @@ def test_the_preview_says_what_each_column_changes_and_which_it_leaves_alone(cli
     assert "<code>city</code>" in untouched and "<code>local_name</code>" in untouched
     client.post(response["Location"])
     assert PartnerInstitution.objects.get().city == "Bangkok"
+
+
+def test_the_preview_shows_the_notes_of_the_plan(client):
+    client.force_login(staff_with("import_sheets", "view_importbatch"))
+    upload = io.BytesIO(write_table("csv", ["name", "country", "colour"], [["A", "TH", "red"]]))
+    upload.name = "colours.csv"
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": upload})
+    notes = client.get(response["Location"]).content.decode().split('id="import-notes"')[1]
+    assert "Column “colour” is not in the template and was ignored." in notes.split("</ul>")[0]
