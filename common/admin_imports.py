@@ -17,6 +17,7 @@ from common.importing import (
     KINDS,
     UndoRefused,
     counts_summary,
+    error_groups,
     error_workbook,
     export_table,
     template_table,
@@ -283,6 +284,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 ),
                 errors=batch.errors[:ERRORS_SHOWN],
                 more_errors=max(0, len(batch.errors) - ERRORS_SHOWN),
+                # Each distinct problem once, with the rows it fails: one fix for them all.
+                error_groups=[g for g in error_groups(batch.errors) if g.rows > 1][:ERRORS_SHOWN],
                 label=KINDS[batch.kind].label,
             ),
         )

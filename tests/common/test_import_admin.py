@@ -227,3 +227,15 @@ def test_the_preview_shows_the_notes_of_the_plan(client):
     response = client.post(reverse(UPLOAD), {"kind": "partners", "file": upload})
     notes = client.get(response["Location"]).content.decode().split('id="import-notes"')[1]
     assert "Column “colour” is not in the template and was ignored." in notes.split("</ul>")[0]
+
+
+def test_the_preview_groups_a_problem_that_recurs_with_its_row_count(client):
+    client.force_login(staff_with("import_sheets", "view_importbatch"))
+    rows = [[f"University {n}", "Atlantis"] for n in range(30)] + [["Lone", "Nowhere"]]
+    upload = io.BytesIO(write_table("csv", ["name", "country"], rows))
+    upload.name = "countries.csv"
+    response = client.post(reverse(UPLOAD), {"kind": "partners", "file": upload})
+    page = client.get(response["Location"]).content.decode()
+    groups = page.split('id="import-error-groups"')[1].split("</table>")[0]
+    assert "<td>30</td><td>2</td><td>country</td><td>“Atlantis” is not a country." in groups
+    assert "Nowhere" not in groups  # a problem of one row is listed with the rows only
