@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import models, transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -577,10 +578,16 @@ def undo_batch(*, batch: ImportBatch, user) -> Counter:
     updated_rows = {row.id: row for row in mine if row.history_type == "~"}
     restored = _restore(kind, updated_rows, user=user, reason=reason, date=now)
     doomed = list(model.objects.filter(pk__in=created_ids)) if created_ids else []
-    write_history(model, doomed, history_type="-", user=user, reason=reason, date=now)
     try:
-        for chunk in chunks([obj.pk for obj in doomed]):
-            model.objects.filter(pk__in=chunk).delete()
+        for chunk in chunks(doomed):
+            # Deleted through the collector with these very instances, so that the history
+            # row simple-history writes for each carries the undo's user and reason (a
+            # queryset's delete would load fresh instances, and write a second row without).
+            for obj in chunk:
+                obj._change_reason, obj._history_user = reason, user
+            collector = Collector(using=model.objects.db)
+            collector.collect(list(chunk))
+            collector.delete()
     except models.ProtectedError as error:
         raise UndoRefused(
             _(

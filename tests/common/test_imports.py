@@ -260,6 +260,11 @@ def test_undo_removes_created_and_restores_updated_rows_with_history(world, stew
     ]
     undo_rows = Activity.history.filter(history_change_reason=batch.undo_reason)
     assert sorted(undo_rows.values_list("history_type", flat=True)) == ["-", "~"]
+    # The removed record's deletion is one history row, with the undoing user and the reason.
+    removed = Activity.history.filter(external_ref="KU-2025-0002", history_type="-")
+    assert list(removed.values_list("history_user", "history_change_reason")) == [
+        (steward.pk, batch.undo_reason)
+    ]
     batch.refresh_from_db()
     assert batch.status == "undone" and batch.undone_by == steward
 
