@@ -1,4 +1,4 @@
-"""Countries as real spreadsheets write them: names in any language, ISO's long forms, short forms."""
+"""Countries as real sheets write them: names in any language, ISO long forms, short forms."""
 
 import pytest
 from django.utils import translation
