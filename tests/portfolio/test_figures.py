@@ -99,7 +99,6 @@ def test_an_initiative_counts_only_in_the_fiscal_years_its_dates_overlap(client,
     assert "Initiatives 1 " in card(overview(reader, 2024), "REACH")  # OPEN
 
 
-
 def test_a_units_initiatives_are_those_of_the_chosen_year(client, mission, clock):
     clock(2026, 12, 1)
     reader = reader_of(client, mission.framework.institution)
@@ -109,6 +108,7 @@ def test_a_units_initiatives_are_those_of_the_chosen_year(client, mission, clock
     url = reverse("dashboards:unit", args=[later.lead_unit_id])
     assert "LATER" not in text_of(reader.get(url, {"fy": 2022}).content.decode())
     assert "LATER" in text_of(reader.get(url, {"fy": 2026}).content.decode())
+
 
 # --- Indicators: what is measured, and what is not yet -----------------------------------------
 
