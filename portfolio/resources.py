@@ -40,12 +40,6 @@ def check_required(errors: RowErrors, column: str, value: object) -> None:
         errors.add(column, _("This cell must not be empty."))
 
 
-def texts_in_sheet(raw: dict, *columns: str) -> dict[str, str]:
-    """The texts of those ``columns`` the sheet has. A sheet without one (written before the
-    Japanese columns existed) leaves what the record holds, rather than emptying it."""
-    return {column: plain_text(raw[column]) for column in columns if column in raw}
-
-
 def check_dates(errors: RowErrors, start, end, column: str = "end_date") -> None:
     if start and end and end < start:
         errors.add(
@@ -144,7 +138,7 @@ class PartnerSheet(SheetKind, Partners):
                 )
         values = {
             "name": name,
-            **texts_in_sheet(raw, "name_ja"),
+            "name_ja": plain_text(raw.get("name_ja")),
             "local_name": plain_text(raw.get("local_name")),
             "country": errors.cell(raw, "country", parse_country) or "",
             "city": plain_text(raw.get("city")),
@@ -375,7 +369,8 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
                 "code": code,
                 "title": title,
                 "summary": plain_text(raw.get("summary")),
-                **texts_in_sheet(raw, "title_ja", "summary_ja"),
+                "title_ja": plain_text(raw.get("title_ja")),
+                "summary_ja": plain_text(raw.get("summary_ja")),
                 "institution_id": institution.pk if institution else None,
                 "lead_unit_id": lead.pk if lead else None,
                 "status": errors.cell(raw, "status", parse_choice, choices=InitiativeStatus)

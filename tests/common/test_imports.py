@@ -427,6 +427,7 @@ def partner_sheet(headers: list[str], *rows: list[object]) -> bytes:
 def test_a_partner_sheet_without_the_city_column_keeps_every_city(world, steward):
     bangkok = PartnerInstitution.objects.get(name="Chulalongkorn University")
     assert bangkok.city == "Bangkok"
+    PartnerInstitution.objects.filter(pk=bangkok.pk).update(name_ja="チュラーロンコーン大学")
     batch, plan = run(
         "partners",
         "websites.csv",
@@ -440,6 +441,7 @@ def test_a_partner_sheet_without_the_city_column_keeps_every_city(world, steward
     bangkok.refresh_from_db()
     assert bangkok.website == "https://www.chula.ac.th/"
     assert bangkok.city == "Bangkok"  # the sheet has no city column: left as it was
+    assert bangkok.name_ja == "チュラーロンコーン大学"  # nor a Japanese name column
     assert plan.column_changes == {"website": 1}
     assert "city" in plan.untouched and "local_name" in plan.untouched
     assert batch.columns["changed"] == {"website": 1}
