@@ -1,9 +1,11 @@
 """Imports as a data steward runs them: upload and preview, then confirm, or undo later."""
 
 import datetime as dt
+import decimal
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,11 +13,12 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from common.access import access_for
-from common.importing import KINDS, Plan, apply_plan, plan_import
+from common.history import chunks, history_version
+from common.importing import KINDS, Parsed, Plan, SheetKind, apply_plan, plan_import
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
 
@@ -119,6 +122,108 @@ def _cell_from_json(value: dict) -> object:
     return value
 
 
+# --- The plan kept from the preview -----------------------------------------------------------
+# A confirmation writes what the preview showed when nothing it was worked out from has changed
+# since: no record of any kind has a newer history row, and the steward's scope is the same.
+
+
+def plan_basis(user) -> dict:
+    """What a plan depends on besides the sheet: the records, the importer and their scope."""
+    return {
+        "records": history_version(leaving_out=[ImportBatch]),
+        "user": user.pk,
+        "access": access_for(user).cache_key(),
+        "language": get_language(),  # the notes and the sample are written in it
+    }
+
+
+def kept_plan_path(batch: ImportBatch) -> Path:
+    return stored_path(batch).with_name(stored_path(batch).name + ".plan.json")
+
+
+def keep_plan(batch: ImportBatch, plan: Plan, basis: dict) -> None:
+    """Keep a plan without failures beside the upload, with what it was worked out from.
+
+    JSON like the kept table: values by attribute name, stored records by primary key.
+    """
+    if plan.failed:
+        return  # the confirmation would refuse it anyway, and says so from a fresh plan
+    payload = {
+        "sha256": batch.sha256,
+        "basis": basis,
+        "counts": dict(plan.counts),
+        "new": [[parsed.values, _links_json(parsed.links)] for parsed in plan.new_rows],
+        "updates": [
+            [obj.pk, parsed.values, _links_json(parsed.links)] for obj, parsed in plan.updates
+        ],
+        "changed_fields": sorted(plan.changed_fields),
+        "sample": plan.sample,
+        "notes": plan.notes,
+        "column_changes": dict(plan.column_changes),
+        "untouched": plan.untouched,
+    }
+    kept_plan_path(batch).write_text(json.dumps(payload, default=_json_value), encoding="utf-8")
+
+
+def kept_plan(batch: ImportBatch, kind: SheetKind, basis: dict) -> Plan | None:
+    """The plan kept at the preview, if it is of this upload and still holds; else None."""
+    try:
+        if not stored_path(batch).is_file():
+            return None  # the upload is the record of what was imported: without it, nothing
+        payload = json.loads(
+            kept_plan_path(batch).read_text(encoding="utf-8"), object_hook=_value_from_json
+        )
+        if payload["sha256"] != batch.sha256 or payload["basis"] != basis:
+            return None
+        updates = payload["updates"]
+        stored = {}
+        for chunk in chunks([pk for pk, _values, _links in updates]):
+            stored.update(kind.model.objects.in_bulk(list(chunk)))
+        if len(stored) != len(updates):
+            return None
+        changed_fields = set(payload["changed_fields"])
+        planned_updates = []
+        for pk, values, links in updates:
+            obj = stored[pk]
+            for attname in changed_fields & values.keys():
+                setattr(obj, attname, values[attname])
+            planned_updates.append((obj, Parsed(values, _links_from_json(links))))
+        return Plan(
+            kind=kind,
+            counts=Counter(payload["counts"]),
+            errors=[],
+            new_rows=[Parsed(values, _links_from_json(links)) for values, links in payload["new"]],
+            updates=planned_updates,
+            changed_fields=changed_fields,
+            sample=payload["sample"],
+            notes=payload["notes"],
+            column_changes=Counter(payload["column_changes"]),
+            untouched=payload["untouched"],
+        )
+    except (OSError, ValueError, KeyError, TypeError, SheetRefused):
+        return None  # gone, damaged or of an earlier revision: planning again is always right
+
+
+def _links_json(links: dict[str, set[int]]) -> dict[str, list[int]]:
+    return {name: sorted(targets) for name, targets in links.items()}
+
+
+def _links_from_json(links: dict[str, list[int]]) -> dict[str, set[int]]:
+    return {name: set(targets) for name, targets in links.items()}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, decimal.Decimal):
+        return {"decimal": str(value)}
+    return _json_cell(value)
+
+
+def _value_from_json(value: dict) -> object:
+    if len(value) == 1 and isinstance(value.get("decimal"), str):
+        return decimal.Decimal(value["decimal"])
+    return _cell_from_json(value)
+
+
 def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[ImportBatch, Plan]:
     """Check and read the file, plan every row, keep the file for the confirmation. Writes no row.
 
@@ -132,6 +237,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     import_previews_expire(limit=PREVIEWS_EXPIRED_PER_UPLOAD)  # so that no cron is needed
     file_name = Path(file_name.replace("\\", "/")).name or "upload"
     table = read_table(file_name, content)
+    basis = plan_basis(user)  # before the plan: a write while it is made makes it stale
     plan = plan_import(KINDS[kind](access_for(user)), table)
     batch = ImportBatch(
         kind=kind,
@@ -146,6 +252,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     keep_table(batch, table)
+    keep_plan(batch, plan, basis)
     batch._change_reason = _("Uploaded for preview")
     batch.save()
     return batch, plan
@@ -175,11 +282,10 @@ def import_confirm(*, batch: ImportBatch, user) -> Plan:
         batch.refresh_from_db()
     if batch.status == ImportBatch.Status.EXPIRED:
         raise SheetRefused(expired_message())
-    table = batch_table(batch)
     connection.ensure_connection()
     dbapi_connection = connection.connection
     try:
-        plan = _confirm(batch, table, user=user)
+        plan = _confirm(batch, user=user)
     except (OperationalError, InterfaceError) as error:
         # Django may already have replaced a connection that died; either way it is gone.
         if connection.connection is dbapi_connection and connection.is_usable():
@@ -191,7 +297,7 @@ def import_confirm(*, batch: ImportBatch, user) -> Plan:
 
 
 @transaction.atomic
-def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
+def _confirm(batch: ImportBatch, *, user) -> Plan:
     same_content = lock_same_content(batch)
     locked = same_content.pop(batch.pk)
     if locked.status == ImportBatch.Status.EXPIRED:
@@ -199,7 +305,10 @@ def _confirm(batch: ImportBatch, table: Table, *, user) -> Plan:
     if locked.status != ImportBatch.Status.PREVIEWED:
         raise SheetRefused(_("This import has already been confirmed."))
     refuse_if_imported_since(locked, same_content.values())
-    plan = plan_import(KINDS[locked.kind](access_for(user)), table)
+    kind = KINDS[locked.kind](access_for(user))
+    plan = kept_plan(locked, kind, plan_basis(user))
+    if plan is None:  # the records or the steward's scope moved on: plan every row again
+        plan = plan_import(kind, batch_table(locked))
     remember(locked, plan)
     if not plan.failed:
         try:
@@ -302,7 +411,7 @@ def import_preview_expire(*, batch: ImportBatch) -> bool:
 def delete_kept_files(batch: ImportBatch) -> None:
     """Delete a batch's upload and the table kept beside it; a file already gone is no matter."""
     try:
-        paths = [stored_path(batch), kept_table_path(batch)]
+        paths = [stored_path(batch), kept_table_path(batch), kept_plan_path(batch)]
     except SheetRefused:
         return  # a stored name outside the import folder: nothing of ours to delete
     for path in paths:

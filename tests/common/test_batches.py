@@ -13,7 +13,7 @@ from django.utils import timezone
 from common import admin_imports
 from common.models import ImportBatch
 from common.roles import ADMINISTRATOR, DATA_STEWARD
-from common.services import import_confirm, kept_table_path, stored_path
+from common.services import import_confirm, kept_plan_path, kept_table_path, stored_path
 from common.sheets import SheetRefused, write_table
 from portfolio.models import PartnerInstitution
 from tests.common.test_import_admin import UPLOAD, partners_file
@@ -191,7 +191,7 @@ def test_the_command_expires_old_previews_and_deletes_their_files(client, settin
     kana = steward("kana")
     old = upload(client, kana, partners_file("Kasetsart"))
     fresh = upload(client, kana, partners_file("Mahidol"))
-    files = [stored_path(old), kept_table_path(old)]
+    files = [stored_path(old), kept_table_path(old), kept_plan_path(old)]
     assert all(path.is_file() for path in files)
     make_old(old, days=8)
     make_old(fresh, days=6)

@@ -354,9 +354,10 @@ def test_an_upload_is_kept_under_a_name_the_product_chose(steward, import_folder
     batch = partners_preview_named(steward, name)
     assert batch.file_name == "evil.csv"
     assert re.fullmatch(r"[0-9a-f]{32}\.csv", batch.stored_name)
-    # The upload, and beside it the table read from it (for the confirmation).
+    # The upload, and beside it the plan made and the table read from it (for the confirmation).
     assert sorted(path.name for path in import_folder.iterdir()) == [
         batch.stored_name,
+        batch.stored_name + ".plan.json",
         batch.stored_name + ".table.json",
     ]
     assert not list(tmp_path.rglob("evil.csv"))

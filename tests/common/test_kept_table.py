@@ -1,4 +1,5 @@
-"""The confirmation plans from the table read at the preview, kept beside the upload as data."""
+"""The confirmation works from what the preview kept beside the upload, as data: the table read,
+and the plan made, while nothing it was made from has changed since."""
 
 import datetime as dt
 import json
@@ -6,7 +7,7 @@ import json
 import pytest
 
 from common import services
-from common.services import import_confirm, import_preview, kept_table_path
+from common.services import import_confirm, import_preview, kept_plan_path, kept_table_path
 from common.sheets import write_table
 from portfolio.models import PartnerInstitution
 from tests.common.test_imports_faults import PARTNER_HEADERS, steward_named
@@ -44,6 +45,65 @@ def preview(user):
     return batch
 
 
+@pytest.fixture
+def plans(monkeypatch) -> list[str]:
+    """The kinds of sheet planned row by row."""
+    seen: list[str] = []
+    plan = services.plan_import
+
+    def counting(kind, table):
+        seen.append(kind.key)
+        return plan(kind, table)
+
+    monkeypatch.setattr(services, "plan_import", counting)
+    return seen
+
+
+@pytest.mark.django_db
+def test_the_confirmation_writes_the_previewed_plan_when_nothing_changed(
+    steward, import_folder, plans
+):
+    batch = preview(steward)
+    import_confirm(batch=batch, user=steward)
+    assert plans == ["partners"]  # planned once, at the preview
+    mahidol = PartnerInstitution.objects.get(name="Mahidol University")
+    assert mahidol.country == "TH"
+    assert mahidol.history.get().history_change_reason == batch.reason
+    batch.refresh_from_db()
+    assert batch.status == batch.Status.APPLIED
+    assert batch.counts["new"] == 2
+
+
+@pytest.mark.django_db
+def test_a_record_written_after_the_preview_makes_the_confirmation_plan_again(
+    steward, import_folder, plans
+):
+    batch = preview(steward)
+    # Someone adds one of the sheet's partners by hand while the preview waits.
+    PartnerInstitution.objects.create(name="Mahidol University", country="TH", city="Salaya")
+    import_confirm(batch=batch, user=steward)
+    assert plans == ["partners", "partners"]
+    assert PartnerInstitution.objects.filter(name="Mahidol University").count() == 1
+    batch.refresh_from_db()
+    assert (batch.counts["new"], batch.counts["updated"]) == (1, 1)  # the city blanked by the sheet
+
+
+@pytest.mark.django_db
+def test_a_kept_plan_of_other_content_is_ignored_and_the_rows_planned_again(
+    steward, import_folder, plans
+):
+    batch = preview(steward)
+    path = kept_plan_path(batch)
+    kept = json.loads(path.read_text())
+    kept["sha256"] = "0" * 64
+    kept["new"][0][0]["name"] = "Smuggled University"
+    path.write_text(json.dumps(kept))
+    import_confirm(batch=batch, user=steward)
+    assert plans == ["partners", "partners"]
+    assert not PartnerInstitution.objects.filter(name="Smuggled University").exists()
+    assert PartnerInstitution.objects.count() == 2
+
+
 @pytest.mark.django_db
 def test_the_confirmation_reads_the_kept_table_not_the_file_again(steward, import_folder, reads):
     batch = preview(steward)
@@ -58,6 +118,7 @@ def test_a_kept_table_of_other_content_is_ignored_and_the_file_read_again(
     steward, import_folder, reads
 ):
     batch = preview(steward)
+    kept_plan_path(batch).unlink()  # so that the confirmation needs the table
     path = kept_table_path(batch)
     kept = json.loads(path.read_text())
     kept["sha256"] = "0" * 64
