@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.access import Access, access_for, reach_of
+from common.admin_mapping import mapping_context, mapping_from_post
 from common.importing import (
     KINDS,
     UndoRefused,
@@ -25,7 +26,7 @@ from common.importing import (
 )
 from common.models import ImportBatch
 from common.roles import IMPORT, UNDO_IMPORT, UNDO_OWN_IMPORT
-from common.services import batch_table, import_confirm, import_preview
+from common.services import batch_table, import_confirm, import_preview, import_remap
 from common.sheets import CSV_ENCODINGS, FORMATS, ExportRefused, SheetRefused
 
 ERRORS_SHOWN = 500
@@ -156,6 +157,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             path("upload/", view(self.upload_view), name="common_importbatch_upload"),
             path("<int:pk>/preview/", view(self.preview_view), name="common_importbatch_preview"),
             path("<int:pk>/errors/", view(self.errors_view), name="common_importbatch_errors"),
+            path("<int:pk>/map/", view(self.map_view), name="common_importbatch_map"),
             path("<int:pk>/undo/", view(self.undo_view), name="common_importbatch_undo"),
             path(
                 "template/<str:kind>/<str:file_format>/",
@@ -287,8 +289,26 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 # Each distinct problem once, with the rows it fails: one fix for them all.
                 error_groups=[g for g in error_groups(batch.errors) if g.rows > 1][:ERRORS_SHOWN],
                 label=KINDS[batch.kind].label,
+                **mapping_context(batch, request.user),
             ),
         )
+
+    def map_view(self, request, pk: int):
+        """The steward's mapping of the sheet's headers and values: plan the preview again."""
+        batch = self.own_batch(request, pk, to_confirm=True)
+        if request.method != "POST":
+            return redirect("admin:common_importbatch_preview", pk=batch.pk)
+        mapping, save_for = mapping_from_post(batch, request.POST)
+        try:
+            plan = import_remap(batch=batch, user=request.user, mapping=mapping, save_for=save_for)
+        except (SheetRefused, PermissionError) as refusal:
+            messages.error(request, str(refusal) or _("That institution is outside your scope."))
+        else:
+            summary = plan.summary()
+            messages.success(
+                request, _("Read again with the mapping: %(summary)s.") % {"summary": summary}
+            )
+        return redirect("admin:common_importbatch_preview", pk=batch.pk)
 
     def errors_view(self, request, pk: int):
         batch = self.own_batch(request, pk)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
+from common.mapping import Mapping, apply_columns, apply_values
 from common.models import ImportBatch
 from common.parsing import (
     LONG_TEXT_MAX,
@@ -31,6 +32,7 @@ from common.sheets import Table, write_table
 from common.text import code_key
 
 SAMPLE_SIZE = 20
+COUNTRY = "country"  # a column of ISO 3166 country codes (``Column.choices``)
 # Marked here, translated where a row fails: the message is written in the importer's language.
 OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
@@ -47,6 +49,9 @@ class Column:
     # The attributes (or many-to-many fields) the column writes, where they are not its name:
     # a sheet without the column leaves them as the record holds them.
     writes: tuple[str, ...] = ()
+    # What a cell may hold, for the preview to offer when values fail: a Choices class, or
+    # COUNTRY; None where any text goes.
+    choices: object = None
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -58,9 +63,13 @@ class RowError:
     row: int
     column: str
     message: str
+    value: str = ""  # the cell as written, so that one choice can fix every row alike
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        found = {"row": self.row, "column": self.column, "message": self.message}
+        if self.value:
+            found["value"] = self.value
+        return found
 
 
 class RowErrors:
@@ -220,6 +229,7 @@ class ErrorGroup:
     message: str
     rows: int
     first_row: int
+    value: str = ""  # the cell as written in the first of them
 
 
 def error_groups(errors: Iterable[RowError | dict]) -> list[ErrorGroup]:
@@ -227,14 +237,14 @@ def error_groups(errors: Iterable[RowError | dict]) -> list[ErrorGroup]:
     same way on 2,348 rows is one thing to fix, not 2,348."""
     groups: dict[tuple[str, str], ErrorGroup] = {}
     for error in errors:
-        row, column, message = (
-            (error["row"], error["column"], error["message"])
+        row, column, message, value = (
+            (error["row"], error["column"], error["message"], error.get("value", ""))
             if isinstance(error, dict)
-            else (error.row, error.column, error.message)
+            else (error.row, error.column, error.message, error.value)
         )
         group = groups.get((column, message))
         if group is None:
-            groups[(column, message)] = ErrorGroup(column, message, 1, row)
+            groups[(column, message)] = ErrorGroup(column, message, 1, row, value)
         else:
             group.rows += 1
             group.first_row = min(group.first_row, row)
@@ -265,13 +275,23 @@ def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], li
     return mapping, missing, unknown
 
 
-def plan_import(kind: SheetKind, table: Table) -> Plan:
-    mapping, missing, unknown = _header_map(kind, table.headers)
+def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) -> Plan:
+    """Sort every row into new, updated, unchanged and failed; ``chosen`` is the steward's
+    mapping of the sheet's headers and values, where it needs one."""
+    if chosen:
+        mapping, missing, unknown, ignored = apply_columns(kind, table.headers, chosen, _header_map)
+    else:
+        (mapping, missing, unknown), ignored = _header_map(kind, table.headers), []
     counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
     notes = [
         _("Column “%(header)s” is not in the template and was ignored.") % {"header": header}
         for header in unknown
     ]
+    if ignored:
+        notes.append(
+            _("Left out as the mapping says: %(headers)s.")
+            % {"headers": ", ".join(f"“{header}”" for header in ignored)}
+        )
     if missing:
         errors = [
             RowError(1, name, _("This column is missing from the header row.")) for name in missing
@@ -287,6 +307,17 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
         {name: (row[index] if index < len(row) else None) for index, name in mapping.items()}
         for row in table.rows
     ]
+    if chosen and chosen.values:
+        replaced = apply_values(raws, chosen)
+        if replaced:
+            notes.append(
+                ngettext(
+                    "%(count)s cell was read as the mapping's values say.",
+                    "%(count)s cells were read as the mapping's values say.",
+                    replaced,
+                )
+                % {"count": replaced}
+            )
     kind.prepare(raws)
     errors: list[RowError] = []
     parsed_rows: list[tuple[int, Parsed]] = []
@@ -309,6 +340,9 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
             else:
                 first_row_of[key] = number
         if row_errors.items:
+            for error in row_errors.items:
+                written = raw.get(error.column)
+                error.value = "" if written is None else str(written)[:200]
             errors.extend(row_errors.items)
             counts["failed"] += 1
             continue

@@ -62,6 +62,14 @@ class ImportBatch(models.Model):
             "leaves out, whose fields it leaves as they are."
         ),
     )
+    mapping = models.JSONField(
+        gettext_lazy("mapping"),
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy(
+            "How the sheet's headers and values were read, as the steward chose them."
+        ),
+    )
     created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
     applied_at = models.DateTimeField(gettext_lazy("applied at"), null=True, blank=True)
     undone_at = models.DateTimeField(gettext_lazy("undone at"), null=True, blank=True)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from common.access import access_for
 from common.history import chunks, history_version
 from common.importing import KINDS, Parsed, Plan, SheetKind, apply_plan, plan_import
+from common.mapping import Mapping, mapping_store
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
 
@@ -237,8 +238,17 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     import_previews_expire(limit=PREVIEWS_EXPIRED_PER_UPLOAD)  # so that no cron is needed
     file_name = Path(file_name.replace("\\", "/")).name or "upload"
     table = read_table(file_name, content)
+    store = mapping_store()
+    # A sheet with the headers of one mapped before is read as it was then.
+    mapping = store.find(user, kind, table.headers) if store is not None else None
     basis = plan_basis(user)  # before the plan: a write while it is made makes it stale
-    plan = plan_import(KINDS[kind](access_for(user)), table)
+    plan = plan_import(KINDS[kind](access_for(user)), table, mapping)
+    if mapping is not None:
+        plan.notes.insert(
+            0,
+            _("Read with the saved mapping “%(name)s”: a sheet with these headers was mapped so.")
+            % {"name": mapping.name},
+        )
     batch = ImportBatch(
         kind=kind,
         file_name=file_name,
@@ -246,8 +256,9 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
         sha256=hashlib.sha256(content).hexdigest(),
         user=user,
         status=ImportBatch.Status.PREVIEWED,
+        mapping=mapping.as_dict() if mapping is not None else {},
     )
-    remember(batch, plan)
+    remember(batch, plan, table.headers)
     path = stored_path(batch)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
@@ -258,7 +269,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     return batch, plan
 
 
-def remember(batch: ImportBatch, plan: Plan) -> None:
+def remember(batch: ImportBatch, plan: Plan, headers: list[str] | None = None) -> None:
     batch.counts = dict(plan.counts)
     batch.errors = [error.as_dict() for error in plan.errors]
     batch.sample = plan.sample
@@ -266,7 +277,45 @@ def remember(batch: ImportBatch, plan: Plan) -> None:
         "changed": dict(plan.column_changes),
         "untouched": plan.untouched,
         "notes": plan.notes,
+        # The sheet's headers as found, for the mapping step.
+        "headers": headers if headers is not None else (batch.columns or {}).get("headers", []),
     }
+
+
+@transaction.atomic
+def import_remap(
+    *, batch: ImportBatch, user, mapping: Mapping, save_for: int | None = None
+) -> Plan:
+    """Read a previewed sheet again through the steward's mapping, and plan it again.
+
+    With ``save_for`` (an institution's id) and a name, the mapping is also saved for that
+    institution, and offered for every later sheet of this kind with the same headers.
+    """
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise SheetRefused(_("Only a preview can be mapped again; upload the file again."))
+    table = batch_table(locked)
+    if save_for is not None and mapping.name:
+        store = mapping_store()
+        store.save(
+            user,
+            institution_id=save_for,
+            kind=locked.kind,
+            headers=table.headers,
+            mapping=mapping,
+            reason=_("Saved from import batch %(batch)s") % {"batch": locked.pk},
+        )
+    basis = plan_basis(user)
+    plan = plan_import(KINDS[locked.kind](access_for(user)), table, mapping)
+    remember(locked, plan, table.headers)
+    locked.mapping = mapping.as_dict()
+    keep_plan(locked, plan, basis)
+    if plan.failed:
+        kept_plan_path(locked).unlink(missing_ok=True)  # an earlier mapping's plan must not stay
+    locked._change_reason = _("Mapped: %(summary)s") % {"summary": plan.summary()}
+    locked.save()
+    batch.refresh_from_db()
+    return plan
 
 
 def import_confirm(*, batch: ImportBatch, user) -> Plan:
@@ -308,7 +357,7 @@ def _confirm(batch: ImportBatch, *, user) -> Plan:
     kind = KINDS[locked.kind](access_for(user))
     plan = kept_plan(locked, kind, plan_basis(user))
     if plan is None:  # the records or the steward's scope moved on: plan every row again
-        plan = plan_import(kind, batch_table(locked))
+        plan = plan_import(kind, batch_table(locked), Mapping.from_dict(locked.mapping))
     remember(locked, plan)
     if not plan.failed:
         try:

@@ -190,7 +190,7 @@ class ActivityAdmin(FilledFromScope, SearchableCountries, AuditedAdmin):
         "inbound_participants",
         "outbound_participants",
     ]
-    list_filter = ["fiscal_year", "activity_type", "unit__institution", "country"]
+    list_filter = ["fiscal_year", "activity_type", "mode", "unit__institution", "country"]
     list_select_related = ["initiative", "unit", "partner"]
     search_fields = ["external_ref", "title", "city", "description"]
     autocomplete_fields = ["initiative", "unit", "partner"]

@@ -263,6 +263,12 @@ class ActivityType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ActivityMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("Hybrid")
+
+
 class Activity(models.Model):
     """A dated thing that happened under an initiative or a unit; spreadsheets bring these in."""
 
@@ -302,6 +308,13 @@ class Activity(models.Model):
     activity_type = models.CharField(
         _("activity type"), max_length=20, choices=Type.choices, default=Type.OTHER
     )
+    mode = models.CharField(
+        _("mode"),
+        max_length=10,
+        choices=ActivityMode.choices,
+        default=ActivityMode.IN_PERSON,
+        help_text=_("In person, online or both; an online activity may have no country."),
+    )
     title = models.CharField(_("title"), max_length=300)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -334,6 +347,7 @@ class Activity(models.Model):
         ordering = ["-start_date", "external_ref"]
         constraints = [
             in_choices("activity_type", ActivityType, "%(app_label)s_%(class)s_type_valid"),
+            in_choices("mode", ActivityMode, "%(app_label)s_%(class)s_mode_valid"),
             models.CheckConstraint(
                 condition=~models.Q(external_ref=""),
                 name="%(app_label)s_%(class)s_external_ref_not_empty",

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from common.fiscal import fiscal_year_of
 from common.history import chunks
-from common.importing import Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.importing import COUNTRY, Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.mapping import header_key
 from common.parsing import (
     parse_choice,
     parse_country,
@@ -24,6 +25,7 @@ from common.text import code_key
 from policies.models import Goal
 from portfolio.models import (
     Activity,
+    ActivityMode,
     ActivityType,
     Health,
     Initiative,
@@ -33,6 +35,32 @@ from portfolio.models import (
 from units.models import Institution, Unit
 
 QUALIFIED = re.compile(r"^(?P<name>.*?)\s*\[(?P<country>[A-Za-z]{2})\]$")
+# What a sheet writes in the country column of an activity held online (compared by key).
+ONLINE = frozenset(
+    header_key(word)
+    for word in (
+        "Online",
+        "Virtual",
+        "Remote",
+        "Web",
+        "オンライン",
+        "온라인",
+        "线上",
+        "線上",
+        "在线",
+    )
+)
+
+
+# A web address written without its scheme, as lists often do (``www.utwente.nl/en/``).
+BARE_ADDRESS = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?$")
+
+
+def with_scheme(website: str) -> str:
+    """``https://`` put before an address that has no scheme; any other text as it is."""
+    if website and "://" not in website and BARE_ADDRESS.match(website):
+        return f"https://{website}"
+    return website
 
 
 def check_required(errors: RowErrors, column: str, value: object) -> None:
@@ -110,7 +138,7 @@ class PartnerSheet(SheetKind, Partners):
     columns = [
         Column("name", "機関名", required=True),
         Column("local_name", "現地語名称"),
-        Column("country", "国・地域"),
+        Column("country", "国・地域", choices=COUNTRY),
         Column("city", "都市"),
         Column("website", "ウェブサイト"),
         # Added last, so that sheets laid out by position before it existed still line up.
@@ -127,7 +155,7 @@ class PartnerSheet(SheetKind, Partners):
     def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
         name = " ".join(plain_text(raw.get("name")).split())
         check_required(errors, "name", name)
-        website = text(raw.get("website"))
+        website = with_scheme(text(raw.get("website")))
         if website:
             try:
                 self.url(website)
@@ -168,17 +196,19 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
     columns = [
         Column("external_ref", "外部参照", required=True),
         Column("title", "件名", required=True),
-        Column("activity_type", "活動種別"),
+        Column("activity_type", "活動種別", choices=ActivityType),
         Column("start_date", "開始日", required=True, writes=("start_date", "fiscal_year")),
         Column("end_date", "終了日"),
         Column("unit", "部局", writes=("unit_id",)),
         Column("initiative", "取組", writes=("initiative_id",)),
-        Column("country", "国・地域"),
+        Column("country", "国・地域", choices=COUNTRY),
         Column("city", "都市"),
         Column("partner_institution", "相手機関", writes=("partner_id",)),
         Column("inbound_participants", "受入人数"),
         Column("outbound_participants", "派遣人数"),
         Column("description", "説明", multiline=True),
+        # Added last, so that sheets laid out by position before it existed still line up.
+        Column("mode", "形態", choices=ActivityMode),
     ]
 
     def prepare(self, rows: list[dict]) -> None:
@@ -208,7 +238,12 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
             lambda: Activity(unit=unit, initiative=initiative),
             (unit and unit.pk, initiative and initiative.pk),
         )
-        country = errors.cell(raw, "country", parse_country) or ""
+        mode = errors.cell(raw, "mode", parse_choice, choices=ActivityMode)
+        if header_key(raw.get("country")) in ONLINE:
+            # "Online" where a country goes: an online activity, which has no country.
+            country, mode = "", mode or ActivityMode.ONLINE
+        else:
+            country = errors.cell(raw, "country", parse_country) or ""
         partner = None
         if text(raw.get("partner_institution")):
             try:
@@ -226,6 +261,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
                     raw, "activity_type", parse_choice, choices=ActivityType
                 )
                 or ActivityType.OTHER,
+                "mode": mode or ActivityMode.IN_PERSON,
                 "start_date": start,
                 "end_date": end,
                 "fiscal_year": fiscal_year_of(start) if start else None,
@@ -284,6 +320,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
             obj.inbound_participants,
             obj.outbound_participants,
             obj.description,
+            obj.mode,
         ]
 
 
@@ -302,8 +339,8 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
         Column("contributing_units", "協力部局"),
         Column("goals", "目標"),
         Column("partners", "相手機関"),
-        Column("status", "状況"),
-        Column("health", "健全性"),
+        Column("status", "状況", choices=InitiativeStatus),
+        Column("health", "健全性", choices=Health),
         Column("start_date", "開始日"),
         Column("end_date", "終了日"),
         Column("budget_jpy", "予算（円）"),

@@ -103,6 +103,7 @@ admin:common_importbatch_(add|delete)       302  302    302    403       403    
 admin:common_importbatch_upload             302  302    302    403       403       200       200       403
 admin:common_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
 admin:common_importbatch_errors             302  302    302    403       403       200       200       403
+admin:common_importbatch_map                302  302    302    403       403       302*      403       403
 admin:common_importbatch_undo               302  302    302    403       403       200|302*  200|302*  403
 admin:common_importbatch_(template|export)  302  302    302    200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.

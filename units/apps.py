@@ -17,3 +17,8 @@ class UnitsConfig(AppConfig):
         from units.access import access_for
 
         set_access_resolver(access_for)
+
+        from common.mapping import set_mapping_store
+        from units.mappings import SavedMappings
+
+        set_mapping_store(SavedMappings())

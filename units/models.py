@@ -331,3 +331,41 @@ class UserScope(models.Model):
 
     def __str__(self) -> str:
         return _("Scope of %(user)s") % {"user": self.user}
+
+
+class SheetMapping(models.Model):
+    """How an institution's stewards read a sheet written elsewhere (``common.mapping``): which
+    column each header names, and which values stand for others. Offered again for every sheet
+    of the same kind with the same headers."""
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.CASCADE,
+        related_name="sheet_mappings",
+        verbose_name=_("institution"),
+    )
+    kind = models.CharField(_("kind of sheet"), max_length=30)
+    name = models.CharField(_("name"), max_length=120)
+    signature = models.CharField(
+        _("headers"), max_length=64, editable=False, help_text=_("A digest of the headers.")
+    )
+    headers = models.JSONField(_("headers"), default=list)
+    columns = models.JSONField(_("columns"), default=dict)
+    values = models.JSONField(_("values"), default=dict)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+    reach = Reach(institution=("institution",))
+
+    class Meta:
+        verbose_name = _("sheet mapping")
+        verbose_name_plural = _("sheet mappings")
+        ordering = ["institution", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "kind", "name"], name="sheet_mapping_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

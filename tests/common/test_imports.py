@@ -76,6 +76,7 @@ def activity_row(n: int, **changes) -> list[object]:
         "inbound_participants": "1,200",
         "outbound_participants": "３",
         "description": "",
+        "mode": "",
     }
     row.update(changes)
     return [row[name] for name in ACTIVITY_HEADERS]

@@ -78,6 +78,7 @@ def activity_row(n: int, **changes) -> list[object]:
         "inbound_participants": "2",
         "outbound_participants": "3",
         "description": "",
+        "mode": "",
     }
     row.update(changes)
     return [row[name] for name in ACTIVITY_HEADERS]

@@ -51,9 +51,9 @@ def plans(monkeypatch) -> list[str]:
     seen: list[str] = []
     plan = services.plan_import
 
-    def counting(kind, table):
+    def counting(kind, table, chosen=None):
         seen.append(kind.key)
-        return plan(kind, table)
+        return plan(kind, table, chosen)
 
     monkeypatch.setattr(services, "plan_import", counting)
     return seen
