@@ -295,7 +295,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not batch.errors:
             raise Http404(_("This import has no failing rows."))
         try:
-            content = error_workbook(batch_table(batch), batch.errors)
+            content = error_workbook(batch_table(batch), batch.errors, KINDS[batch.kind]())
         except SheetRefused as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:common_importbatch_preview", pk=batch.pk)

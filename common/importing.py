@@ -4,17 +4,19 @@
 sorts rows into new, updated, unchanged and failed, with each failure's row, column and message.
 ``apply_plan`` writes a plan whole or not at all: rows, history rows, many-to-many links and their
 history, in bulk. ``undo_batch`` removes what a batch created and restores what it changed.
+``error_workbook`` writes the upload with its failing cells marked, to fix and upload again.
 """
 
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
@@ -31,6 +33,9 @@ from common.sheets import Table, write_table
 from common.text import code_key
 
 SAMPLE_SIZE = 20
+# The header of the error workbook's column of problems, in every language of the product: a
+# fixed error workbook uploaded again imports without it.
+ERRORS_HEADER = gettext_noop("errors")
 # Marked here, translated where a row fails: the message is written in the importer's language.
 OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
@@ -259,10 +264,24 @@ def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], li
         name = known.get(text(header).casefold())
         if name:
             mapping[index] = name
-        elif header:
+        elif header and not is_errors_header(header):
             unknown.append(header)
     missing = [c.name for c in kind.columns if c.required and c.name not in mapping.values()]
     return mapping, missing, unknown
+
+
+@functools.cache
+def errors_headers() -> frozenset[str]:
+    """The error workbook's ``errors`` header in each of the product's languages, case-folded."""
+    headers = {ERRORS_HEADER}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            headers.add(_(ERRORS_HEADER))
+    return frozenset(header.casefold() for header in headers)
+
+
+def is_errors_header(header: object) -> bool:
+    return text(header).casefold() in errors_headers()
 
 
 def plan_import(kind: SheetKind, table: Table) -> Plan:
@@ -519,22 +538,50 @@ def template_table(kind: SheetKind, file_format: str, language: str = "en") -> b
     return write_table(file_format, kind.headers(language), [])
 
 
-def error_workbook(table: Table, errors: list[dict]) -> bytes:
-    """The failing rows as uploaded, with an error column to fix them by, as XLSX."""
-    by_row: dict[int, list[str]] = {}
+def error_workbook(table: Table, errors: list[dict], kind: SheetKind) -> bytes:
+    """The whole sheet as uploaded, as XLSX: each row at its own row number, the failing cells
+    marked, and an errors column saying what is wrong with each row. Fixed and uploaded again,
+    it imports every row (the errors column is ignored)."""
+    mapping, _missing, _unknown = _header_map(kind, table.headers)
+    index_of: dict[str, int] = {}
+    for index, name in sorted(mapping.items()):
+        index_of.setdefault(name, index)
+    width = max([len(table.headers), *(len(row) for row in table.rows)])
+    # A workbook uploaded again with its errors column gets that column's problems anew.
+    at = next((i for i, header in enumerate(table.headers) if is_errors_header(header)), width)
+    width = max(width, at + 1)
+    headers = [*table.headers, *[""] * (width - len(table.headers))]
+    headers[at] = _(ERRORS_HEADER)
+    problems: dict[int, list[str]] = {}
+    marks: dict[tuple[int, int], str] = {}
     for error in errors:
-        by_row.setdefault(error["row"], []).append(
-            _("%(column)s: %(message)s") % {"column": error["column"], "message": error["message"]}
+        number, column = error["row"], error["column"]
+        problems.setdefault(number, []).append(
+            _("%(column)s: %(message)s") % {"column": column, "message": error["message"]}
         )
-    rows = [
-        [*row, "; ".join(by_row[number])]
-        for number, row in zip(table.numbers, table.rows, strict=True)
-        if number in by_row
-    ]
-    width = max([len(table.headers), *(len(row) - 1 for row in rows)])
-    headers = [*table.headers, *[""] * (width - len(table.headers)), _("errors")]
-    padded = [[*row[:-1], *[None] * (width - len(row) + 1), row[-1]] for row in rows]
-    return write_table("xlsx", headers, padded)
+        if column in index_of and number > 1:
+            marks[(number - 2, index_of[column])] = "error"  # row 2 holds rows[0]
+    return write_table("xlsx", headers, _rows_in_place(table, width, at, problems), marks=marks)
+
+
+def _rows_in_place(
+    table: Table, width: int, at: int, problems: dict[int, list[str]]
+) -> Iterator[list[object]]:
+    """The table's rows from row 2 on, each at its number (blank rows where the upload had
+    them), with its problems in column ``at``.
+
+    The header goes to row 1: the table does not say where the upload had it, and a reader takes
+    the first row with a value for the header, wherever it is.
+    """
+    number = 2
+    for row_number, row in zip(table.numbers, table.rows, strict=True):
+        while number < row_number:
+            yield []
+            number += 1
+        cells = [*row, *[None] * (width - len(row))]
+        cells[at] = "; ".join(problems.get(row_number, [])) or None
+        yield cells
+        number += 1
 
 
 def _links_at(
