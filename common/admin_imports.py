@@ -343,8 +343,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not allowed:
             raise PermissionDenied
         language = "ja" if request.GET.get("headers") == "ja" else "en"
-        content = template_table(KINDS[kind](), file_format, language)
-        return sheet_response(content, file_format, f"{kind}-template")
+        # The Codes sheet of an XLSX lists what the user's scope sees, no more.
+        content = template_table(KINDS[kind](access_for(request.user)), file_format, language)
+        return sheet_response(content, file_format, f"{kind}-template-{language}")
 
     def export_view(self, request, kind: str, file_format: str):
         if kind not in KINDS or file_format not in FORMATS:

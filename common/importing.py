@@ -4,7 +4,8 @@
 sorts rows into new, updated, unchanged and failed, with each failure's row, column and message.
 ``apply_plan`` writes a plan whole or not at all: rows, history rows, many-to-many links and their
 history, in bulk. ``undo_batch`` removes what a batch created and restores what it changed.
-``error_workbook`` writes the upload with its failing cells marked, to fix and upload again.
+``template_table`` writes a sheet to fill in, ``error_workbook`` the upload with its failing cells
+marked, to fix and upload again.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
+from django_countries import countries
 
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
@@ -31,8 +33,12 @@ from common.parsing import (
 )
 from common.sheets import Table, write_table
 from common.text import code_key
+from common.writing import DropDown, Sheet, write_workbook
 
 SAMPLE_SIZE = 20
+# A template's example row starts with this in its first column; the import skips such rows (and
+# says so), so that a template filled in below its example imports only what was filled in.
+EXAMPLE_MARK = "EXAMPLE-"
 # The header of the error workbook's column of problems, in every language of the product: a
 # fixed error workbook uploaded again imports without it.
 ERRORS_HEADER = gettext_noop("errors")
@@ -169,6 +175,13 @@ class SheetKind:
                     result[name].setdefault(owner, set()).add(linked)
         return result
 
+    # A template's example row, by column name (its first cell gets ``EXAMPLE_MARK`` in front).
+    example: dict[str, object] = {}
+
+    def code_lists(self, language: str) -> list["CodeList"]:
+        """The values a template's Codes sheet lists, those the user's scope may see."""
+        return []
+
     def header_for(self, column: Column, language: str) -> str:
         return column.ja if language == "ja" else column.name
 
@@ -284,6 +297,11 @@ def is_errors_header(header: object) -> bool:
     return text(header).casefold() in errors_headers()
 
 
+def is_example(value: object) -> bool:
+    """Whether a row's first cell marks it as a template's example."""
+    return isinstance(value, str) and value.strip().startswith(EXAMPLE_MARK)
+
+
 def plan_import(kind: SheetKind, table: Table) -> Plan:
     mapping, missing, unknown = _header_map(kind, table.headers)
     counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
@@ -310,8 +328,11 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     errors: list[RowError] = []
     parsed_rows: list[tuple[int, Parsed]] = []
     first_row_of: dict[Hashable, int] = {}
-    repaired = 0
+    repaired, examples = 0, []
     for number, raw in zip(table.numbers, raws, strict=True):
+        if is_example(raw.get(kind.columns[0].name)):
+            examples.append(number)
+            continue
         row_errors = RowErrors(number)
         repaired += check_characters(kind, raw, row_errors)
         parsed = None if row_errors.items else kind.parse(raw, row_errors)
@@ -343,6 +364,17 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
                 repaired,
             )
             % {"count": repaired}
+        )
+    if examples:
+        notes.append(
+            ngettext(
+                "Row %(rows)s is the template's example (its first cell starts with "
+                "“%(mark)s”) and was not imported.",
+                "Rows %(rows)s are the template's examples (their first cells start with "
+                "“%(mark)s”) and were not imported.",
+                len(examples),
+            )
+            % {"rows": ", ".join(map(str, examples)), "mark": EXAMPLE_MARK}
         )
     existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
     editable = kind.editable([obj.pk for obj in existing.values()])
@@ -534,8 +566,93 @@ def export_table(
     return write_table(file_format, kind.headers(language), rows, encoding=encoding)
 
 
+@dataclass(frozen=True)
+class CodeList:
+    """Values that some columns take, for a template's Codes sheet: each row's value first, then
+    what tells it apart (a name, an institution). ``columns`` offer the values as a drop-down."""
+
+    headers: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    columns: tuple[str, ...] = ()
+
+
+def choice_codes(
+    header: str, choices: type[models.Choices], columns: tuple[str, ...] = ()
+) -> CodeList:
+    """A choice's stored values with their English and Japanese labels (either is read)."""
+    labels = {}
+    for language in ("en", "ja"):
+        with translation.override(language):
+            labels[language] = [str(member.label) for member in choices]
+    rows = [
+        (member.value, english, japanese)
+        for member, english, japanese in zip(choices, labels["en"], labels["ja"], strict=True)
+    ]
+    return CodeList((header, _("name (English)"), _("name (Japanese)")), rows, columns)
+
+
+def country_codes(header: str, columns: tuple[str, ...] = ()) -> CodeList:
+    """The ISO 3166 codes with the countries' English and Japanese names."""
+    names = {}
+    for language in ("en", "ja"):
+        with translation.override(language):
+            names[language] = {code: str(name) for code, name in countries}
+    rows = [(code, name, names["ja"][code]) for code, name in sorted(names["en"].items())]
+    return CodeList((header, _("name (English)"), _("name (Japanese)")), rows, columns)
+
+
 def template_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
-    return write_table(file_format, kind.headers(language), [])
+    """A sheet to fill in, with the header row in ``language``.
+
+    As XLSX it also holds an example row in grey italics, which the import skips (its first cell
+    starts with ``EXAMPLE_MARK``), and a Codes sheet listing the values the choice columns take,
+    as far as the user's scope sees them; those columns offer them as drop-downs.
+    """
+    headers = kind.headers(language)
+    if file_format != "xlsx":
+        return write_table(file_format, headers, [])
+    with translation.override(language):
+        lists = [codes for codes in kind.code_lists(language) if codes.rows]
+        codes_title = _("Codes")
+        main_title = str(kind.label)
+    offsets, offset = [], 0
+    for codes in lists:
+        offsets.append(offset)
+        offset += len(codes.headers) + 1  # a blank column between lists
+    position = {column.name: index for index, column in enumerate(kind.columns)}
+    example = dict(kind.example)
+    drop_downs = []
+    for codes, at in zip(lists, offsets, strict=True):
+        for name in codes.columns:
+            drop_downs.append(DropDown(position[name], codes_title, at, 2, len(codes.rows) + 1))
+            if example.get(name) and example[name] not in {row[0] for row in codes.rows}:
+                example[name] = codes.rows[0][0]  # a value the steward's own scope holds
+    first = kind.columns[0].name
+    example[first] = f"{EXAMPLE_MARK}{example.get(first, '')}"
+    example_row = [example.get(column.name) for column in kind.columns]
+    main = Sheet(
+        main_title,
+        headers,
+        [example_row],
+        marks={(0, index): "example" for index in range(len(headers))},
+        drop_downs=drop_downs,
+    )
+    codes_sheet = Sheet(
+        codes_title,
+        [header for codes in lists for header in (*codes.headers, None)],
+        _side_by_side(lists),
+    )
+    return write_workbook([main, codes_sheet] if lists else [main])
+
+
+def _side_by_side(lists: list[CodeList]) -> Iterator[list[object]]:
+    """The lists' rows in columns next to each other, a blank column between two lists."""
+    for index in range(max((len(codes.rows) for codes in lists), default=0)):
+        row: list[object] = []
+        for codes in lists:
+            cells = codes.rows[index] if index < len(codes.rows) else ()
+            row += [*cells, *[None] * (len(codes.headers) - len(cells)), None]
+        yield row
 
 
 def error_workbook(table: Table, errors: list[dict], kind: SheetKind) -> bytes:

@@ -1,4 +1,5 @@
-"""The files an import hands back: the error workbook, the whole sheet with its failing cells."""
+"""The files an import hands back: the error workbook (the whole sheet, its failing cells marked)
+and the templates (a header, an example the import skips, the codes a column takes)."""
 
 import datetime as dt
 import io
@@ -14,7 +15,7 @@ from common.roles import DATA_STEWARD
 from common.services import batch_table
 from common.sheets import read_table
 from common.writing import write_table
-from portfolio.models import Activity
+from portfolio.models import Activity, ActivityType
 from tests.factories import UnitFactory, user_with_role
 from units.models import Institution
 
@@ -137,3 +138,76 @@ def test_an_error_workbook_uploaded_again_and_failing_has_one_errors_column(clie
     errors_url = reverse("admin:common_importbatch_errors", args=[again.pk])
     header = [cell.value for cell in workbook(client.get(errors_url).content).active[1]]
     assert header == [*HEADERS, "errors"]
+
+
+def template(client, kind: str = "activities", language: str = "en"):
+    url = reverse("admin:common_importbatch_template", args=[kind, "xlsx"])
+    return client.get(url, {"headers": language})
+
+
+def test_the_template_has_an_example_codes_of_the_scope_and_drop_downs(client, steward):
+    response = template(client)
+    assert response["Content-Disposition"] == 'attachment; filename="activities-template-en.xlsx"'
+    book = workbook(response.content)
+    assert book.sheetnames == ["Activities", "Codes"]
+    main, codes = book.worksheets
+    assert [cell.value for cell in main[1]] == HEADERS
+    example = main[2]
+    assert example[0].value.startswith("EXAMPLE-")
+    assert example[COLUMN["activity_type"]].value == "symposium"
+    assert all(cell.font.i for cell in example)  # grey italics: not a row of one's own
+
+    lists = [[cell.value for cell in column] for column in codes.iter_cols()]
+    units = next(column for column in lists if column[0] == "unit")
+    institutions = lists[lists.index(units) + 2]
+    assert "ISO-KU" in units and "TMU-INTL" not in units  # the steward's scope only
+    assert set(institutions[1:]) - {None} == {"KU"}
+    rows = list(codes.iter_rows(values_only=True))
+    types = next(column for column in lists if column[0] == "activity type")
+    at = lists.index(types)
+    assert [row[at : at + 3] for row in rows[1:] if row[at] == "symposium"] == [
+        ("symposium", "Symposium or workshop", "シンポジウム・ワークショップ")
+    ]
+    assert len([value for value in types[1:] if value]) == len(ActivityType)
+    countries = lists.index(next(column for column in lists if column[0] == "country"))
+    assert ("TH", "Thailand", "タイ") in [row[countries : countries + 3] for row in rows]
+
+    validations = {str(v.sqref): v for v in main.data_validations.dataValidation}
+    letter = openpyxl.utils.get_column_letter(COLUMN["activity_type"] + 1)
+    offered = validations[f"{letter}2:{letter}1048576"]
+    code_letter = openpyxl.utils.get_column_letter(at + 1)
+    end = len(ActivityType) + 1
+    assert (offered.type, offered.formula1) == (
+        "list",
+        f"'Codes'!${code_letter}$2:${code_letter}${end}",
+    )
+
+
+def test_a_filled_template_imports_its_rows_and_not_its_example(client, steward):
+    book = workbook(template(client).content)
+    main = book.worksheets[0]
+    main.append(activity(7))
+    filled = io.BytesIO()
+    book.save(filled)
+    batch = upload(client, filled.getvalue(), "activities-template-en.xlsx")
+    assert batch.counts == {"new": 1, "updated": 0, "unchanged": 0, "failed": 0}
+    assert any("template's example" in note for note in batch.columns["notes"])
+    assert confirm(client, batch).status == "applied"
+    assert list(Activity.objects.values_list("external_ref", flat=True)) == ["KU-2025-0007"]
+
+
+def test_the_japanese_template_says_its_language_in_its_name(client, steward):
+    response = template(client, language="ja")
+    assert response["Content-Disposition"] == 'attachment; filename="activities-template-ja.xlsx"'
+    main = workbook(response.content).worksheets[0]
+    assert [cell.value for cell in main[1]] == KINDS["activities"]().headers("ja")
+    assert main["A2"].value.startswith("EXAMPLE-")
+
+
+@pytest.mark.parametrize("key", ["partners", "initiatives", "indicator-values"])
+def test_every_kind_has_a_template_whose_example_is_skipped(client, steward, key):
+    content = template(client, key).content
+    table = read_table("t.xlsx", content)
+    assert table.headers == KINDS[key]().headers() and len(table.rows) == 1
+    plan = plan_import(KINDS[key](), table)
+    assert plan.counts["failed"] == 0 and plan.counts["new"] == 0
