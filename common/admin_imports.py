@@ -315,7 +315,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not batch.errors:
             raise Http404(_("This import has no failing rows."))
         try:
-            content = error_workbook(batch_table(batch), batch.errors)
+            content = error_workbook(batch_table(batch), batch.errors, KINDS[batch.kind]())
         except SheetRefused as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:common_importbatch_preview", pk=batch.pk)
@@ -363,8 +363,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         if not allowed:
             raise PermissionDenied
         language = "ja" if request.GET.get("headers") == "ja" else "en"
-        content = template_table(KINDS[kind](), file_format, language)
-        return sheet_response(content, file_format, f"{kind}-template")
+        # The Codes sheet of an XLSX lists what the user's scope sees, no more.
+        content = template_table(KINDS[kind](access_for(request.user)), file_format, language)
+        return sheet_response(content, file_format, f"{kind}-template-{language}")
 
     def export_view(self, request, kind: str, file_format: str):
         if kind not in KINDS or file_format not in FORMATS:

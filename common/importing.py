@@ -4,19 +4,23 @@
 sorts rows into new, updated, unchanged and failed, with each failure's row, column and message.
 ``apply_plan`` writes a plan whole or not at all: rows, history rows, many-to-many links and their
 history, in bulk. ``undo_batch`` removes what a batch created and restores what it changed.
+``template_table`` writes a sheet to fill in, ``error_workbook`` the upload with its failing cells
+marked, to fix and upload again.
 """
 
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
+from django_countries import countries
 
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
@@ -30,9 +34,16 @@ from common.parsing import (
 )
 from common.sheets import Table, write_table
 from common.text import code_key
+from common.writing import DropDown, Sheet, write_workbook
 
 SAMPLE_SIZE = 20
 COUNTRY = "country"  # a column of ISO 3166 country codes (``Column.choices``)
+# A template's example row starts with this in its first column; the import skips such rows (and
+# says so), so that a template filled in below its example imports only what was filled in.
+EXAMPLE_MARK = "EXAMPLE-"
+# The header of the error workbook's column of problems, in every language of the product: a
+# fixed error workbook uploaded again imports without it.
+ERRORS_HEADER = gettext_noop("errors")
 # Marked here, translated where a row fails: the message is written in the importer's language.
 OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
@@ -173,6 +184,13 @@ class SheetKind:
                     result[name].setdefault(owner, set()).add(linked)
         return result
 
+    # A template's example row, by column name (its first cell gets ``EXAMPLE_MARK`` in front).
+    example: dict[str, object] = {}
+
+    def code_lists(self, language: str) -> list["CodeList"]:
+        """The values a template's Codes sheet lists, those the user's scope may see."""
+        return []
+
     def header_for(self, column: Column, language: str) -> str:
         return column.ja if language == "ja" else column.name
 
@@ -269,10 +287,29 @@ def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], li
         name = known.get(text(header).casefold())
         if name:
             mapping[index] = name
-        elif header:
+        elif header and not is_errors_header(header):
             unknown.append(header)
     missing = [c.name for c in kind.columns if c.required and c.name not in mapping.values()]
     return mapping, missing, unknown
+
+
+@functools.cache
+def errors_headers() -> frozenset[str]:
+    """The error workbook's ``errors`` header in each of the product's languages, case-folded."""
+    headers = {ERRORS_HEADER}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            headers.add(_(ERRORS_HEADER))
+    return frozenset(header.casefold() for header in headers)
+
+
+def is_errors_header(header: object) -> bool:
+    return text(header).casefold() in errors_headers()
+
+
+def is_example(value: object) -> bool:
+    """Whether a row's first cell marks it as a template's example."""
+    return isinstance(value, str) and value.strip().startswith(EXAMPLE_MARK)
 
 
 def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) -> Plan:
@@ -322,8 +359,11 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
     errors: list[RowError] = []
     parsed_rows: list[tuple[int, Parsed]] = []
     first_row_of: dict[Hashable, int] = {}
-    repaired = 0
+    repaired, examples = 0, []
     for number, raw in zip(table.numbers, raws, strict=True):
+        if is_example(raw.get(kind.columns[0].name)):
+            examples.append(number)
+            continue
         row_errors = RowErrors(number)
         repaired += check_characters(kind, raw, row_errors)
         parsed = None if row_errors.items else kind.parse(raw, row_errors)
@@ -358,6 +398,17 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
                 repaired,
             )
             % {"count": repaired}
+        )
+    if examples:
+        notes.append(
+            ngettext(
+                "Row %(rows)s is the template's example (its first cell starts with "
+                "“%(mark)s”) and was not imported.",
+                "Rows %(rows)s are the template's examples (their first cells start with "
+                "“%(mark)s”) and were not imported.",
+                len(examples),
+            )
+            % {"rows": ", ".join(map(str, examples)), "mark": EXAMPLE_MARK}
         )
     existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
     editable = kind.editable([obj.pk for obj in existing.values()])
@@ -549,26 +600,139 @@ def export_table(
     return write_table(file_format, kind.headers(language), rows, encoding=encoding)
 
 
-def template_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
-    return write_table(file_format, kind.headers(language), [])
+@dataclass(frozen=True)
+class CodeList:
+    """Values that some columns take, for a template's Codes sheet: each row's value first, then
+    what tells it apart (a name, an institution). ``columns`` offer the values as a drop-down."""
+
+    headers: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+    columns: tuple[str, ...] = ()
 
 
-def error_workbook(table: Table, errors: list[dict]) -> bytes:
-    """The failing rows as uploaded, with an error column to fix them by, as XLSX."""
-    by_row: dict[int, list[str]] = {}
-    for error in errors:
-        by_row.setdefault(error["row"], []).append(
-            _("%(column)s: %(message)s") % {"column": error["column"], "message": error["message"]}
-        )
+def choice_codes(
+    header: str, choices: type[models.Choices], columns: tuple[str, ...] = ()
+) -> CodeList:
+    """A choice's stored values with their English and Japanese labels (either is read)."""
+    labels = {}
+    for language in ("en", "ja"):
+        with translation.override(language):
+            labels[language] = [str(member.label) for member in choices]
     rows = [
-        [*row, "; ".join(by_row[number])]
-        for number, row in zip(table.numbers, table.rows, strict=True)
-        if number in by_row
+        (member.value, english, japanese)
+        for member, english, japanese in zip(choices, labels["en"], labels["ja"], strict=True)
     ]
-    width = max([len(table.headers), *(len(row) - 1 for row in rows)])
-    headers = [*table.headers, *[""] * (width - len(table.headers)), _("errors")]
-    padded = [[*row[:-1], *[None] * (width - len(row) + 1), row[-1]] for row in rows]
-    return write_table("xlsx", headers, padded)
+    return CodeList((header, _("name (English)"), _("name (Japanese)")), rows, columns)
+
+
+def country_codes(header: str, columns: tuple[str, ...] = ()) -> CodeList:
+    """The ISO 3166 codes with the countries' English and Japanese names."""
+    names = {}
+    for language in ("en", "ja"):
+        with translation.override(language):
+            names[language] = {code: str(name) for code, name in countries}
+    rows = [(code, name, names["ja"][code]) for code, name in sorted(names["en"].items())]
+    return CodeList((header, _("name (English)"), _("name (Japanese)")), rows, columns)
+
+
+def template_table(kind: SheetKind, file_format: str, language: str = "en") -> bytes:
+    """A sheet to fill in, with the header row in ``language``.
+
+    As XLSX it also holds an example row in grey italics, which the import skips (its first cell
+    starts with ``EXAMPLE_MARK``), and a Codes sheet listing the values the choice columns take,
+    as far as the user's scope sees them; those columns offer them as drop-downs.
+    """
+    headers = kind.headers(language)
+    if file_format != "xlsx":
+        return write_table(file_format, headers, [])
+    with translation.override(language):
+        lists = [codes for codes in kind.code_lists(language) if codes.rows]
+        codes_title = _("Codes")
+        main_title = str(kind.label)
+    offsets, offset = [], 0
+    for codes in lists:
+        offsets.append(offset)
+        offset += len(codes.headers) + 1  # a blank column between lists
+    position = {column.name: index for index, column in enumerate(kind.columns)}
+    example = dict(kind.example)
+    drop_downs = []
+    for codes, at in zip(lists, offsets, strict=True):
+        for name in codes.columns:
+            drop_downs.append(DropDown(position[name], codes_title, at, 2, len(codes.rows) + 1))
+            if example.get(name) and example[name] not in {row[0] for row in codes.rows}:
+                example[name] = codes.rows[0][0]  # a value the steward's own scope holds
+    first = kind.columns[0].name
+    example[first] = f"{EXAMPLE_MARK}{example.get(first, '')}"
+    example_row = [example.get(column.name) for column in kind.columns]
+    main = Sheet(
+        main_title,
+        headers,
+        [example_row],
+        marks={(0, index): "example" for index in range(len(headers))},
+        drop_downs=drop_downs,
+    )
+    codes_sheet = Sheet(
+        codes_title,
+        [header for codes in lists for header in (*codes.headers, None)],
+        _side_by_side(lists),
+    )
+    return write_workbook([main, codes_sheet] if lists else [main])
+
+
+def _side_by_side(lists: list[CodeList]) -> Iterator[list[object]]:
+    """The lists' rows in columns next to each other, a blank column between two lists."""
+    for index in range(max((len(codes.rows) for codes in lists), default=0)):
+        row: list[object] = []
+        for codes in lists:
+            cells = codes.rows[index] if index < len(codes.rows) else ()
+            row += [*cells, *[None] * (len(codes.headers) - len(cells)), None]
+        yield row
+
+
+def error_workbook(table: Table, errors: list[dict], kind: SheetKind) -> bytes:
+    """The whole sheet as uploaded, as XLSX: each row at its own row number, the failing cells
+    marked, and an errors column saying what is wrong with each row. Fixed and uploaded again,
+    it imports every row (the errors column is ignored)."""
+    mapping, _missing, _unknown = _header_map(kind, table.headers)
+    index_of: dict[str, int] = {}
+    for index, name in sorted(mapping.items()):
+        index_of.setdefault(name, index)
+    width = max([len(table.headers), *(len(row) for row in table.rows)])
+    # A workbook uploaded again with its errors column gets that column's problems anew.
+    at = next((i for i, header in enumerate(table.headers) if is_errors_header(header)), width)
+    width = max(width, at + 1)
+    headers = [*table.headers, *[""] * (width - len(table.headers))]
+    headers[at] = _(ERRORS_HEADER)
+    problems: dict[int, list[str]] = {}
+    marks: dict[tuple[int, int], str] = {}
+    for error in errors:
+        number, column = error["row"], error["column"]
+        problems.setdefault(number, []).append(
+            _("%(column)s: %(message)s") % {"column": column, "message": error["message"]}
+        )
+        if column in index_of and number > 1:
+            marks[(number - 2, index_of[column])] = "error"  # row 2 holds rows[0]
+    return write_table("xlsx", headers, _rows_in_place(table, width, at, problems), marks=marks)
+
+
+def _rows_in_place(
+    table: Table, width: int, at: int, problems: dict[int, list[str]]
+) -> Iterator[list[object]]:
+    """The table's rows from row 2 on, each at its number (blank rows where the upload had
+    them), with its problems in column ``at``.
+
+    The header goes to row 1: the table does not say where the upload had it, and a reader takes
+    the first row with a value for the header, wherever it is.
+    """
+    number = 2
+    for row_number, row in zip(table.numbers, table.rows, strict=True):
+        while number < row_number:
+            yield []
+            number += 1
+        cells = [*row, *[None] * (width - len(row))]
+        cells[at] = "; ".join(problems.get(row_number, [])) or None
+        yield cells
+        number += 1
 
 
 def _links_at(

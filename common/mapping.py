@@ -168,10 +168,12 @@ def apply_columns(
         if name not in taken:
             taken.add(name)
             result[index] = name
+    # Headers the template's reading leaves out quietly (the error workbook's "errors") stay so.
+    quiet = {h for i, h in enumerate(headers) if h and i not in index_of and h not in unknown}
     unknown = [
         header
         for index, header in enumerate(headers)
-        if header and index not in result and header not in ignored
+        if header and index not in result and header not in ignored and header not in quiet
     ]
     missing = [c.name for c in kind.columns if c.required and c.name not in taken]
     return result, missing, unknown, ignored

@@ -9,6 +9,10 @@ One writer, so that every file is safe to open and says what the records say:
 - XLSX and ODS store each value as what it is: text as text, exactly as it is (a text cell never
   runs, whatever it starts with), numbers as numbers, dates, date-times and times with a style
   that shows them as such, booleans as booleans, and None as an empty cell.
+
+A workbook of several sheets (a template and its codes) is written by ``write_workbook``; an XLSX
+sheet may mark cells (a failing cell, a template's example) and offer a drop-down of the values a
+column of another sheet lists.
 """
 
 import csv
@@ -17,7 +21,8 @@ import functools
 import io
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.sax.saxutils import escape as xml_escape
 
@@ -47,6 +52,17 @@ XLSX_NUMBER_FORMATS = {
     dt.date: "yyyy-mm-dd",
     dt.time: "hh:mm:ss",
 }
+
+# How a marked cell looks, by the mark's name: a failing cell as Excel's own "Bad" style (light
+# red fill, dark red text), a template's example in grey italics. Font, then fill colour.
+XLSX_MARKS = {
+    "error": ({"color": "9C0006"}, "FFC7CE"),
+    "example": ({"color": "808080", "italic": True}, None),
+}
+LAST_ROW = 1_048_576  # of Excel and LibreOffice Calc
+# What Excel does not allow in a sheet's name, which is at most 31 characters long.
+NOT_IN_SHEET_TITLE = re.compile(r"[\\/?*\[\]:]")
+SHEET_TITLE_MAX = 31
 
 
 class ExportRefused(Exception):
@@ -94,6 +110,39 @@ def _temporal_kind(value: object) -> type | None:
     return next((kind for kind in XLSX_NUMBER_FORMATS if isinstance(value, kind)), None)
 
 
+Marks = Mapping[tuple[int, int], str]
+
+
+@dataclass(frozen=True)
+class DropDown:
+    """Cells of a column that offer, as a drop-down, the values a column of another sheet lists.
+
+    A value not in the list is warned about, not refused: a sheet's cell may name a record in
+    another way the import reads (``INSTITUTION:CODE``, a country's name).
+    """
+
+    column: int  # of the sheet offering the values, from 0; every row below the header
+    sheet: str  # the title of the sheet that lists them,
+    values_column: int  # in this column (from 0),
+    first_row: int  # from this row to the last (from 1, as a spreadsheet counts)
+    last_row: int
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook: a header row, then the rows.
+
+    ``marks`` name a look for some cells (``XLSX_MARKS``), by the index of the row in ``rows``
+    and of the column, both from 0; ``drop_downs`` offer values listed on another sheet.
+    """
+
+    title: str
+    headers: Sequence[object]
+    rows: Iterable[Sequence[object]]
+    marks: Marks = field(default_factory=dict)
+    drop_downs: Sequence[DropDown] = ()
+
+
 def write_table(
     kind: str,
     headers: Sequence[object],
@@ -101,6 +150,7 @@ def write_table(
     *,
     encoding: str = "utf-8-sig",
     notes: Sequence[str] = (),
+    marks: Marks | None = None,
 ) -> bytes:
     """A file of the given format (csv, xlsx or ods) with a header row.
 
@@ -108,17 +158,51 @@ def write_table(
     (a dashboard's table says the filters it was made with). ``encoding`` applies to CSV
     (workbooks hold any character). A CSV whose cells hold characters
     the encoding cannot carry unchanged raises ``ExportRefused``, naming those cells; so does an
-    ODS whose cells hold control characters, which XML cannot carry.
+    ODS whose cells hold control characters, which XML cannot carry. ``marks`` give some cells
+    of an XLSX a look (see ``Sheet``); CSV and ODS are written without them.
     """
+    if kind == "xlsx":
+        return write_workbook([Sheet("Sheet1", headers, rows, marks or {})])
     header = [cell_value(value) for value in headers]
     cells = ([cell_value(value) for value in row] for row in rows)
     if kind == "csv":
         return _write_csv(header, cells, encoding, notes)
-    if kind == "xlsx":
-        return _write_xlsx(header, cells)
     if kind == "ods":
         return _write_ods(header, cells)
     raise ValueError(f"unknown format {kind}")
+
+
+def write_workbook(sheets: Sequence[Sheet]) -> bytes:
+    """An XLSX workbook of these sheets, each written as ``write_table`` writes one."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    looks = _xlsx_looks()
+    for spec in sheets:
+        sheet = workbook.create_sheet(sheet_title(spec.title))
+        for drop_down in spec.drop_downs:
+            sheet.data_validations.append(_xlsx_drop_down(drop_down))
+        marked: dict[int, list[tuple[int, str]]] = {}
+        for (index, column), mark in spec.marks.items():
+            marked.setdefault(index, []).append((column, mark))
+        sheet.append([_xlsx_cell(sheet, cell_value(value)) for value in spec.headers])
+        for index, row in enumerate(spec.rows):
+            cells = [_xlsx_cell(sheet, cell_value(value)) for value in row]
+            for column, mark in marked.get(index, ()):
+                cells += [_xlsx_cell(sheet, None) for _ in range(column + 1 - len(cells))]
+                font, fill = looks[mark]
+                cells[column].font = font
+                if fill is not None:
+                    cells[column].fill = fill
+            sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def sheet_title(title: str) -> str:
+    """A sheet's name as Excel allows it: without ``[]:*?/\\``, at most 31 characters."""
+    return NOT_IN_SHEET_TITLE.sub(" ", str(title)).strip()[:SHEET_TITLE_MAX] or "Sheet1"
 
 
 def _csv_cell(value: object) -> object:
@@ -230,16 +314,36 @@ def _unwritable_message(lead: str, cells: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _write_xlsx(headers: list[object], rows: Iterable[list[object]]) -> bytes:
-    from openpyxl import Workbook
+@functools.cache
+def _xlsx_looks() -> dict[str, tuple[object, object]]:
+    """Each mark's font and fill (None: the cell's own), as openpyxl styles them."""
+    from openpyxl.styles import Font, PatternFill
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    for row in itertools.chain([headers], rows):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return {
+        name: (Font(**font), PatternFill("solid", start_color=fill) if fill else None)
+        for name, (font, fill) in XLSX_MARKS.items()
+    }
+
+
+def _xlsx_drop_down(drop_down: DropDown):
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    letter = column_letter(drop_down.values_column)
+    source = sheet_title(drop_down.sheet).replace("'", "''")
+    cells = column_letter(drop_down.column)
+    return DataValidation(
+        type="list",
+        formula1=f"'{source}'!${letter}${drop_down.first_row}:${letter}${drop_down.last_row}",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        error=_(
+            "This value is not one of those listed on the sheet “%(sheet)s”. Keep it only if it "
+            "names one in another way the import reads."
+        )
+        % {"sheet": sheet_title(drop_down.sheet)},
+        sqref=f"{cells}2:{cells}{LAST_ROW}",
+    )
 
 
 def _xlsx_cell(sheet, value: object):

@@ -5,8 +5,9 @@ from collections.abc import Hashable
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.access import reach_of
 from common.history import chunks
-from common.importing import Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.importing import CodeList, Column, Lookup, Parsed, RowErrors, SheetKind, register
 from common.parsing import parse_decimal, parse_fiscal_year, text
 from common.text import code_key
 from policies.models import Framework, Goal, Indicator, IndicatorValue
@@ -25,6 +26,47 @@ class IndicatorValueSheet(SheetKind):
         Column("target", "目標値"),
         Column("actual", "実績値"),
     ]
+    example = {
+        "framework": "ISO-KU",
+        "goal": "CONNECT",
+        "indicator": "INBOUND",
+        "fiscal_year": 2025,
+        "target": 1200,
+        "actual": 1150,
+    }
+
+    def code_lists(self, language: str) -> list[CodeList]:
+        """Frameworks, goals and indicators the user's scope sees; a goal's code is its
+        framework's, an indicator's its goal's (the columns name each within the one before)."""
+        visible = self.access.visible
+        frameworks = Framework.objects.filter(visible(reach_of(Framework))).order_by("code")
+        goals = Goal.objects.filter(visible(reach_of(Goal))).select_related("framework")
+        indicators = Indicator.objects.filter(visible(reach_of(Indicator))).select_related(
+            "goal__framework"
+        )
+        return [
+            CodeList(
+                (_("framework"), _("title")),
+                [(f.code, str(f.shown("title", language))) for f in frameworks],
+                ("framework",),
+            ),
+            CodeList(
+                (_("goal"), _("title"), _("framework")),
+                [
+                    (goal.code, str(goal.shown("title", language)), goal.framework.code)
+                    for goal in goals.order_by("framework__code", "code")
+                ],
+                ("goal",),
+            ),
+            CodeList(
+                (_("indicator"), _("name"), _("goal"), _("framework")),
+                [
+                    (i.code, str(i.shown("name", language)), i.goal.code, i.goal.framework.code)
+                    for i in indicators.order_by("goal__framework__code", "goal__code", "code")
+                ],
+                ("indicator",),
+            ),
+        ]
 
     def prepare(self, rows: list[dict]) -> None:
         self.frameworks = Lookup(_("framework"), _("Its code is used by two institutions."))

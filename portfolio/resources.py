@@ -1,5 +1,6 @@
 """Spreadsheets of the portfolio: partners, activities and initiatives (see common.importing)."""
 
+import datetime as dt
 import re
 from collections.abc import Hashable
 
@@ -8,9 +9,21 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.access import reach_of
 from common.fiscal import fiscal_year_of
 from common.history import chunks
-from common.importing import COUNTRY, Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.importing import (
+    COUNTRY,
+    CodeList,
+    Column,
+    Lookup,
+    Parsed,
+    RowErrors,
+    SheetKind,
+    choice_codes,
+    country_codes,
+    register,
+)
 from common.mapping import header_key
 from common.parsing import (
     parse_choice,
@@ -99,6 +112,29 @@ class UnitsAndInitiatives:
             return ""
         return f"{obj.institution.code}:{obj.code}" if lookup.is_shared(obj.code) else obj.code
 
+    def unit_codes(self, language: str, columns: tuple[str, ...]) -> CodeList:
+        """The units the user's scope sees, each as a sheet names it, its name and institution."""
+        lookup = self.load_units()
+        units = Unit.objects.filter(self.access.visible(reach_of(Unit))).select_related(
+            "institution"
+        )
+        rows = [
+            (self.reference(lookup, unit), str(unit.shown("name", language)), unit.institution.code)
+            for unit in units.order_by("institution__code", "code")
+        ]
+        return CodeList((_("unit"), _("name"), _("institution")), rows, columns)
+
+    def initiative_codes(self, language: str, columns: tuple[str, ...]) -> CodeList:
+        lookup = self.load_initiatives()
+        visible = Initiative.objects.filter(self.access.visible(reach_of(Initiative)))
+        rows = [
+            (self.reference(lookup, initiative), str(initiative.shown("title", language)))
+            for initiative in visible.select_related("institution").order_by(
+                "institution__code", "code"
+            )
+        ]
+        return CodeList((_("initiative"), _("title")), rows, columns)
+
 
 class Partners:
     """Partners by English or Japanese name (NFKC, any case); ``Name [TH]`` picks one where a
@@ -145,6 +181,17 @@ class PartnerSheet(SheetKind, Partners):
         Column("name_ja", "機関名（日本語）"),
     ]
     url = URLValidator(schemes=["http", "https"])
+    example = {
+        "name": "Chulalongkorn University",
+        "local_name": "จุฬาลงกรณ์มหาวิทยาลัย",
+        "country": "TH",
+        "city": "Bangkok",
+        "website": "https://www.chula.ac.th/",
+        "name_ja": "チュラロンコーン大学",
+    }
+
+    def code_lists(self, language: str) -> list[CodeList]:
+        return [country_codes(_("country"), ("country",))]
 
     def prepare(self, rows: list[dict]) -> None:
         self.by_key = {
@@ -210,11 +257,34 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         # Added last, so that sheets laid out by position before it existed still line up.
         Column("mode", "形態", choices=ActivityMode),
     ]
+    example = {
+        "external_ref": "KU-2025-0001",
+        "title": "Joint symposium on student mobility",
+        "activity_type": ActivityType.SYMPOSIUM,
+        "start_date": dt.date(2025, 4, 21),
+        "end_date": dt.date(2025, 4, 22),
+        "unit": "ISO-KU",
+        "country": "TH",
+        "city": "Bangkok",
+        "partner_institution": "Chulalongkorn University",
+        "inbound_participants": 12,
+        "outbound_participants": 3,
+        "description": "Two days of talks with partner universities.",
+        "mode": ActivityMode.IN_PERSON,
+    }
 
     def prepare(self, rows: list[dict]) -> None:
         self.units = self.load_units()
         self.initiatives = self.load_initiatives()
         self.partners = self.load_partners()
+
+    def code_lists(self, language: str) -> list[CodeList]:
+        return [
+            self.unit_codes(language, ("unit",)),
+            self.initiative_codes(language, ("initiative",)),
+            choice_codes(_("activity type"), ActivityType, ("activity_type",)),
+            country_codes(_("country"), ("country",)),
+        ]
 
     def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
         external_ref = text(raw.get("external_ref"))
@@ -348,6 +418,42 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
         Column("title_ja", "名称（日本語）"),
         Column("summary_ja", "概要（日本語）", multiline=True),
     ]
+    example = {
+        "code": "EXCHANGE-ASEAN",
+        "title": "Short-term student exchange with ASEAN partners",
+        "summary": "Two-week programmes in both directions each year.",
+        "institution": "KU",
+        "lead_unit": "ISO-KU",
+        "status": InitiativeStatus.ACTIVE,
+        "health": Health.ON_TRACK,
+        "start_date": dt.date(2025, 4, 1),
+        "end_date": dt.date(2028, 3, 31),
+        "budget_jpy": 1_200_000,
+        "title_ja": "ASEAN協定校との短期学生交流",
+    }
+
+    def code_lists(self, language: str) -> list[CodeList]:
+        institutions = Institution.objects.filter(self.access.visible(reach_of(Institution)))
+        goals = Goal.objects.filter(self.access.visible(reach_of(Goal))).select_related("framework")
+        return [
+            CodeList(
+                (_("institution"), _("name")),
+                [(i.code, str(i.shown("name", language))) for i in institutions.order_by("code")],
+                ("institution",),
+            ),
+            self.unit_codes(language, ("lead_unit",)),
+            # Goals, contributing units and partners take several values (“A; B”): listed,
+            # not offered as a drop-down, which holds one.
+            CodeList(
+                (_("goal"), _("title")),
+                [
+                    (goal.reference, str(goal.shown("title", language)))
+                    for goal in goals.order_by("framework__code", "code")
+                ],
+            ),
+            choice_codes(_("status"), InitiativeStatus, ("status",)),
+            choice_codes(_("health"), Health, ("health",)),
+        ]
 
     def prepare(self, rows: list[dict]) -> None:
         self.institutions = Lookup(_("institution"))

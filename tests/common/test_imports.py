@@ -289,7 +289,7 @@ def test_undo_is_refused_when_a_record_changed_since(world, steward):
     assert Activity.objects.get().title == "Edited by hand later"
 
 
-def test_error_workbook_lists_failing_rows_with_an_error_column(world, steward, client):
+def test_error_workbook_holds_every_row_with_an_error_column(world, steward, client):
     rows = [activity_row(1), activity_row(2, country="Atlantis"), activity_row(3, unit="NOPE")]
     batch, _plan = run("activities", "bad.xlsx", sheet(rows, "xlsx"), steward)
     client.force_login(steward)
@@ -298,8 +298,10 @@ def test_error_workbook_lists_failing_rows_with_an_error_column(world, steward, 
     workbook = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = [[cell.value for cell in row] for row in workbook.iter_rows()]
     assert values[0][-1] == "errors" and values[0][:2] == ["external_ref", "title"]
-    assert [row[0] for row in values[1:]] == ["KU-2025-0002", "KU-2025-0003"]
-    assert "country: “Atlantis” is not a country" in values[1][-1]
+    # The whole sheet, the good row too, so that the fixed workbook imports every row.
+    assert [row[0] for row in values[1:]] == ["KU-2025-0001", "KU-2025-0002", "KU-2025-0003"]
+    assert values[1][-1] is None
+    assert "country: “Atlantis” is not a country" in values[2][-1]
     # The error workbook is itself a sheet a steward can fix and upload again.
     fixed = read_table("bad-errors.xlsx", response.content)
     assert fixed.headers[:13] == ACTIVITY_HEADERS

@@ -24,7 +24,7 @@ from odf.table import TableCell, TableRow
 from common.importing import KINDS
 from common.models import ImportBatch
 from common.sheets import read_table
-from common.writing import ExportRefused, write_table
+from common.writing import DropDown, ExportRefused, Sheet, write_table, write_workbook
 from tests.factories import (
     ActivityFactory,
     IndicatorValueFactory,
@@ -257,6 +257,39 @@ def test_ods_refuses_control_characters_rather_than_changing_them():
     with pytest.raises(ExportRefused) as refused:
         write_table("ods", ["title", "city"], [["fine", "Kyo\x07to"]])
     assert "Row 2, column city: “\x07” (U+0007)" in str(refused.value)
+
+
+def test_xlsx_marks_cells_and_keeps_their_text_from_running():
+    rows = [[text, None] for text in RUNNING[:2]]
+    content = write_table("xlsx", ["title", "city"], rows, marks={(0, 0): "error", (1, 1): "error"})
+    cells = xlsx_cells(content)
+    assert_holds("xlsx", content, rows)  # a marked text cell is still text, quote-prefixed
+    marked = {
+        cell.coordinate for row in cells for cell in row if cell.fill.fgColor.rgb.endswith("FFC7CE")
+    }
+    # Row 2 holds rows[0]; an empty cell is marked too (a required cell left blank).
+    assert marked == {"A2", "B3"}
+
+
+def test_a_workbook_of_sheets_with_a_drop_down_from_another_sheet():
+    codes = Sheet("Codes", ["unit", "name"], [["ISO-KU", "International Strategy Office"]])
+    main = Sheet(
+        "Activities",
+        ["external_ref", "unit"],
+        [["EXAMPLE-1", "ISO-KU"]],
+        marks={(0, 0): "example", (0, 1): "example"},
+        drop_downs=[DropDown(column=1, sheet="Codes", values_column=0, first_row=2, last_row=2)],
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(write_workbook([main, codes])))
+    assert workbook.sheetnames == ["Activities", "Codes"]
+    sheet = workbook["Activities"]
+    assert (sheet["A2"].font.i, sheet["A2"].font.color.rgb) == (True, "00808080")
+    (validation,) = sheet.data_validations.dataValidation
+    assert (validation.type, validation.formula1) == ("list", "'Codes'!$A$2:$A$2")
+    assert str(validation.sqref) == "B2:B1048576"
+    assert workbook["Codes"]["A2"].value == "ISO-KU"
+    # The product's reader takes the first sheet, whatever the styles and drop-downs.
+    assert read_table("t.xlsx", write_workbook([main, codes])).rows == [["EXAMPLE-1", "ISO-KU"]]
 
 
 # The files the product writes for its users.
