@@ -103,9 +103,12 @@ def find_country(value: object) -> str | None:
 
 def suggestion(value: object) -> str | None:
     """The country a mistyped name most likely means, as the reader reads it: ``Thailand (TH)``."""
+    code = suggested_code(value)
+    return f"{countries.name(code)} ({code})" if code else None
+
+
+def suggested_code(value: object) -> str | None:
+    """The code of the country a mistyped name most likely means."""
     keys = own_names()
     close = difflib.get_close_matches(name_key(value), list(keys), n=1, cutoff=0.75)
-    if not close:
-        return None
-    code = keys[close[0]]
-    return f"{countries.name(code)} ({code})"
+    return keys[close[0]] if close else None

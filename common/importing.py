@@ -1,7 +1,9 @@
 """The import engine: a sheet kind says how its columns map to a model; the engine plans and writes.
 
 ``plan_import`` reads every row, resolves references with one query per referenced table, and
-sorts rows into new, updated, unchanged and failed, with each failure's row, column and message.
+sorts rows into new, updated, unchanged and failed, with each failure's row, column and message
+(kept as a ``common.messages.Message`` and its column's name, so that whoever reads it later reads
+both in their own language).
 ``apply_plan`` writes a plan whole or not at all: rows, history rows, many-to-many links and their
 history, in bulk. ``undo_batch`` removes what a batch created and restores what it changed.
 """
@@ -14,12 +16,21 @@ from dataclasses import dataclass, field
 
 from django.db import models, transaction
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
+from common.messages import (
+    Message,
+    as_data,
+    english,
+    from_data,
+    message,
+    message_of,
+    plural_message,
+)
 from common.models import ImportBatch
 from common.parsing import (
     LONG_TEXT_MAX,
@@ -31,7 +42,7 @@ from common.sheets import Table, write_table
 from common.text import code_key
 
 SAMPLE_SIZE = 20
-# Marked here, translated where a row fails: the message is written in the importer's language.
+# Marked here, translated where a failed row is read: in the reader's language.
 OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
     "covers."
@@ -56,11 +67,22 @@ class Column:
 @dataclass
 class RowError:
     row: int
-    column: str
-    message: str
+    column: str  # its name (``external_ref``), shown by its header in the reader's language
+    problem: Message | str
+
+    @property
+    def message(self) -> str:
+        """The problem in the active language."""
+        return str(self.problem)
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
+        """As a batch stores it: the message's code and parameters, and its English text, which
+        is what a batch stored before messages had codes, and what other readers may show."""
+        return {"row": self.row, "column": self.column, **as_data(self.problem)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RowError":
+        return cls(data["row"], data["column"], from_data(data))
 
 
 class RowErrors:
@@ -70,14 +92,14 @@ class RowErrors:
         self.row = row
         self.items: list[RowError] = []
 
-    def add(self, column: str, message: str) -> None:
-        self.items.append(RowError(self.row, column, str(message)))
+    def add(self, column: str, problem: Message | str) -> None:
+        self.items.append(RowError(self.row, column, problem))
 
     def cell(self, raw: dict, column: str, parse: Callable = text, **kwargs):
         try:
             return parse(raw.get(column), **kwargs)
         except ValueError as error:
-            self.add(column, str(error))
+            self.add(column, message_of(error))
             return None
 
 
@@ -121,7 +143,7 @@ class SheetKind:
         if references not in answers:
             answers[references] = self.access.may_edit(reach_of(self.model), probe())
         if not answers[references]:
-            errors.add(column, _(OUT_OF_SCOPE))
+            errors.add(column, message(OUT_OF_SCOPE))
 
     def editable(self, pks: list[int]) -> set[int]:
         """Which of these stored records the importer may change."""
@@ -167,6 +189,14 @@ class SheetKind:
     def header_for(self, column: Column, language: str) -> str:
         return column.ja if language == "ja" else column.name
 
+    def header_of(self, name: str, language: str | None = None) -> str:
+        """The header of the column named ``name`` in ``language`` (the active one by default);
+        a name that is no column's (a field's) as it is."""
+        for column in self.columns:
+            if column.name == name:
+                return self.header_for(column, language or translation.get_language())
+        return name
+
     def headers(self, language: str = "en") -> list[str]:
         return [self.header_for(column, language) for column in self.columns]
 
@@ -194,7 +224,7 @@ class Plan:
     updates: list[tuple[models.Model, Parsed]]
     changed_fields: set[str]
     sample: list[dict]
-    notes: list[str]
+    notes: list[Message | str]
     # Per column, how many stored records the plan changes; the columns the sheet leaves out,
     # whose fields updates leave as they are.
     column_changes: Counter = field(default_factory=Counter)
@@ -217,24 +247,31 @@ class ErrorGroup:
     """Rows that fail alike: one column, one message (so one value), how many, the first row."""
 
     column: str
-    message: str
+    problem: Message | str
     rows: int
     first_row: int
+
+    @property
+    def message(self) -> str:
+        """The problem in the active language."""
+        return str(self.problem)
 
 
 def error_groups(errors: Iterable[RowError | dict]) -> list[ErrorGroup]:
     """The errors grouped by column and message, the most frequent first: a value written the
-    same way on 2,348 rows is one thing to fix, not 2,348."""
+    same way on 2,348 rows is one thing to fix, not 2,348. Stored errors are alike when their
+    English texts are (every batch stores one), so a group reads the same in either language."""
     groups: dict[tuple[str, str], ErrorGroup] = {}
     for error in errors:
-        row, column, message = (
+        row, column, alike = (
             (error["row"], error["column"], error["message"])
             if isinstance(error, dict)
-            else (error.row, error.column, error.message)
+            else (error.row, error.column, english(error.problem))
         )
-        group = groups.get((column, message))
+        group = groups.get((column, alike))
         if group is None:
-            groups[(column, message)] = ErrorGroup(column, message, 1, row)
+            problem = from_data(error) if isinstance(error, dict) else error.problem
+            groups[(column, alike)] = ErrorGroup(column, problem, 1, row)
         else:
             group.rows += 1
             group.first_row = min(group.first_row, row)
@@ -268,13 +305,14 @@ def _header_map(kind: SheetKind, headers: list[str]) -> tuple[dict[int, str], li
 def plan_import(kind: SheetKind, table: Table) -> Plan:
     mapping, missing, unknown = _header_map(kind, table.headers)
     counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
-    notes = [
-        _("Column “%(header)s” is not in the template and was ignored.") % {"header": header}
+    notes: list[Message | str] = [
+        message("Column “%(header)s” is not in the template and was ignored.", header=header)
         for header in unknown
     ]
     if missing:
         errors = [
-            RowError(1, name, _("This column is missing from the header row.")) for name in missing
+            RowError(1, name, message("This column is missing from the header row."))
+            for name in missing
         ]
         counts["failed"] = len(table.rows)
         return Plan(kind, counts, errors, [], [], set(), [], notes)
@@ -303,8 +341,10 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
             if key in first_row_of:
                 row_errors.add(
                     kind.columns[0].name,
-                    _("The same record as row %(row)s; each record may appear once.")
-                    % {"row": first_row_of[key]},
+                    message(
+                        "The same record as row %(row)s; each record may appear once.",
+                        row=first_row_of[key],
+                    ),
                 )
             else:
                 first_row_of[key] = number
@@ -316,14 +356,14 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
 
     if repaired:
         notes.append(
-            ngettext(
+            plural_message(
                 "%(count)s cell held punctuation an encoding mix-up had turned into control "
                 "characters (U+0091–U+0097: curly quotes and dashes); it was repaired.",
                 "%(count)s cells held punctuation an encoding mix-up had turned into control "
                 "characters (U+0091–U+0097: curly quotes and dashes); they were repaired.",
                 repaired,
+                count=repaired,
             )
-            % {"count": repaired}
         )
     existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
     editable = kind.editable([obj.pk for obj in existing.values()])
@@ -333,8 +373,8 @@ def plan_import(kind: SheetKind, table: Table) -> Plan:
     for number, parsed in parsed_rows:
         obj = existing.get(kind.key_of(parsed))
         if obj is not None and obj.pk not in editable:
-            message = _("%(refusal)s (stored record)") % {"refusal": _(OUT_OF_SCOPE)}
-            errors.append(RowError(number, kind.columns[0].name, message))
+            refusal = message("%(refusal)s (stored record)", refusal=message(OUT_OF_SCOPE))
+            errors.append(RowError(number, kind.columns[0].name, refusal))
             counts["failed"] += 1
             continue
         if obj is None:
@@ -381,7 +421,7 @@ def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> int:
         try:
             refuse_control_characters(value, multiline=column.multiline)
         except ValueError as error:
-            errors.add(column.name, str(error))
+            errors.add(column.name, message_of(error))
     return repaired
 
 
@@ -403,12 +443,13 @@ def check_lengths(kind: SheetKind, parsed: Parsed, errors: RowErrors) -> None:
         if isinstance(value, str) and limit and len(value) > limit and attname not in failed:
             errors.add(
                 attname,
-                ngettext(
+                plural_message(
                     "Too long: %(length)s character; at most %(limit)s.",
                     "Too long: %(length)s characters; at most %(limit)s.",
                     len(value),
-                )
-                % {"length": len(value), "limit": limit},
+                    length=len(value),
+                    limit=limit,
+                ),
             )
 
 
@@ -519,13 +560,12 @@ def template_table(kind: SheetKind, file_format: str, language: str = "en") -> b
     return write_table(file_format, kind.headers(language), [])
 
 
-def error_workbook(table: Table, errors: list[dict]) -> bytes:
-    """The failing rows as uploaded, with an error column to fix them by, as XLSX."""
+def error_workbook(table: Table, errors: list[dict], kind: SheetKind | None = None) -> bytes:
+    """The failing rows as uploaded, with an error column to fix them by, as XLSX, in the
+    reader's language (the columns named by ``kind``'s headers)."""
     by_row: dict[int, list[str]] = {}
     for error in errors:
-        by_row.setdefault(error["row"], []).append(
-            _("%(column)s: %(message)s") % {"column": error["column"], "message": error["message"]}
-        )
+        by_row.setdefault(error["row"], []).append(error_text(RowError.from_dict(error), kind))
     rows = [
         [*row, "; ".join(by_row[number])]
         for number, row in zip(table.numbers, table.rows, strict=True)
@@ -535,6 +575,12 @@ def error_workbook(table: Table, errors: list[dict]) -> bytes:
     headers = [*table.headers, *[""] * (width - len(table.headers)), _("errors")]
     padded = [[*row[:-1], *[None] * (width - len(row) + 1), row[-1]] for row in rows]
     return write_table("xlsx", headers, padded)
+
+
+def error_text(error: RowError, kind: SheetKind | None = None) -> str:
+    """``column: problem`` in the active language, the column by its header."""
+    column = kind.header_of(error.column) if kind else error.column
+    return _("%(column)s: %(message)s") % {"column": column, "message": error.message}
 
 
 def _links_at(
@@ -662,7 +708,7 @@ class Lookup:
     sheet to say which one, and ``narrow`` lets a kind choose by another column.
     """
 
-    def __init__(self, noun: str, qualify_hint: str = "") -> None:
+    def __init__(self, noun: Message | str, qualify_hint: Message | str = "") -> None:
         self.noun = noun
         self.qualify_hint = qualify_hint
         self.by_key: dict[str, list] = {}
@@ -684,12 +730,17 @@ class Lookup:
             found = narrow(found) or found
         if not found:
             raise ValueError(
-                _("No %(noun)s “%(reference)s” is known.")
-                % {"noun": self.noun, "reference": reference}
+                message(
+                    "No %(noun)s “%(reference)s” is known.", noun=self.noun, reference=reference
+                )
             )
         if len(found) > 1:
             raise ValueError(
-                _("“%(reference)s” names more than one %(noun)s. %(hint)s")
-                % {"reference": reference, "noun": self.noun, "hint": self.qualify_hint}
+                message(
+                    "“%(reference)s” names more than one %(noun)s. %(hint)s",
+                    reference=reference,
+                    noun=self.noun,
+                    hint=self.qualify_hint,
+                )
             )
         return found[0]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from common.access import access_for
 from common.importing import KINDS, Plan, apply_plan, plan_import
+from common.messages import as_data
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
 
@@ -158,7 +159,7 @@ def remember(batch: ImportBatch, plan: Plan) -> None:
     batch.columns = {
         "changed": dict(plan.column_changes),
         "untouched": plan.untouched,
-        "notes": plan.notes,
+        "notes": [as_data(note) for note in plan.notes],  # shown in the reader's language
     }
 
 
