@@ -16,7 +16,7 @@ names and the aliases (a few seconds, once per process).
 import difflib
 import json
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -109,6 +109,13 @@ def suggestion(value: object) -> str | None:
 
 def suggested_code(value: object) -> str | None:
     """The code of the country a mistyped name most likely means."""
+    return _closest(name_key(value))
+
+
+@lru_cache(maxsize=4096)
+def _closest(key: str) -> str | None:
+    # Some 3 ms a search, and a sheet repeats its mistyped country on every row (20,000 rows:
+    # a minute of the preview), so each name is searched once.
     keys = own_names()
-    close = difflib.get_close_matches(name_key(value), list(keys), n=1, cutoff=0.75)
+    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.75)
     return keys[close[0]] if close else None
