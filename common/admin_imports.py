@@ -1,5 +1,7 @@
 """Admin screens of spreadsheet imports: upload, preview, confirm, error workbook, undo, export."""
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,8 @@ from common.access import Access, access_for, reach_of
 from common.admin_mapping import mapping_context, mapping_from_post
 from common.importing import (
     KINDS,
+    RowError,
+    SheetKind,
     UndoRefused,
     counts_summary,
     error_groups,
@@ -24,6 +28,7 @@ from common.importing import (
     template_table,
     undo_batch,
 )
+from common.messages import from_data
 from common.models import ImportBatch
 from common.roles import IMPORT, UNDO_IMPORT, UNDO_OWN_IMPORT
 from common.services import batch_table, import_confirm, import_preview, import_remap
@@ -109,6 +114,12 @@ def batch_records(batch: ImportBatch, *, access: Access, select_related=()) -> l
         group["gone"] = len(ids) - len(group["shown"])
         group["more"] = group["total"] - len(ids)
     return groups
+
+
+def in_readers_words(kind: SheetKind, problems: list) -> list:
+    """Row errors or error groups with their column named by its header in the reader's language
+    (their problems are put into the reader's words as the page shows them)."""
+    return [replace(problem, column=kind.header_of(problem.column)) for problem in problems]
 
 
 def sheet_response(content: bytes, file_format: str, name: str) -> HttpResponse:
@@ -270,6 +281,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                     )
                     return redirect("admin:common_importbatch_change", batch.pk)
             return redirect("admin:common_importbatch_preview", pk=batch.pk)
+        kind = KINDS[batch.kind]()
         return TemplateResponse(
             request,
             "admin/common/importbatch/preview.html",
@@ -284,11 +296,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 column_changes=sorted(
                     (batch.columns.get("changed") or {}).items(), key=lambda item: -item[1]
                 ),
-                errors=batch.errors[:ERRORS_SHOWN],
+                notes=[from_data(note) for note in batch.columns.get("notes") or []],
+                errors=in_readers_words(
+                    kind, [RowError.from_dict(error) for error in batch.errors[:ERRORS_SHOWN]]
+                ),
                 more_errors=max(0, len(batch.errors) - ERRORS_SHOWN),
                 # Each distinct problem once, with the rows it fails: one fix for them all.
-                error_groups=[g for g in error_groups(batch.errors) if g.rows > 1][:ERRORS_SHOWN],
-                label=KINDS[batch.kind].label,
+                error_groups=in_readers_words(
+                    kind, [g for g in error_groups(batch.errors) if g.rows > 1][:ERRORS_SHOWN]
+                ),
+                label=kind.label,
                 **mapping_context(batch, request.user),
             ),
         )

@@ -16,7 +16,7 @@ names and the aliases (a few seconds, once per process).
 import difflib
 import json
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -103,9 +103,19 @@ def find_country(value: object) -> str | None:
 
 def suggestion(value: object) -> str | None:
     """The country a mistyped name most likely means, as the reader reads it: ``Thailand (TH)``."""
+    code = suggested_code(value)
+    return f"{countries.name(code)} ({code})" if code else None
+
+
+def suggested_code(value: object) -> str | None:
+    """The code of the country a mistyped name most likely means."""
+    return _closest(name_key(value))
+
+
+@lru_cache(maxsize=4096)
+def _closest(key: str) -> str | None:
+    # Some 3 ms a search, and a sheet repeats its mistyped country on every row (20,000 rows:
+    # a minute of the preview), so each name is searched once.
     keys = own_names()
-    close = difflib.get_close_matches(name_key(value), list(keys), n=1, cutoff=0.75)
-    if not close:
-        return None
-    code = keys[close[0]]
-    return f"{countries.name(code)} ({code})"
+    close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.75)
+    return keys[close[0]] if close else None

@@ -1,7 +1,9 @@
 """The import engine: a sheet kind says how its columns map to a model; the engine plans and writes.
 
 ``plan_import`` reads every row, resolves references with one query per referenced table, and
-sorts rows into new, updated, unchanged and failed, with each failure's row, column and message.
+sorts rows into new, updated, unchanged and failed, with each failure's row, column and message
+(kept as a ``common.messages.Message`` and its column's name, so that whoever reads it later reads
+both in their own language).
 ``apply_plan`` writes a plan whole or not at all: rows, history rows, many-to-many links and their
 history, in bulk. ``undo_batch`` removes what a batch created and restores what it changed.
 ``template_table`` writes a sheet to fill in, ``error_workbook`` the upload with its failing cells
@@ -25,6 +27,15 @@ from django_countries import countries
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
 from common.mapping import Mapping, apply_columns, apply_values
+from common.messages import (
+    Message,
+    as_data,
+    english,
+    from_data,
+    message,
+    message_of,
+    plural_message,
+)
 from common.models import ImportBatch
 from common.parsing import (
     LONG_TEXT_MAX,
@@ -44,7 +55,7 @@ EXAMPLE_MARK = "EXAMPLE-"
 # The header of the error workbook's column of problems, in every language of the product: a
 # fixed error workbook uploaded again imports without it.
 ERRORS_HEADER = gettext_noop("errors")
-# Marked here, translated where a row fails: the message is written in the importer's language.
+# Marked here, translated where a failed row is read: in the reader's language.
 OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
     "covers."
@@ -72,15 +83,26 @@ class Column:
 @dataclass
 class RowError:
     row: int
-    column: str
-    message: str
+    column: str  # its name (``external_ref``), shown by its header in the reader's language
+    problem: Message | str
     value: str = ""  # the cell as written, so that one choice can fix every row alike
 
+    @property
+    def message(self) -> str:
+        """The problem in the active language."""
+        return str(self.problem)
+
     def as_dict(self) -> dict:
-        found = {"row": self.row, "column": self.column, "message": self.message}
+        """As a batch stores it: the message's code and parameters, and its English text, which
+        is what a batch stored before messages had codes, and what other readers may show."""
+        found = {"row": self.row, "column": self.column, **as_data(self.problem)}
         if self.value:
             found["value"] = self.value
         return found
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RowError":
+        return cls(data["row"], data["column"], from_data(data), data.get("value", ""))
 
 
 class RowErrors:
@@ -90,14 +112,14 @@ class RowErrors:
         self.row = row
         self.items: list[RowError] = []
 
-    def add(self, column: str, message: str) -> None:
-        self.items.append(RowError(self.row, column, str(message)))
+    def add(self, column: str, problem: Message | str) -> None:
+        self.items.append(RowError(self.row, column, problem))
 
     def cell(self, raw: dict, column: str, parse: Callable = text, **kwargs):
         try:
             return parse(raw.get(column), **kwargs)
         except ValueError as error:
-            self.add(column, str(error))
+            self.add(column, message_of(error))
             return None
 
 
@@ -141,7 +163,7 @@ class SheetKind:
         if references not in answers:
             answers[references] = self.access.may_edit(reach_of(self.model), probe())
         if not answers[references]:
-            errors.add(column, _(OUT_OF_SCOPE))
+            errors.add(column, message(OUT_OF_SCOPE))
 
     def editable(self, pks: list[int]) -> set[int]:
         """Which of these stored records the importer may change."""
@@ -194,6 +216,14 @@ class SheetKind:
     def header_for(self, column: Column, language: str) -> str:
         return column.ja if language == "ja" else column.name
 
+    def header_of(self, name: str, language: str | None = None) -> str:
+        """The header of the column named ``name`` in ``language`` (the active one by default);
+        a name that is no column's (a field's) as it is."""
+        for column in self.columns:
+            if column.name == name:
+                return self.header_for(column, language or translation.get_language())
+        return name
+
     def headers(self, language: str = "en") -> list[str]:
         return [self.header_for(column, language) for column in self.columns]
 
@@ -221,7 +251,7 @@ class Plan:
     updates: list[tuple[models.Model, Parsed]]
     changed_fields: set[str]
     sample: list[dict]
-    notes: list[str]
+    notes: list[Message | str]
     # Per column, how many stored records the plan changes; the columns the sheet leaves out,
     # whose fields updates leave as they are.
     column_changes: Counter = field(default_factory=Counter)
@@ -244,25 +274,32 @@ class ErrorGroup:
     """Rows that fail alike: one column, one message (so one value), how many, the first row."""
 
     column: str
-    message: str
+    problem: Message | str
     rows: int
     first_row: int
     value: str = ""  # the cell as written in the first of them
 
+    @property
+    def message(self) -> str:
+        """The problem in the active language."""
+        return str(self.problem)
+
 
 def error_groups(errors: Iterable[RowError | dict]) -> list[ErrorGroup]:
     """The errors grouped by column and message, the most frequent first: a value written the
-    same way on 2,348 rows is one thing to fix, not 2,348."""
+    same way on 2,348 rows is one thing to fix, not 2,348. Stored errors are alike when their
+    English texts are (every batch stores one), so a group reads the same in either language."""
     groups: dict[tuple[str, str], ErrorGroup] = {}
     for error in errors:
-        row, column, message, value = (
+        row, column, alike, value = (
             (error["row"], error["column"], error["message"], error.get("value", ""))
             if isinstance(error, dict)
-            else (error.row, error.column, error.message, error.value)
+            else (error.row, error.column, english(error.problem), error.value)
         )
-        group = groups.get((column, message))
+        group = groups.get((column, alike))
         if group is None:
-            groups[(column, message)] = ErrorGroup(column, message, 1, row, value)
+            problem = from_data(error) if isinstance(error, dict) else error.problem
+            groups[(column, alike)] = ErrorGroup(column, problem, 1, row, value)
         else:
             group.rows += 1
             group.first_row = min(group.first_row, row)
@@ -320,18 +357,21 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
     else:
         (mapping, missing, unknown), ignored = _header_map(kind, table.headers), []
     counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
-    notes = [
-        _("Column “%(header)s” is not in the template and was ignored.") % {"header": header}
+    notes: list[Message | str] = [
+        message("Column “%(header)s” is not in the template and was ignored.", header=header)
         for header in unknown
     ]
     if ignored:
         notes.append(
-            _("Left out as the mapping says: %(headers)s.")
-            % {"headers": ", ".join(f"“{header}”" for header in ignored)}
+            message(
+                "Left out as the mapping says: %(headers)s.",
+                headers=", ".join(f"“{header}”" for header in ignored),
+            )
         )
     if missing:
         errors = [
-            RowError(1, name, _("This column is missing from the header row.")) for name in missing
+            RowError(1, name, message("This column is missing from the header row."))
+            for name in missing
         ]
         counts["failed"] = len(table.rows)
         return Plan(kind, counts, errors, [], [], set(), [], notes)
@@ -348,12 +388,12 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
         replaced = apply_values(raws, chosen)
         if replaced:
             notes.append(
-                ngettext(
+                plural_message(
                     "%(count)s cell was read as the mapping's values say.",
                     "%(count)s cells were read as the mapping's values say.",
                     replaced,
+                    count=replaced,
                 )
-                % {"count": replaced}
             )
     kind.prepare(raws)
     errors: list[RowError] = []
@@ -374,8 +414,10 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
             if key in first_row_of:
                 row_errors.add(
                     kind.columns[0].name,
-                    _("The same record as row %(row)s; each record may appear once.")
-                    % {"row": first_row_of[key]},
+                    message(
+                        "The same record as row %(row)s; each record may appear once.",
+                        row=first_row_of[key],
+                    ),
                 )
             else:
                 first_row_of[key] = number
@@ -390,14 +432,14 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
 
     if repaired:
         notes.append(
-            ngettext(
+            plural_message(
                 "%(count)s cell held punctuation an encoding mix-up had turned into control "
                 "characters (U+0091–U+0097: curly quotes and dashes); it was repaired.",
                 "%(count)s cells held punctuation an encoding mix-up had turned into control "
                 "characters (U+0091–U+0097: curly quotes and dashes); they were repaired.",
                 repaired,
+                count=repaired,
             )
-            % {"count": repaired}
         )
     if examples:
         notes.append(
@@ -418,8 +460,8 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
     for number, parsed in parsed_rows:
         obj = existing.get(kind.key_of(parsed))
         if obj is not None and obj.pk not in editable:
-            message = _("%(refusal)s (stored record)") % {"refusal": _(OUT_OF_SCOPE)}
-            errors.append(RowError(number, kind.columns[0].name, message))
+            refusal = message("%(refusal)s (stored record)", refusal=message(OUT_OF_SCOPE))
+            errors.append(RowError(number, kind.columns[0].name, refusal))
             counts["failed"] += 1
             continue
         if obj is None:
@@ -466,7 +508,7 @@ def check_characters(kind: SheetKind, raw: dict, errors: RowErrors) -> int:
         try:
             refuse_control_characters(value, multiline=column.multiline)
         except ValueError as error:
-            errors.add(column.name, str(error))
+            errors.add(column.name, message_of(error))
     return repaired
 
 
@@ -488,12 +530,13 @@ def check_lengths(kind: SheetKind, parsed: Parsed, errors: RowErrors) -> None:
         if isinstance(value, str) and limit and len(value) > limit and attname not in failed:
             errors.add(
                 attname,
-                ngettext(
+                plural_message(
                     "Too long: %(length)s character; at most %(limit)s.",
                     "Too long: %(length)s characters; at most %(limit)s.",
                     len(value),
-                )
-                % {"length": len(value), "limit": limit},
+                    length=len(value),
+                    limit=limit,
+                ),
             )
 
 
@@ -707,9 +750,7 @@ def error_workbook(table: Table, errors: list[dict], kind: SheetKind) -> bytes:
     marks: dict[tuple[int, int], str] = {}
     for error in errors:
         number, column = error["row"], error["column"]
-        problems.setdefault(number, []).append(
-            _("%(column)s: %(message)s") % {"column": column, "message": error["message"]}
-        )
+        problems.setdefault(number, []).append(error_text(RowError.from_dict(error), kind))
         if column in index_of and number > 1:
             marks[(number - 2, index_of[column])] = "error"  # row 2 holds rows[0]
     return write_table("xlsx", headers, _rows_in_place(table, width, at, problems), marks=marks)
@@ -733,6 +774,12 @@ def _rows_in_place(
         cells[at] = "; ".join(problems.get(row_number, [])) or None
         yield cells
         number += 1
+
+
+def error_text(error: RowError, kind: SheetKind | None = None) -> str:
+    """``column: problem`` in the active language, the column by its header."""
+    column = kind.header_of(error.column) if kind else error.column
+    return _("%(column)s: %(message)s") % {"column": column, "message": error.message}
 
 
 def _links_at(
@@ -860,7 +907,7 @@ class Lookup:
     sheet to say which one, and ``narrow`` lets a kind choose by another column.
     """
 
-    def __init__(self, noun: str, qualify_hint: str = "") -> None:
+    def __init__(self, noun: Message | str, qualify_hint: Message | str = "") -> None:
         self.noun = noun
         self.qualify_hint = qualify_hint
         self.by_key: dict[str, list] = {}
@@ -882,12 +929,17 @@ class Lookup:
             found = narrow(found) or found
         if not found:
             raise ValueError(
-                _("No %(noun)s “%(reference)s” is known.")
-                % {"noun": self.noun, "reference": reference}
+                message(
+                    "No %(noun)s “%(reference)s” is known.", noun=self.noun, reference=reference
+                )
             )
         if len(found) > 1:
             raise ValueError(
-                _("“%(reference)s” names more than one %(noun)s. %(hint)s")
-                % {"reference": reference, "noun": self.noun, "hint": self.qualify_hint}
+                message(
+                    "“%(reference)s” names more than one %(noun)s. %(hint)s",
+                    reference=reference,
+                    noun=self.noun,
+                    hint=self.qualify_hint,
+                )
             )
         return found[0]

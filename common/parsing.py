@@ -1,7 +1,8 @@
 """Cell values as people type them, Japanese forms included, turned into Python values.
 
-Each parser raises ``ValueError`` with a message a data steward understands, in the language they
-read; the import puts it next to the row and the column, an admin form under the field.
+Each parser raises ``ValueError`` with a message a data steward understands (a
+``common.messages.Message``, put into words in the language of whoever reads it); the import keeps
+it next to the row and the column, an admin form shows it under the field.
 """
 
 import datetime as dt
@@ -13,11 +14,11 @@ from functools import cache
 
 from django.db import models
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_countries import countries
 
-from common.countries import PRODUCT_LANGUAGES, find_country
-from common.countries import suggestion as country_suggestion
+from common.countries import PRODUCT_LANGUAGES, find_country, suggested_code
+from common.messages import NAME_AND_CODE, Message, label, message
 
 DATE_FORMS = [
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -26,7 +27,7 @@ DATE_FORMS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 ]
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-# Marked here, translated where a value is refused (in the reader's language).
+# Marked here, translated where a refusal is read (in the reader's language).
 DATE_HINT = gettext_noop("Write dates as 2025-04-01, 2025/4/1, 2025年4月1日 or 令和7年4月1日.")
 
 
@@ -39,19 +40,21 @@ class Era:
     first_day: dt.date
     last_day: dt.date | None
 
-    def span(self) -> str:
+    def span(self) -> Message:
         if self.last_day is None:
-            return _("%(era)s (%(reading)s) began on %(first)s") % {
-                "era": self.name,
-                "reading": self.reading,
-                "first": self.first_day.isoformat(),
-            }
-        return _("%(era)s (%(reading)s) runs from %(first)s to %(last)s") % {
-            "era": self.name,
-            "reading": self.reading,
-            "first": self.first_day.isoformat(),
-            "last": self.last_day.isoformat(),
-        }
+            return message(
+                "%(era)s (%(reading)s) began on %(first)s",
+                era=self.name,
+                reading=self.reading,
+                first=self.first_day.isoformat(),
+            )
+        return message(
+            "%(era)s (%(reading)s) runs from %(first)s to %(last)s",
+            era=self.name,
+            reading=self.reading,
+            first=self.first_day.isoformat(),
+            last=self.last_day.isoformat(),
+        )
 
 
 ERAS = {
@@ -136,16 +139,19 @@ def refuse_control_characters(value: object, *, multiline: bool = False) -> None
         if multiline and character in LINE_BREAKS:
             continue
         found = {
-            "name": _(CONTROL_NAMES.get(character, gettext_noop("a control character"))),
+            "name": message(CONTROL_NAMES.get(character, gettext_noop("a control character"))),
             "code": f"U+{ord(character):04X}",
         }
         if character in LINE_BREAKS:
             raise ValueError(
-                _("Contains %(name)s (%(code)s); this column holds one line. Keep it on one line.")
-                % found
+                message(
+                    "Contains %(name)s (%(code)s); this column holds one line. "
+                    "Keep it on one line.",
+                    **found,
+                )
             )
         raise ValueError(
-            _("Contains %(name)s (%(code)s), which text cannot hold; remove it.") % found
+            message("Contains %(name)s (%(code)s), which text cannot hold; remove it.", **found)
         )
 
 
@@ -160,8 +166,7 @@ def parse_date(value: object) -> dt.date | None:
         if 20000 < value < 80000:  # an Excel date serial number (1954–2119)
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError(
-            _("“%(value)s” is a number, not a date. %(hint)s")
-            % {"value": value, "hint": _(DATE_HINT)}
+            message("“%(value)s” is a number, not a date. %(hint)s", value=value, hint=date_hint())
         )
     typed = text(value)
     if not typed:
@@ -180,13 +185,15 @@ def parse_date(value: object) -> dt.date | None:
                 return dt.date(year, month, day)
             except ValueError:
                 raise ValueError(not_a_day(value)) from None
-    raise ValueError(
-        _("“%(value)s” is not a date. %(hint)s") % {"value": value, "hint": _(DATE_HINT)}
-    )
+    raise ValueError(message("“%(value)s” is not a date. %(hint)s", value=value, hint=date_hint()))
 
 
-def not_a_day(value: object) -> str:
-    return _("“%(value)s” is not a day of the calendar.") % {"value": value}
+def date_hint() -> Message:
+    return message(DATE_HINT)
+
+
+def not_a_day(value: object) -> Message:
+    return message("“%(value)s” is not a day of the calendar.", value=value)
 
 
 def _era_date(value: object, match: re.Match) -> dt.date:
@@ -196,8 +203,11 @@ def _era_date(value: object, match: re.Match) -> dt.date:
     month, day = match.group(3, 4) if match[3] else match.group(6, 7)
     if year == 0:
         raise ValueError(
-            _("“%(value)s” has year 0; the first year of %(era)s is 1 (元年).")
-            % {"value": value, "era": era.name}
+            message(
+                "“%(value)s” has year 0; the first year of %(era)s is 1 (元年).",
+                value=value,
+                era=era.name,
+            )
         )
     try:
         date = dt.date(era.first_day.year + year - 1, int(month), int(day))
@@ -205,16 +215,20 @@ def _era_date(value: object, match: re.Match) -> dt.date:
         raise ValueError(not_a_day(value)) from None
     if date < era.first_day or (era.last_day and date > era.last_day):
         raise ValueError(
-            _("“%(value)s” is not a day of %(era)s: %(span)s.")
-            % {"value": value, "era": era.name, "span": era.span()}
+            message(
+                "“%(value)s” is not a day of %(era)s: %(span)s.",
+                value=value,
+                era=era.name,
+                span=era.span(),
+            )
         )
     if date < WESTERN_CALENDAR_FROM:
         raise ValueError(
-            _(
+            message(
                 "“%(value)s” is a date of the lunisolar calendar Japan used until 明治5年; "
-                "write it in the Western calendar, as 1870-04-01."
+                "write it in the Western calendar, as 1870-04-01.",
+                value=value,
             )
-            % {"value": value}
         )
     return date
 
@@ -243,14 +257,12 @@ def parse_int(value: object, *, minimum: int | None = 0) -> int | None:
             raise ValueError(not_whole(value))
         number = int(typed)
     if minimum is not None and number < minimum:
-        raise ValueError(
-            _("“%(value)s” is below %(minimum)s.") % {"value": value, "minimum": minimum}
-        )
+        raise ValueError(message("“%(value)s” is below %(minimum)s.", value=value, minimum=minimum))
     return number
 
 
-def not_whole(value: object) -> str:
-    return _("“%(value)s” is not a whole number.") % {"value": value}
+def not_whole(value: object) -> Message:
+    return message("“%(value)s” is not a whole number.", value=value)
 
 
 def parse_decimal(value: object) -> Decimal | None:
@@ -266,7 +278,7 @@ def parse_decimal(value: object) -> Decimal | None:
     try:
         return Decimal(typed)
     except InvalidOperation:
-        raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+        raise ValueError(message("“%(value)s” is not a number.", value=value)) from None
 
 
 def parse_fiscal_year(value: object) -> int | None:
@@ -276,8 +288,9 @@ def parse_fiscal_year(value: object) -> int | None:
         return None
     if not re.fullmatch(r"\d{4}", typed):
         raise ValueError(
-            _("“%(value)s” is not a fiscal year. Write 2025, FY2025 or 2025年度.")
-            % {"value": value}
+            message(
+                "“%(value)s” is not a fiscal year. Write 2025, FY2025 or 2025年度.", value=value
+            )
         )
     return int(typed)
 
@@ -313,16 +326,24 @@ def parse_country(value: object) -> str:
     code = find_country(typed)
     if code:
         return code
-    meant = country_suggestion(typed)
-    hint = _("Did you mean %(country)s? ") % {"country": meant} if meant else ""
+    meant = suggested_code(typed)
+    hint = message("Did you mean %(country)s? ", country=country_named(meant)) if meant else ""
     raise ValueError(
-        _(
+        message(
             "“%(value)s” is not a country. %(hint)sGive its two-letter ISO code (TH, DE, US) or "
             "its name in any language, or leave the cell empty where there is no country (an "
-            "online activity)."
+            "online activity).",
+            value=value,
+            hint=hint,
         )
-        % {"value": value, "hint": hint}
     )
+
+
+def country_named(code: str) -> Message:
+    """``Thailand (TH)``, named in the reader's language."""
+    with translation.override(None):  # the name as its msgid, translated where it is shown
+        name = countries.name(code)
+    return message(NAME_AND_CODE, name=Message(name), code=code)
 
 
 def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
@@ -333,7 +354,9 @@ def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
     stored = _choice_keys(choices).get(typed)
     if stored is not None:
         return stored
-    allowed = ", ".join(f"{label} ({stored})" for stored, label in choices.choices)
+    allowed = [
+        message(NAME_AND_CODE, name=label(name), code=code) for code, name in choices.choices
+    ]
     raise ValueError(
-        _("“%(value)s” is not one of: %(allowed)s.") % {"value": value, "allowed": allowed}
+        message("“%(value)s” is not one of: %(allowed)s.", value=value, allowed=allowed)
     )

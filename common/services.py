@@ -13,13 +13,14 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.access import access_for
 from common.history import chunks, history_version
 from common.importing import KINDS, Parsed, Plan, SheetKind, apply_plan, plan_import
 from common.mapping import Mapping, mapping_store
+from common.messages import as_data, from_data, message
 from common.models import ImportBatch
 from common.sheets import SheetRefused, Table, read_table
 
@@ -134,7 +135,6 @@ def plan_basis(user) -> dict:
         "records": history_version(leaving_out=[ImportBatch]),
         "user": user.pk,
         "access": access_for(user).cache_key(),
-        "language": get_language(),  # the notes and the sample are written in it
     }
 
 
@@ -159,7 +159,7 @@ def keep_plan(batch: ImportBatch, plan: Plan, basis: dict) -> None:
         ],
         "changed_fields": sorted(plan.changed_fields),
         "sample": plan.sample,
-        "notes": plan.notes,
+        "notes": [as_data(note) for note in plan.notes],
         "column_changes": dict(plan.column_changes),
         "untouched": plan.untouched,
     }
@@ -197,7 +197,7 @@ def kept_plan(batch: ImportBatch, kind: SheetKind, basis: dict) -> Plan | None:
             updates=planned_updates,
             changed_fields=changed_fields,
             sample=payload["sample"],
-            notes=payload["notes"],
+            notes=[from_data(note) for note in payload["notes"]],
             column_changes=Counter(payload["column_changes"]),
             untouched=payload["untouched"],
         )
@@ -246,8 +246,10 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
     if mapping is not None:
         plan.notes.insert(
             0,
-            _("Read with the saved mapping “%(name)s”: a sheet with these headers was mapped so.")
-            % {"name": mapping.name},
+            message(
+                "Read with the saved mapping “%(name)s”: a sheet with these headers was mapped so.",
+                name=mapping.name,
+            ),
         )
     batch = ImportBatch(
         kind=kind,
@@ -276,7 +278,7 @@ def remember(batch: ImportBatch, plan: Plan, headers: list[str] | None = None) -
     batch.columns = {
         "changed": dict(plan.column_changes),
         "untouched": plan.untouched,
-        "notes": plan.notes,
+        "notes": [as_data(note) for note in plan.notes],  # shown in the reader's language
         # The sheet's headers as found, for the mapping step.
         "headers": headers if headers is not None else (batch.columns or {}).get("headers", []),
     }

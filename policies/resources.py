@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from common.access import reach_of
 from common.history import chunks
 from common.importing import CodeList, Column, Lookup, Parsed, RowErrors, SheetKind, register
+from common.messages import message, message_of
 from common.parsing import parse_decimal, parse_fiscal_year, text
 from common.text import code_key
 from policies.models import Framework, Goal, Indicator, IndicatorValue
@@ -69,7 +70,9 @@ class IndicatorValueSheet(SheetKind):
         ]
 
     def prepare(self, rows: list[dict]) -> None:
-        self.frameworks = Lookup(_("framework"), _("Its code is used by two institutions."))
+        self.frameworks = Lookup(
+            message("framework"), message("Its code is used by two institutions.")
+        )
         for framework in Framework.objects.all():
             self.frameworks.add(framework.code, framework)
         self.goals = {(goal.framework_id, code_key(goal.code)): goal for goal in Goal.objects.all()}
@@ -83,22 +86,29 @@ class IndicatorValueSheet(SheetKind):
         try:
             framework = self.frameworks.find(text(raw.get("framework")))
         except ValueError as error:
-            errors.add("framework", str(error))
+            errors.add("framework", message_of(error))
         if framework:
             goal = self.goals.get((framework.pk, code_key(text(raw.get("goal")))))
             if goal is None:
                 errors.add(
                     "goal",
-                    _("%(framework)s has no goal “%(goal)s”.")
-                    % {"framework": framework.code, "goal": text(raw.get("goal"))},
+                    message(
+                        "%(framework)s has no goal “%(goal)s”.",
+                        framework=framework.code,
+                        goal=text(raw.get("goal")),
+                    ),
                 )
         if goal:
             indicator = self.indicators.get((goal.pk, code_key(text(raw.get("indicator")))))
             if indicator is None:
                 errors.add(
                     "indicator",
-                    _("Goal %(goal)s has no indicator “%(indicator)s”; add it in the admin first.")
-                    % {"goal": goal.code, "indicator": text(raw.get("indicator"))},
+                    message(
+                        "Goal %(goal)s has no indicator “%(indicator)s”; "
+                        "add it in the admin first.",
+                        goal=goal.code,
+                        indicator=text(raw.get("indicator")),
+                    ),
                 )
         if indicator:
             goal.framework, indicator.goal = framework, goal  # the probe's path, without queries
@@ -110,10 +120,10 @@ class IndicatorValueSheet(SheetKind):
             )
         year = errors.cell(raw, "fiscal_year", parse_fiscal_year)
         if year is None and not any(e.column == "fiscal_year" for e in errors.items):
-            errors.add("fiscal_year", _("This cell must not be empty."))
+            errors.add("fiscal_year", message("This cell must not be empty."))
         elif year is not None and not 1900 <= year <= 2200:
             errors.add(
-                "fiscal_year", _("%(year)s is not a plausible fiscal year.") % {"year": year}
+                "fiscal_year", message("%(year)s is not a plausible fiscal year.", year=year)
             )
         return Parsed(
             {

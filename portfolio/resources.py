@@ -25,6 +25,7 @@ from common.importing import (
     register,
 )
 from common.mapping import header_key
+from common.messages import message, message_of
 from common.parsing import (
     parse_choice,
     parse_country,
@@ -78,14 +79,14 @@ def with_scheme(website: str) -> str:
 
 def check_required(errors: RowErrors, column: str, value: object) -> None:
     if value in (None, ""):
-        errors.add(column, _("This cell must not be empty."))
+        errors.add(column, message("This cell must not be empty."))
 
 
 def check_dates(errors: RowErrors, start, end, column: str = "end_date") -> None:
     if start and end and end < start:
         errors.add(
             column,
-            _("The end (%(end)s) is before the start (%(start)s).") % {"end": end, "start": start},
+            message("The end (%(end)s) is before the start (%(start)s).", end=end, start=start),
         )
 
 
@@ -93,14 +94,16 @@ class UnitsAndInitiatives:
     """Units and initiatives by code, or by ``INSTITUTION:CODE`` where a code is shared."""
 
     def load_units(self) -> Lookup:
-        units = Lookup(_("unit"), _("Write it as INSTITUTION:CODE, for example KU:ISO-KU."))
+        units = Lookup(
+            message("unit"), message("Write it as INSTITUTION:CODE, for example KU:ISO-KU.")
+        )
         for unit in Unit.objects.select_related("institution"):
             units.add(unit.code, unit)
             units.add(f"{unit.institution.code}:{unit.code}", unit)
         return units
 
     def load_initiatives(self) -> Lookup:
-        initiatives = Lookup(_("initiative"), _("Write it as INSTITUTION:CODE."))
+        initiatives = Lookup(message("initiative"), message("Write it as INSTITUTION:CODE."))
         for initiative in Initiative.objects.select_related("institution"):
             initiatives.add(initiative.code, initiative)
             initiatives.add(f"{initiative.institution.code}:{initiative.code}", initiative)
@@ -141,7 +144,9 @@ class Partners:
     name is shared."""
 
     def load_partners(self) -> Lookup:
-        partners = Lookup(_("partner institution"), _("Add the country, e.g. “Name [TH]”."))
+        partners = Lookup(
+            message("partner institution"), message("Add the country, e.g. “Name [TH]”.")
+        )
         for partner in PartnerInstitution.objects.all():
             partners.add(partner.name, partner)
             if partner.name_ja:
@@ -209,7 +214,7 @@ class PartnerSheet(SheetKind, Partners):
             except ValidationError:
                 errors.add(
                     "website",
-                    _("“%(website)s” is not a web address (https://…).") % {"website": website},
+                    message("“%(website)s” is not a web address (https://…).", website=website),
                 )
         values = {
             "name": name,
@@ -293,15 +298,17 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         check_required(errors, "title", title)
         start = errors.cell(raw, "start_date", parse_date)
         if start is None and not any(e.column == "start_date" for e in errors.items):
-            errors.add("start_date", _("This cell must not be empty."))
+            errors.add("start_date", message("This cell must not be empty."))
         end = errors.cell(raw, "end_date", parse_date)
         check_dates(errors, start, end)
         unit = self.resolve(errors, raw, "unit", self.units)
         initiative = self.resolve(errors, raw, "initiative", self.initiatives)
         if unit is None and initiative is None and not errors.items:
-            errors.add("unit", _("Give the unit or the initiative this activity belongs to."))
+            errors.add("unit", message("Give the unit or the initiative this activity belongs to."))
         if unit and initiative and unit.institution_id != initiative.institution_id:
-            errors.add("unit", _("The unit and the initiative belong to different institutions."))
+            errors.add(
+                "unit", message("The unit and the initiative belong to different institutions.")
+            )
         self.check_reach(
             errors,
             "unit" if unit else "initiative",
@@ -321,7 +328,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
                     self.partners, text(raw.get("partner_institution")), country
                 )
             except ValueError as error:
-                errors.add("partner_institution", str(error))
+                errors.add("partner_institution", message_of(error))
         city = plain_text(raw.get("city"))
         return Parsed(
             {
@@ -354,7 +361,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
         try:
             return lookup.find(written)
         except ValueError as error:
-            errors.add(column, str(error))
+            errors.add(column, message_of(error))
             return None
 
     def key_of(self, parsed: Parsed) -> Hashable:
@@ -456,12 +463,12 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
         ]
 
     def prepare(self, rows: list[dict]) -> None:
-        self.institutions = Lookup(_("institution"))
+        self.institutions = Lookup(message("institution"))
         for institution in Institution.objects.all():
             self.institutions.add(institution.code, institution)
         self.units = self.load_units()
         self.partners = self.load_partners()
-        self.goals = Lookup(_("goal"), _("Write it as FRAMEWORK:CODE."))
+        self.goals = Lookup(message("goal"), message("Write it as FRAMEWORK:CODE."))
         for goal in Goal.objects.select_related("framework"):
             self.goals.add(f"{goal.framework.code}:{goal.code}", goal)
         self.by_key = {
@@ -477,7 +484,7 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
         try:
             institution = self.institutions.find(text(raw.get("institution")))
         except ValueError as error:
-            errors.add("institution", str(error))
+            errors.add("institution", message_of(error))
         start = errors.cell(raw, "start_date", parse_date)
         end = errors.cell(raw, "end_date", parse_date)
         check_dates(errors, start, end)
@@ -492,14 +499,17 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
                 if unit and unit.institution_id != institution.pk:
                     errors.add(
                         "lead_unit" if unit is lead else "contributing_units",
-                        _("Unit %(unit)s belongs to another institution.") % {"unit": unit.code},
+                        message("Unit %(unit)s belongs to another institution.", unit=unit.code),
                     )
             for goal in goals:
                 if goal.framework.institution_id != institution.pk:
                     errors.add(
                         "goals",
-                        _("Goal %(goal)s is not a goal of %(institution)s's frameworks.")
-                        % {"goal": goal.reference, "institution": institution.code},
+                        message(
+                            "Goal %(goal)s is not a goal of %(institution)s's frameworks.",
+                            goal=goal.reference,
+                            institution=institution.code,
+                        ),
                     )
         self.check_reach(
             errors,
@@ -538,7 +548,7 @@ class InitiativeSheet(SheetKind, UnitsAndInitiatives, Partners):
             try:
                 found.append(find(written))
             except ValueError as error:
-                errors.add(column, str(error))
+                errors.add(column, message_of(error))
         return found
 
     def key_of(self, parsed: Parsed) -> Hashable:

@@ -58,6 +58,7 @@ def test_a_mistyped_name_gets_a_suggestion_and_online_is_told_it_may_be_empty():
 
 
 def test_the_suggestion_is_in_the_readers_language():
-    with translation.override("ja"), pytest.raises(ValueError) as mistyped:
+    with pytest.raises(ValueError) as mistyped:
         parse_country("Thailnd")
-    assert "タイ (TH)" in str(mistyped.value)
+    with translation.override("ja"):
+        assert "タイ (TH)" in str(mistyped.value)  # named as the refusal is read, not raised

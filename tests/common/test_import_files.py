@@ -191,7 +191,7 @@ def test_a_filled_template_imports_its_rows_and_not_its_example(client, steward)
     book.save(filled)
     batch = upload(client, filled.getvalue(), "activities-template-en.xlsx")
     assert batch.counts == {"new": 1, "updated": 0, "unchanged": 0, "failed": 0}
-    assert any("template's example" in note for note in batch.columns["notes"])
+    assert any("template's example" in note["message"] for note in batch.columns["notes"])
     assert confirm(client, batch).status == "applied"
     assert list(Activity.objects.values_list("external_ref", flat=True)) == ["KU-2025-0007"]
 

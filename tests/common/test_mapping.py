@@ -99,7 +99,7 @@ def test_a_foreign_sheet_lists_the_headers_found_and_imports_once_mapped(steward
     assert set(failed_names(batch)) == {*CONSORTIA, DUPLICATE}
     assert failed_names(batch)[DUPLICATE] == {"name"}
     assert plan.counts["failed"] == 3 and plan.counts["new"] == 12
-    assert any("Left out as the mapping says" in note for note in batch.columns["notes"])
+    assert any("Left out as the mapping says" in note["message"] for note in batch.columns["notes"])
 
 
 def test_one_choice_reads_every_row_of_a_value_and_is_saved_for_the_next_sheet(steward):
@@ -123,7 +123,7 @@ def test_one_choice_reads_every_row_of_a_value_and_is_saved_for_the_next_sheet(s
 
     again = korean_preview(steward)  # the next sheet with these headers
     assert again.counts == batch.counts
-    assert "Korean exchange list" in again.columns["notes"][0]
+    assert "Korean exchange list" in again.columns["notes"][0]["message"]
 
 
 def test_the_fixed_sheet_confirms_through_its_mapping(steward):

@@ -60,10 +60,11 @@ class Command(BaseCommand):
         self.stdout.write(plan.summary())
         for note in plan.notes:
             self.stdout.write(_("Note: %(note)s") % {"note": note})
+        header = plan.kind.header_of  # columns named as the reader's language heads them
         for error in plan.errors[:ERRORS_SHOWN]:
             self.stderr.write(
                 _("Row %(row)s, column %(column)s: %(message)s")
-                % {"row": error.row, "column": error.column, "message": error.message}
+                % {"row": error.row, "column": header(error.column), "message": error.message}
             )
         if len(plan.errors) > ERRORS_SHOWN:
             more = len(plan.errors) - ERRORS_SHOWN
@@ -85,7 +86,7 @@ class Command(BaseCommand):
                     % {
                         "rows": f"{group.rows:,}",
                         "first": group.first_row,
-                        "column": group.column,
+                        "column": header(group.column),
                         "message": group.message,
                     }
                 )
