@@ -3,6 +3,7 @@ hidden rows, merged cells, and Shift_JIS files where a letter was lost as "?". E
 the preview says what it found."""
 
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -12,11 +13,11 @@ from odf.table import CoveredTableCell, TableCell, TableRow
 from odf.table import Table as OdsTable
 from odf.text import P
 
-from common.importing import KINDS, locate_table, plan_import
+from common.importing import KINDS, SheetKind, locate_table, plan_import
 from common.layouts import lost_letter_cells
 from common.models import ImportBatch
 from common.services import import_confirm, import_preview, read_kept_table
-from common.sheets import LAST_ROW, Limits, SheetRefused, Table, read_workbook, write_table
+from common.sheets import LAST_ROW, Limits, SheetRefused, read_workbook, write_table
 from portfolio.models import PartnerInstitution
 from tests.common.test_imports_faults import PARTNER_HEADERS, steward_named
 
@@ -85,7 +86,7 @@ def preview(user, name: str, content: bytes):
     return import_preview(kind="partners", file_name=name, content=content, user=user)
 
 
-def partners() -> Table:
+def partners() -> SheetKind:
     return KINDS["partners"]()
 
 
@@ -237,8 +238,6 @@ def test_an_ods_whose_rows_reach_the_last_row_with_styled_empty_cells_is_read():
 
 
 def content_of(content: bytes, part: str) -> bytes:
-    import zipfile
-
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         return archive.read(part)
 
