@@ -26,6 +26,7 @@ from django_countries import countries
 
 from common.access import EVERYTHING, Access, reach_of
 from common.history import chunks, m2m_history_model, write_history, write_link_history
+from common.layouts import layout_notes
 from common.mapping import Mapping, apply_columns, apply_values
 from common.messages import (
     Message,
@@ -43,9 +44,19 @@ from common.parsing import (
     repair_c1_punctuation,
     text,
 )
-from common.sheets import Table, write_table
+from common.sheets import (
+    Sheet,
+    SheetRefused,
+    Table,
+    Workbook,
+    filled_rows,
+    header_cells,
+    table_of,
+    write_table,
+)
 from common.text import code_key
-from common.writing import DropDown, Sheet, write_workbook
+from common.writing import DropDown, write_workbook
+from common.writing import Sheet as SheetOut
 
 SAMPLE_SIZE = 20
 COUNTRY = "country"  # a column of ISO 3166 country codes (``Column.choices``)
@@ -56,6 +67,7 @@ EXAMPLE_MARK = "EXAMPLE-"
 # fixed error workbook uploaded again imports without it.
 ERRORS_HEADER = gettext_noop("errors")
 # Marked here, translated where a failed row is read: in the reader's language.
+HEADER_SEARCH_ROWS = 20  # the non-blank rows of a sheet where its header may lie
 OUT_OF_SCOPE = gettext_noop(
     "Outside your scope: you may import only records of the institutions and units your role "
     "covers."
@@ -349,6 +361,62 @@ def is_example(value: object) -> bool:
     return isinstance(value, str) and value.strip().startswith(EXAMPLE_MARK)
 
 
+Fit = tuple[bool, int]  # how a row fits as a header: has every required column; known headers
+
+
+def header_fit(kind: SheetKind, row: list[object]) -> Fit:
+    mapping, missing, _unknown = _header_map(kind, header_cells(row))
+    return not missing, len(mapping)
+
+
+def locate_header(kind: SheetKind, sheet: Sheet) -> tuple[int, Fit] | None:
+    """Which non-blank row (from 0) of the first ``HEADER_SEARCH_ROWS`` is the header, and how
+    it fits: the one with every required column and the most known headers, the first of
+    equals. None when no row has a header the kind knows."""
+    best: tuple[int, Fit] | None = None
+    for index, (_number, row) in enumerate(filled_rows(sheet, HEADER_SEARCH_ROWS)):
+        fit = header_fit(kind, row)
+        if fit[1] and (best is None or fit > best[1]):
+            best = (index, fit)
+    return best
+
+
+def locate_table(kind: SheetKind, workbook: Workbook) -> Table:
+    """The table of the first sheet whose header row has the kind's required columns.
+
+    A sheet often holds a title, a blank row and a date line above its header, and a workbook a
+    cover or a read-me before its data; neither is data. Failing a complete header, the sheet
+    whose header knows the most columns is read (the plan then says which are missing); failing
+    any, a lone sheet is read from its first non-blank row as before, and a workbook of several
+    is refused, naming its sheets.
+    """
+    found = [(sheet, locate_header(kind, sheet)) for sheet in workbook.sheets]
+    found = [(sheet, header) for sheet, header in found if header is not None]
+    complete = [(sheet, header) for sheet, header in found if header[1][0]]
+    if complete or found:
+        sheet, (index, _fit) = (complete or [max(found, key=lambda each: each[1][1][1])])[0]
+        return table_of(workbook, sheet, index)
+    if len(workbook.sheets) == 1:
+        return table_of(workbook, workbook.sheets[0])
+    raise SheetRefused(no_header_anywhere(kind, workbook))
+
+
+def no_header_anywhere(kind: SheetKind, workbook: Workbook) -> str:
+    first = workbook.sheets[0]
+    row = next(iter(filled_rows(first, 1)), (0, []))[1]
+    cells = [cell[:40] for cell in header_cells(row) if cell][:8]
+    return _(
+        "No sheet of this workbook has the header row of “%(kind)s”: its sheets are %(sheets)s, "
+        "and the first row of “%(first)s” reads %(headers)s. Put the template's header row "
+        "above the data, then upload again."
+    ) % {
+        "kind": kind.label,
+        "sheets": ", ".join(f"“{sheet.name}”" for sheet in workbook.sheets),
+        "first": first.name,
+        "headers": ", ".join(f"“{cell}”" for cell in cells) or _("nothing (the sheet is empty)"),
+    }
+
+
 def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) -> Plan:
     """Sort every row into new, updated, unchanged and failed; ``chosen`` is the steward's
     mapping of the sheet's headers and values, where it needs one."""
@@ -358,8 +426,11 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
         (mapping, missing, unknown), ignored = _header_map(kind, table.headers), []
     counts: Counter = Counter(new=0, updated=0, unchanged=0, failed=0)
     notes: list[Message | str] = [
-        message("Column “%(header)s” is not in the template and was ignored.", header=header)
-        for header in unknown
+        *layout_notes(table),
+        *(
+            message("Column “%(header)s” is not in the template and was ignored.", header=header)
+            for header in unknown
+        ),
     ]
     if ignored:
         notes.append(
@@ -369,8 +440,9 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
             )
         )
     if missing:
+        header_row = table.header_row or 1
         errors = [
-            RowError(1, name, message("This column is missing from the header row."))
+            RowError(header_row, name, message("This column is missing from the header row."))
             for name in missing
         ]
         counts["failed"] = len(table.rows)
@@ -707,14 +779,14 @@ def template_table(kind: SheetKind, file_format: str, language: str = "en") -> b
     first = kind.columns[0].name
     example[first] = f"{EXAMPLE_MARK}{example.get(first, '')}"
     example_row = [example.get(column.name) for column in kind.columns]
-    main = Sheet(
+    main = SheetOut(
         main_title,
         headers,
         [example_row],
         marks={(0, index): "example" for index in range(len(headers))},
         drop_downs=drop_downs,
     )
-    codes_sheet = Sheet(
+    codes_sheet = SheetOut(
         codes_title,
         [header for codes in lists for header in (*codes.headers, None)],
         _side_by_side(lists),

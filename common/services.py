@@ -18,11 +18,19 @@ from django.utils.translation import gettext_noop
 
 from common.access import access_for
 from common.history import chunks, history_version
-from common.importing import KINDS, Parsed, Plan, SheetKind, apply_plan, plan_import
+from common.importing import (
+    KINDS,
+    Parsed,
+    Plan,
+    SheetKind,
+    apply_plan,
+    locate_table,
+    plan_import,
+)
 from common.mapping import Mapping, mapping_store
 from common.messages import as_data, from_data, message
 from common.models import ImportBatch
-from common.sheets import SheetRefused, Table, read_table
+from common.sheets import SheetRefused, Table, read_workbook
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +70,11 @@ def batch_table(batch: ImportBatch) -> Table:
         raise SheetRefused(
             _("The uploaded file of this import cannot be read; upload it again.")
         ) from error
-    return read_table(batch.file_name, content)
+    return locate_table(KINDS[batch.kind](), read_workbook(batch.file_name, content))
+
+
+# Where the table was found and what the layout hid, kept so the confirmation's notes say it too.
+KEPT_LAYOUT = ("sheet", "sheets", "header_row", "skipped", "hidden", "merged")
 
 
 def kept_table_path(batch: ImportBatch) -> Path:
@@ -81,6 +93,7 @@ def keep_table(batch: ImportBatch, table: Table) -> None:
         "rows": table.rows,
         "numbers": table.numbers,
         "encoding": table.encoding,
+        "layout": {name: getattr(table, name) for name in KEPT_LAYOUT},
     }
     kept_table_path(batch).write_text(json.dumps(payload, default=_json_cell), encoding="utf-8")
 
@@ -97,11 +110,13 @@ def read_kept_table(batch: ImportBatch) -> Table | None:
         return None
     if not isinstance(payload, dict) or payload.get("sha256") != batch.sha256:
         return None
+    layout = payload.get("layout") or {}  # a table kept before layouts were kept has none
     return Table(
         headers=payload["headers"],
         rows=payload["rows"],
         numbers=payload["numbers"],
         encoding=payload["encoding"],
+        **{name: layout[name] for name in KEPT_LAYOUT if name in layout},
     )
 
 
@@ -237,12 +252,13 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
         )
     import_previews_expire(limit=PREVIEWS_EXPIRED_PER_UPLOAD)  # so that no cron is needed
     file_name = Path(file_name.replace("\\", "/")).name or "upload"
-    table = read_table(file_name, content)
+    sheet_kind = KINDS[kind](access_for(user))
+    table = locate_table(sheet_kind, read_workbook(file_name, content))
     store = mapping_store()
     # A sheet with the headers of one mapped before is read as it was then.
     mapping = store.find(user, kind, table.headers) if store is not None else None
     basis = plan_basis(user)  # before the plan: a write while it is made makes it stale
-    plan = plan_import(KINDS[kind](access_for(user)), table, mapping)
+    plan = plan_import(sheet_kind, table, mapping)
     if mapping is not None:
         plan.notes.insert(
             0,

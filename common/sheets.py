@@ -12,6 +12,8 @@ worker.
 import codecs
 import csv
 import io
+import itertools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -38,6 +40,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 files and encry
 # Blank lines a CSV may hold beside its rows; more is a file made to be slow to read.
 CSV_BLANK_LINES_PER_ROW = 1
 LAST_ROW = 1_048_576  # of Excel and LibreOffice Calc
+MERGED_KEPT = 1_000  # merged ranges kept per sheet, for the preview to name; the rest are not
 
 
 class SheetRefused(Exception):
@@ -73,11 +76,48 @@ class Limits:
 
 @dataclass
 class Table:
-    """A sheet's header and data rows; ``numbers[i]`` is the sheet row number of ``rows[i]``."""
+    """A sheet's header and data rows; ``numbers[i]`` is the sheet row number of ``rows[i]``.
+
+    The rest says where the table was found and what the sheet's layout hid, for the preview to
+    tell: the sheet and the workbook's sheets, the header's row and how many rows above it (a
+    title, a date line) were skipped, the data rows hidden in the sheet, the merged ranges that
+    reach the header or the data.
+    """
 
     headers: list[str]
     rows: list[list[object]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
+    encoding: str = ""
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+    header_row: int = 0
+    skipped: int = 0
+    hidden: list[int] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sheet:
+    """One sheet as a reader found it: its rows with their numbers, in the sheet's order.
+
+    ``hidden`` are the numbers of hidden rows that hold a value, ``merged`` the merged ranges
+    (``A3:A5``; at most ``MERGED_KEPT``). ``refusal`` says why this sheet cannot be imported (a
+    formula or an error value, read as blank meanwhile): a cover sheet's formula must not refuse
+    the data sheet after it, so it refuses only when the sheet is the one read.
+    """
+
+    name: str
+    rows: list[tuple[int, list[object]]] = field(default_factory=list)
+    hidden: list[int] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    refusal: str = ""
+
+
+@dataclass
+class Workbook:
+    """Every sheet of an upload, in the workbook's order (a CSV is one sheet without a name)."""
+
+    sheets: list[Sheet]
     encoding: str = ""
 
 
@@ -92,6 +132,11 @@ class Tally:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.rows = self.cells = self.chars = 0
+        self.cell_elements = 0  # of an XLSX, empty cells included (``common.workbooks``)
+
+    def next_sheet(self) -> None:
+        """Rows are counted per sheet; cells and characters across the workbook."""
+        self.rows = 0
 
     def row(self, number: int, copies: int = 1) -> None:
         """A row with a value (blank rows cost nothing and are never held)."""
@@ -176,10 +221,15 @@ def format_of(name: str) -> str:
     return extension
 
 
-def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table:
-    """The table in a file, after every check; raises ``SheetRefused`` with a clear message.
+def read_workbook(name: str, content: bytes, limits: Limits | None = None) -> Workbook:
+    """Every sheet of a file, after every check; raises ``SheetRefused`` with a clear message.
 
-    The file is read in a child process with a memory and CPU limit (``common.isolation``).
+    The file is read in a child process with a memory and CPU limit (``common.isolation``). The
+    limits hold for the whole workbook (cells and characters across its sheets), except rows,
+    which are counted per sheet: a cover sheet does not shorten the data sheet after it, and a
+    row held has a cell, so the cells bound them all the same. Which sheet holds the table, and
+    in which row its header lies, depends on the kind of sheet: the caller chooses
+    (``common.importing.locate_table``), in this process.
     """
     from common.isolation import run_confined
 
@@ -190,21 +240,85 @@ def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table
             _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
             % {"size": f"{len(content) / 1e6:.1f}", "limit": f"{limits.max_bytes / 1e6:.0f}"}
         )
-    return run_confined(read_table_here, kind, content, limits)
+    return run_confined(read_workbook_here, kind, content, limits)
 
 
-def read_table_here(kind: str, content: bytes, limits: Limits) -> Table:
-    """The table, read in this process: ``read_table`` calls it in a confined child."""
+def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table:
+    """The table of a file's first sheet, its header the first non-blank row.
+
+    For files this product wrote (exports, templates, error workbooks); an upload is read with
+    ``read_workbook`` and its table located by the kind of sheet it should hold.
+    """
+    workbook = read_workbook(name, content, limits)
+    return table_of(workbook, workbook.sheets[0])
+
+
+def read_workbook_here(kind: str, content: bytes, limits: Limits) -> Workbook:
+    """The sheets, read in this process: ``read_workbook`` calls it in a confined child."""
     if kind == "csv":
         return _read_csv(content, limits)
     from common.workbooks import read_ods, read_xlsx
 
     reader = read_xlsx if kind == "xlsx" else read_ods
-    return build_table(reader(content, limits), unescape=False)
+    return Workbook(reader(content, limits))
+
+
+def read_table_here(kind: str, content: bytes, limits: Limits) -> Table:
+    """The first sheet's table, read in this process."""
+    workbook = read_workbook_here(kind, content, limits)
+    return table_of(workbook, workbook.sheets[0])
 
 
 def _blank(row: Sequence[object]) -> bool:
     return all(value is None or (isinstance(value, str) and not value.strip()) for value in row)
+
+
+def filled_rows(sheet: Sheet, most: int | None = None) -> list[tuple[int, list[object]]]:
+    """The sheet's rows that hold something other than blanks (the first ``most``)."""
+    rows = ((number, row) for number, row in sheet.rows if not _blank(row))
+    return list(itertools.islice(rows, most))
+
+
+def header_cells(row: Sequence[object]) -> list[str]:
+    return ["" if value is None else str(value).strip() for value in row]
+
+
+MERGED_RANGE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?")
+
+
+def merged_last_row(reference: str) -> int:
+    """The last row a merged range (``A3:A5``) covers; 0 for a reference that names none."""
+    match = MERGED_RANGE.fullmatch(reference)
+    return int(match[4] or match[2]) if match else 0
+
+
+def table_of(workbook: Workbook, sheet: Sheet, header_at: int = 0) -> Table:
+    """The sheet's table, its header the ``header_at``-th non-blank row (from 0).
+
+    Rows above the header are not data (a title, a date line); blank rows are skipped but keep
+    their numbers. A sheet with a formula or an error value is refused here, as it is the one read.
+    """
+    if sheet.refusal:
+        raise SheetRefused(sheet.refusal)
+    filled = filled_rows(sheet)
+    if not filled:
+        raise SheetRefused(_("The sheet is empty: it has no header row."))
+    header_row, header = filled[header_at]
+    data = filled[header_at + 1 :]
+    numbers = [number for number, _row in data]
+    imported = set(numbers)
+    return Table(
+        headers=header_cells(header),
+        rows=[row for _number, row in data],
+        numbers=numbers,
+        encoding=workbook.encoding,
+        sheet=sheet.name,
+        sheets=[each.name for each in workbook.sheets],
+        header_row=header_row,
+        skipped=header_at,
+        hidden=[number for number in sheet.hidden if number in imported],
+        merged=[ref for ref in sheet.merged if merged_last_row(ref) >= header_row],
+    )
 
 
 def unescape_cell(value: object) -> object:
@@ -218,28 +332,9 @@ def unescape_cell(value: object) -> object:
     return value
 
 
-def build_table(
-    rows: Iterable[tuple[int, Sequence[object]]], encoding: str = "", *, unescape: bool = True
-) -> Table:
-    """Header from the first non-blank row; blank rows are skipped but keep their numbers.
-
-    Only a CSV's cells are unescaped (``'=…`` back to ``=…``): XLSX and ODS keep text as text
-    exactly as it is, so a workbook's ``'=`` is what someone typed.
-    """
-    table: Table | None = None
-    for number, raw_row in rows:
-        row = [unescape_cell(value) for value in raw_row] if unescape else list(raw_row)
-        if _blank(row):
-            continue
-        if table is None:
-            headers = ["" if value is None else str(value).strip() for value in row]
-            table = Table(headers=headers, encoding=encoding)
-            continue
-        table.rows.append(row)
-        table.numbers.append(number)
-    if table is None:
-        raise SheetRefused(_("The sheet is empty: it has no header row."))
-    return table
+def _unescaped(rows: Iterable[tuple[int, Sequence[object]]]) -> list[tuple[int, list[object]]]:
+    """A CSV's cells with ``escape_cell`` undone; XLSX and ODS keep text exactly as typed."""
+    return [(number, [unescape_cell(value) for value in row]) for number, row in rows]
 
 
 # The byte-order marks a CSV may start with, and the encoding each one means. Excel's "Unicode
@@ -295,14 +390,14 @@ def _delimiter(text: str) -> str:
     return best if counts[best] > counts[","] else ","
 
 
-def _read_csv(content: bytes, limits: Limits) -> Table:
+def _read_csv(content: bytes, limits: Limits) -> Workbook:
     text, encoding = decode_csv(content)
     # The longest cell a CSV may hold is checked by the tally, with the cell named; this bound
     # only keeps the csv module from holding more than that while it reads one field.
     csv.field_size_limit(max(limits.max_cell_chars + 1, 1024))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        return build_table(_csv_rows(reader, limits), encoding)
+        return Workbook([Sheet("", _unescaped(_csv_rows(reader, limits)))], encoding)
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             Tally(limits).cell("x" * (limits.max_cell_chars + 1), 0, reader.line_num)

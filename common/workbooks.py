@@ -21,7 +21,18 @@ from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
-from common.sheets import OLE_MAGIC, ZIP_MAGIC, Limits, SheetRefused, Tally, cell_name
+from common.sheets import (
+    LAST_ROW,
+    MERGED_KEPT,
+    MERGED_RANGE,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    Limits,
+    Sheet,
+    SheetRefused,
+    Tally,
+    cell_name,
+)
 from common.writing import column_letter
 
 CHUNK = 1 << 16
@@ -353,6 +364,17 @@ def xlsx_names(local: str) -> frozenset[str]:
 
 SHEET_DATA, ROW, CELL, VALUE, FORMULA = map(xlsx_names, ("sheetData", "row", "c", "v", "f"))
 INLINE, TEXT, PHONETIC, SHARED_ITEM = map(xlsx_names, ("is", "t", "rPh", "si"))
+MERGE_CELL, MERGE_CELLS = xlsx_names("mergeCell"), xlsx_names("mergeCells")
+# What a worksheet holds after its merged cells, in the schema's order: once one of these starts,
+# the sheet has nothing more the import reads.
+AFTER_MERGES = frozenset().union(
+    *map(
+        xlsx_names,
+        ("phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions",
+         "pageMargins", "pageSetup", "headerFooter", "drawing", "tableParts", "extLst"),
+    )
+)  # fmt: skip
+DROPPED = "formula"  # the kind of a cell read as blank: a formula or an error value
 WORKBOOK_SHEET, WORKBOOK_PROPERTIES = xlsx_names("sheet"), xlsx_names("workbookPr")
 NUMBER_FORMAT, CELL_FORMATS, FORMAT = xlsx_names("numFmt"), xlsx_names("cellXfs"), xlsx_names("xf")
 RELATIONSHIP = f"{PACKAGE_RELS}}}Relationship"
@@ -462,12 +484,19 @@ class XlsxSheet(PartHandler):
     ``end`` test the commonest names first and keep the counts in plain attributes.
     """
 
-    def __init__(self, part: str, limits: Limits, shared: list[str], dates: "DateStyles") -> None:
+    def __init__(
+        self, part: str, limits: Limits, shared: list[str], dates: "DateStyles", tally: Tally
+    ) -> None:
         super().__init__(part, element_budget(limits))
-        self.tally, self.shared, self.dates = Tally(limits), shared, dates
+        self.tally, self.shared, self.dates = tally, shared, dates
         self.most_chars, self.most_columns = limits.max_cell_chars, limits.max_columns
         self.most_cells, self.most_sheet_chars = limits.max_cells, limits.max_sheet_chars
-        self.cells = self.chars = self.cell_elements = 0
+        # The workbook's counts so far: the limits hold for all its sheets together.
+        self.cells, self.chars, self.cell_elements = tally.cells, tally.chars, tally.cell_elements
+        self.hidden: list[int] = []
+        self.merged: list[str] = []
+        self.refusal = ""
+        self.row_hidden = self.after_data = False
         # Empty cells cost time too: a styled cell is written empty, but not by the million.
         self.most_cell_elements = EMPTY_CELLS_PER_CELL * limits.max_cells
         self.rows: list[tuple[int, list[object]]] = []
@@ -504,7 +533,7 @@ class XlsxSheet(PartHandler):
                 self.column = column
             self.kind, self.style, self.pieces = attributes.get("t", "n"), attributes.get("s"), None
             if self.kind == "e":
-                raise SheetRefused(
+                self.refuse(
                     _(
                         "Cell %(cell)s holds an error value such as #N/A or #DIV/0!. Type the "
                         "value, or clear the cell, then upload again."
@@ -524,9 +553,13 @@ class XlsxSheet(PartHandler):
             self.start_row(attributes)
         elif name in FORMULA:
             if self.row is not None:
-                raise formula_in(self.where())
+                self.refuse(formula_in(self.where()))
         elif name in PHONETIC:
             self.phonetic += 1
+        elif name in MERGE_CELL:
+            self.start_merge(attributes)
+        elif self.after_data and name in AFTER_MERGES:
+            raise Finished
 
     def end(self, name: str) -> None:
         if name in CELL:
@@ -539,10 +572,14 @@ class XlsxSheet(PartHandler):
             if self.row:
                 self.tally.row(self.row_number)
                 self.rows.append((self.row_number, self.row))
+                if self.row_hidden:
+                    self.hidden.append(self.row_number)
             self.row = None
         elif name in PHONETIC:
             self.phonetic -= 1
         elif name in SHEET_DATA:
+            self.after_data = True  # the merged cells follow
+        elif name in MERGE_CELLS:
             raise Finished
 
     def text(self, data: str) -> None:
@@ -561,6 +598,24 @@ class XlsxSheet(PartHandler):
         else:
             raise self.bad_reference(reference)
         self.row, self.column = [], -1
+        self.row_hidden = attributes.get("hidden") in ("1", "true")
+
+    def refuse(self, refusal: SheetRefused | str) -> None:
+        """The sheet cannot be imported (a formula, an error value), should it be the one read;
+        the cell is read as blank meanwhile, and the first such cell named."""
+        self.refusal = self.refusal or str(refusal)
+        self.kind = DROPPED
+
+    def start_merge(self, attributes: dict[str, str]) -> None:
+        reference = attributes.get("ref", "")
+        if len(self.merged) < MERGED_KEPT and MERGED_RANGE.fullmatch(reference):
+            self.merged.append(reference)
+
+    def sheet(self, name: str) -> Sheet:
+        """What was read, as a sheet; the workbook's counts go on to its next sheet."""
+        tally = self.tally
+        tally.cells, tally.chars, tally.cell_elements = self.cells, self.chars, self.cell_elements
+        return Sheet(name, padded(self.rows), self.hidden, self.merged, self.refusal)
 
     def where(self) -> str:
         return cell_name(self.column, self.row_number)
@@ -632,6 +687,8 @@ class XlsxSheet(PartHandler):
             return raw.strip() in ("1", "true")
         if kind == "d":
             return iso_date(raw.strip(), self.where())
+        if kind == DROPPED:
+            return None
         raise SheetRefused(
             _(
                 "Cell %(cell)s has a type “%(kind)s” that no spreadsheet writes; the file is "
@@ -691,40 +748,49 @@ class DateStyles(PartHandler):
         return moment
 
 
-def read_xlsx(content: bytes, limits: Limits) -> list[tuple[int, list[object]]]:
-    """The rows of the workbook's first sheet (in the workbook's order), with their numbers."""
+def read_xlsx(content: bytes, limits: Limits) -> list[Sheet]:
+    """Every sheet of the workbook, in the workbook's order, with its rows and their numbers."""
     archive = Archive(content, "xlsx", limits)
     workbook = Collect("xl/workbook.xml", WORKBOOK_SHEET | WORKBOOK_PROPERTIES, limits)
     archive.parse("xl/workbook.xml", workbook)
-    sheets = [attributes for name, attributes in workbook.found if name in WORKBOOK_SHEET]
+    entries = [attributes for name, attributes in workbook.found if name in WORKBOOK_SHEET]
     date1904 = any(
         attributes.get("date1904") in ("1", "true")
         for name, attributes in workbook.found
         if name in WORKBOOK_PROPERTIES
     )
     targets = relationships(archive, "xl/_rels/workbook.xml.rels", limits)
-    sheet_id = next(
-        (
-            sheets[0].get(f"{namespace}}}id")
-            for namespace in RELATIONSHIP_NAMESPACES
-            if sheets and f"{namespace}}}id" in sheets[0]
-        ),
-        None,
-    )
-    sheet_part = targets.get(sheet_id) if sheet_id else None
-    if not sheet_part:
+    parts = [(entry.get("name", "")[:200], sheet_part(entry, targets)) for entry in entries]
+    parts = [(name, part) for name, part in parts if part]
+    if not parts:
         raise SheetRefused(_("The XLSX file has no sheet."))
-    if sheet_part not in archive.parts:
-        raise SheetRefused(_("The XLSX file is damaged: its first sheet is missing."))
+    for name, part in parts:
+        if part not in archive.parts:
+            raise SheetRefused(
+                _("The XLSX file is damaged: its sheet “%(name)s” is missing.") % {"name": name}
+            )
     shared = SharedStrings(targets.get("sharedStrings", "xl/sharedStrings.xml"), limits)
     if shared.part in archive.parts:
         archive.parse(shared.part, shared)
     styles = DateStyles(targets.get("styles", "xl/styles.xml"), limits, date1904)
     if styles.part in archive.parts:
         archive.parse(styles.part, styles)
-    sheet = XlsxSheet(sheet_part, limits, shared.strings, styles)
-    archive.parse(sheet_part, sheet)
-    return padded(sheet.rows)
+    tally, sheets = Tally(limits), []
+    for name, part in parts:
+        tally.next_sheet()
+        handler = XlsxSheet(part, limits, shared.strings, styles, tally)
+        archive.parse(part, handler)
+        sheets.append(handler.sheet(name))
+    return sheets
+
+
+def sheet_part(entry: dict[str, str], targets: dict[str, str]) -> str | None:
+    """The part a workbook's ``<sheet>`` names through its relationship id."""
+    for namespace in RELATIONSHIP_NAMESPACES:
+        sheet_id = entry.get(f"{namespace}}}id")
+        if sheet_id:
+            return targets.get(sheet_id)
+    return None
 
 
 def padded(rows: list[tuple[int, list[object]]]) -> list[tuple[int, list[object]]]:
@@ -768,13 +834,18 @@ ROWS_REPEATED, COLUMNS_REPEATED = (
     f"{TABLE_NS}}}number-columns-repeated",
 )
 ODS_FORMULA = f"{TABLE_NS}}}formula"
+TABLE_NAME, ROW_VISIBILITY = f"{TABLE_NS}}}name", f"{TABLE_NS}}}visibility"
+COLUMNS_SPANNED, ROWS_SPANNED = (
+    f"{TABLE_NS}}}number-columns-spanned",
+    f"{TABLE_NS}}}number-rows-spanned",
+)
 VALUE_TYPE, ODS_VALUE = f"{OFFICE_NS}}}value-type", f"{OFFICE_NS}}}value"
 DATE_VALUE, BOOLEAN_VALUE = f"{OFFICE_NS}}}date-value", f"{OFFICE_NS}}}boolean-value"
 NUMERIC_TYPES = frozenset(("float", "percentage", "currency"))
 
 
 class OdsSheet(PartHandler):
-    """The rows of the first table of an ODS file's content, repeats counted before expanded."""
+    """The rows of every table of an ODS file's content, repeats counted before expanded."""
 
     starts = {
         ODS_TABLE: "start_table",
@@ -797,8 +868,11 @@ class OdsSheet(PartHandler):
     def __init__(self, limits: Limits) -> None:
         super().__init__("content.xml", element_budget(limits))
         self.limits, self.tally = limits, Tally(limits)
-        self.rows: list[tuple[int, list[object]]] = []
-        self.tables = 0  # depth: 1 inside the first table, more inside a table within it
+        self.sheets: list[Sheet] = []
+        self.sheet = Sheet("")
+        self.rows = self.sheet.rows
+        self.row_hidden = False
+        self.tables = 0  # depth: 1 inside a sheet's table, more inside a table within it
         self.number = 0
         self.row: list[object] | None = None
         self.row_repeat = 1
@@ -820,7 +894,9 @@ class OdsSheet(PartHandler):
             if self.row is None or self.tables != 1:
                 return
             if attributes.get(ODS_FORMULA):
-                self.start_cell(attributes)  # refuses, naming the cell
+                self.refuse_formula()
+            if COLUMNS_SPANNED in attributes or ROWS_SPANNED in attributes:
+                self.merge(attributes)
             self.cell, self.paragraphs, self.size = attributes, [], 0
             repeat = attributes.get(COLUMNS_REPEATED)
             self.cell_repeat = 1 if repeat is None else self.repeat(repeat, self.number + 1, True)
@@ -844,32 +920,52 @@ class OdsSheet(PartHandler):
             if handle is not None:
                 handle()
 
-    def start_table(self, _attributes: dict[str, str]) -> None:
+    def start_table(self, attributes: dict[str, str]) -> None:
         self.tables += 1
+        if self.tables == 1:  # a sheet; a table within it is not one
+            self.sheet = Sheet(attributes.get(TABLE_NAME, "")[:200])
+            self.rows, self.number = self.sheet.rows, 0
+            self.tally.next_sheet()
 
     def end_table(self) -> None:
         self.tables -= 1
         if not self.tables:
-            raise Finished  # the first sheet only
+            self.sheet.rows = padded(self.sheet.rows)
+            self.sheets.append(self.sheet)
 
     def start_row(self, attributes: dict[str, str]) -> None:
         if self.tables == 1:
             self.row, self.pending_empty, self.row_cells = [], 0, []
             self.row_repeat = self.repeat(attributes.get(ROWS_REPEATED), self.number + 1)
+            self.row_hidden = attributes.get(ROW_VISIBILITY) in ("collapse", "filter")
 
     def start_cell(self, attributes: dict[str, str]) -> None:
         if self.row is None or self.tables != 1:
             return
         if attributes.get(ODS_FORMULA):
-            raise SheetRefused(
-                _(
-                    "Cell %(cell)s holds a formula. Imports take values only: paste the cells as "
-                    "values, then upload again."
-                )
-                % {"cell": self.where()}
-            )
+            self.refuse_formula()
         self.cell, self.paragraphs, self.size = attributes, [], 0
         self.cell_repeat = self.repeat(attributes.get(COLUMNS_REPEATED), self.number + 1, True)
+
+    def refuse_formula(self) -> None:
+        """The sheet cannot be imported, should it be the one read; the cell reads as blank."""
+        self.sheet.refusal = self.sheet.refusal or _(
+            "Cell %(cell)s holds a formula. Imports take values only: paste the cells as "
+            "values, then upload again."
+        ) % {"cell": self.where()}
+
+    def merge(self, attributes: dict[str, str]) -> None:
+        """Note the range a cell spans (``A3:A5``), as far as a sheet reaches."""
+        column, row = len(self.row) + self.pending_empty, self.number + 1
+        spans = [attributes.get(COLUMNS_SPANNED, "1"), attributes.get(ROWS_SPANNED, "1")]
+        if len(self.sheet.merged) >= MERGED_KEPT or not all(
+            span.isdigit() and len(span) <= 7 for span in spans
+        ):
+            return
+        columns, rows = (max(int(span), 1) for span in spans)
+        if columns * rows > 1:
+            last = cell_name(min(column + columns - 1, 16_383), min(row + rows - 1, LAST_ROW))
+            self.sheet.merged.append(f"{cell_name(min(column, 16_383), row)}:{last}")
 
     def start_annotation(self, _attributes: dict[str, str]) -> None:
         self.annotation += 1  # a comment on the cell, not its value
@@ -961,6 +1057,8 @@ class OdsSheet(PartHandler):
         self.row_cells.append((value, column, repeat))
 
     def value(self, cell: dict[str, str]) -> object:
+        if cell.get(ODS_FORMULA):
+            return None  # the sheet's refusal names it
         kind = cell.get(VALUE_TYPE)
         if kind in NUMERIC_TYPES:
             return number(cell.get(ODS_VALUE, ""), self)
@@ -987,13 +1085,15 @@ class OdsSheet(PartHandler):
         for _copy in range(repeat):
             self.number += 1
             self.rows.append((self.number, row))
+            if self.row_hidden:
+                self.sheet.hidden.append(self.number)
 
 
-def read_ods(content: bytes, limits: Limits) -> list[tuple[int, list[object]]]:
-    """The rows of the ODS file's first table, with their numbers."""
+def read_ods(content: bytes, limits: Limits) -> list[Sheet]:
+    """Every table of the ODS file, in its order, with its rows and their numbers."""
     archive = Archive(content, "ods", limits)
     if "content.xml" not in archive.parts:
         raise damaged("ods")
-    sheet = OdsSheet(limits)
-    archive.parse("content.xml", sheet)
-    return padded(sheet.rows)
+    reader = OdsSheet(limits)
+    archive.parse("content.xml", reader)
+    return reader.sheets or [Sheet("")]  # a file without a table reads as an empty sheet

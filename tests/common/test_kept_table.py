@@ -28,13 +28,13 @@ def import_folder(settings, tmp_path):
 def reads(monkeypatch) -> list[str]:
     """The names of the files read from their bytes."""
     seen: list[str] = []
-    read = services.read_table
+    read = services.read_workbook
 
     def counting(name, content, limits=None):
         seen.append(name)
         return read(name, content, limits)
 
-    monkeypatch.setattr(services, "read_table", counting)
+    monkeypatch.setattr(services, "read_workbook", counting)
     return seen
 
 
