@@ -45,10 +45,11 @@ def options_for(kind, column_name: str) -> list[tuple[str, str]] | None:
     if column is None or column.choices is None:
         return None
     offered = [("", _("— keep as written (the row fails) —")), (BLANK, _("(leave the cell empty)"))]
+    # Named as the admin's own selects name them; the code is the option's value.
     if column.choices == COUNTRY:
-        offered += [(code, f"{name} ({code})") for code, name in countries]
+        offered += [(code, str(name)) for code, name in countries]
     else:
-        offered += [(value, f"{label} ({value})") for value, label in column.choices.choices]
+        offered += [(value, str(label)) for value, label in column.choices.choices]
     return offered
 
 
