@@ -11,6 +11,7 @@ marked, to fix and upload again.
 """
 
 import datetime as dt
+import difflib
 import functools
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -983,11 +984,24 @@ class Lookup:
         self.noun = noun
         self.qualify_hint = qualify_hint
         self.by_key: dict[str, list] = {}
+        self.written: dict[str, str] = {}  # each key as a sheet may write it, for suggestions
+        self.suggested: dict[str, str | None] = {}
 
     def add(self, reference: str, obj) -> None:
-        entries = self.by_key.setdefault(code_key(reference), [])
+        key = code_key(reference)
+        entries = self.by_key.setdefault(key, [])
+        self.written.setdefault(key, reference)
         if obj not in entries:
             entries.append(obj)
+
+    def suggestion(self, reference: str) -> str | None:
+        """The known reference closest to one that is not known (``ISO-K`` → ``ISO-KU``), once
+        per distinct reference: a sheet repeats a mistyped code on every row."""
+        key = code_key(reference)
+        if key not in self.suggested:
+            close = difflib.get_close_matches(key, list(self.by_key), n=1, cutoff=0.75)
+            self.suggested[key] = self.written[close[0]] if close else None
+        return self.suggested[key]
 
     def candidates(self, reference: str) -> list:
         return self.by_key.get(code_key(reference), [])
@@ -1000,6 +1014,16 @@ class Lookup:
         if narrow and len(found) > 1:
             found = narrow(found) or found
         if not found:
+            meant = self.suggestion(reference)
+            if meant:
+                raise ValueError(
+                    message(
+                        "No %(noun)s “%(reference)s” is known. Did you mean %(suggestion)s?",
+                        noun=self.noun,
+                        reference=reference,
+                        suggestion=meant,
+                    )
+                )
             raise ValueError(
                 message(
                     "No %(noun)s “%(reference)s” is known.", noun=self.noun, reference=reference

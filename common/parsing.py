@@ -6,6 +6,8 @@ it next to the row and the column, an admin form shows it under the field.
 """
 
 import datetime as dt
+import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -357,6 +359,24 @@ def parse_choice(value: object, choices: type[models.Choices]) -> str | None:
     allowed = [
         message(NAME_AND_CODE, name=label(name), code=code) for code, name in choices.choices
     ]
+    meant = _closest_choice(choices, typed)
+    if meant is not None:
+        raise ValueError(
+            message(
+                "“%(value)s” is not one of: %(allowed)s. Did you mean %(suggestion)s?",
+                value=value,
+                allowed=allowed,
+                suggestion=message(NAME_AND_CODE, name=label(choices(meant).label), code=meant),
+            )
+        )
     raise ValueError(
         message("“%(value)s” is not one of: %(allowed)s.", value=value, allowed=allowed)
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _closest_choice(choices: type[models.Choices], typed: str) -> str | None:
+    """The stored value of the label or value closest to a mistyped one (``symposum``)."""
+    keys = _choice_keys(choices)
+    close = difflib.get_close_matches(typed, list(keys), n=1, cutoff=0.75)
+    return keys[close[0]] if close else None

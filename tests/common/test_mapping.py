@@ -187,3 +187,16 @@ def test_the_preview_page_walks_the_mapping_step(client, steward):
     batch.refresh_from_db()
     assert batch.counts["new"] == 12
     assert batch.mapping["columns"][header_key("대학명")] == "name"
+
+
+def test_a_mistyped_unit_and_activity_type_are_answered_with_what_they_likely_mean(db):
+    ku = InstitutionFactory(code="KU")
+    UnitFactory(institution=ku, code="ISO-KU")
+    user = scoped_everywhere(steward_named("steward"))
+    kind = KINDS["activities"]()
+    row = ["W-1", "Webinar", "symposum", "2025-05-01", "", "ISO-K", "", "TH", "", "", 0, 0, ""]
+    content = write_table("csv", kind.headers(), [row])
+    _batch, plan = import_preview(kind="activities", file_name="a.csv", content=content, user=user)
+    problems = {error.column: error.message for error in plan.errors}
+    assert problems["unit"] == "No unit “ISO-K” is known. Did you mean ISO-KU?"
+    assert problems["activity_type"].endswith("Did you mean Symposium or workshop (symposium)?")
