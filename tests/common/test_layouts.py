@@ -17,20 +17,11 @@ from common.importing import KINDS, SheetKind, locate_table, plan_import
 from common.layouts import lost_letter_cells
 from common.models import ImportBatch
 from common.services import import_confirm, import_preview, read_kept_table
-from common.sheets import LAST_ROW, Limits, SheetRefused, read_workbook, write_table
+from common.sheets import LAST_ROW, SheetRefused, read_workbook, write_table
 from portfolio.models import PartnerInstitution
 from tests.common.test_imports_faults import PARTNER_HEADERS, steward_named
+from tests.common.test_readers import LIMITS
 
-LIMITS = Limits(
-    max_bytes=2_000_000,
-    max_rows=100,
-    max_unpacked_bytes=5_000_000,
-    max_zip_entries=50,
-    max_columns=20,
-    max_cells=1_000,
-    max_cell_chars=500,
-    max_sheet_chars=5_000,
-)
 PARTNERS = [["Mahidol University", "", "TH"], ["Chulalongkorn University", "", "TH"]]
 TITLE = [["2024年度 国際交流実績"], [], ["作成日: 2025-04-01"]]
 
