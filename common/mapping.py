@@ -133,9 +133,15 @@ def exact_names(kind) -> dict[str, str]:
 
 def needs_mapping(kind, headers: list[str]) -> bool:
     """Whether a header is not the template's, or a required column has no header."""
+    from common.importing import is_errors_header  # the engine imports this module
+
     exact = exact_names(kind)
     found = {exact.get(header_key(header)) for header in headers if header}
-    unknown = any(header_key(header) not in exact for header in headers if header_key(header))
+    unknown = any(
+        header_key(header) not in exact and not is_errors_header(header)
+        for header in headers
+        if header_key(header)
+    )
     missing = any(column.required and column.name not in found for column in kind.columns)
     return unknown or missing
 

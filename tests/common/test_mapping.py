@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from common.admin_mapping import mapping_context
 from common.importing import KINDS
-from common.mapping import BLANK, IGNORE, Mapping, header_key, suggest
+from common.mapping import BLANK, IGNORE, Mapping, header_key, needs_mapping, suggest
 from common.models import ImportBatch
 from common.services import import_confirm, import_preview, import_remap
 from common.sheets import write_table
@@ -200,3 +200,10 @@ def test_a_mistyped_unit_and_activity_type_are_answered_with_what_they_likely_me
     problems = {error.column: error.message for error in plan.errors}
     assert problems["unit"] == "No unit “ISO-K” is known. Did you mean ISO-KU?"
     assert problems["activity_type"].endswith("Did you mean Symposium or workshop (symposium)?")
+
+
+def test_a_sheet_with_the_templates_headers_and_an_errors_column_needs_no_mapping():
+    kind = KINDS["partners"]()
+    assert not needs_mapping(kind, [*kind.headers("ja"), "エラー"])
+    assert needs_mapping(kind, [*kind.headers("en"), "GPA"])
+    assert needs_mapping(kind, ["대학명", "country"])  # the name column is missing
