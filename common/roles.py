@@ -63,15 +63,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     LEADERSHIP: [DASHBOARDS],
     EDITOR: [DASHBOARDS, *READ_ALL, *_writes(EDITOR_WRITES)],
     UNIT_EDITOR: [DASHBOARDS, *READ_ALL, *_writes(UNIT_EDITOR_WRITES)],
-    DATA_STEWARD: [
-        DASHBOARDS,
-        *READ_ALL,
-        IMPORT,
-        UNDO_OWN_IMPORT,
-        "common.view_importbatch",
-        # The mappings they save from a preview: renamed or deleted, with history.
-        *_writes({"units.sheetmapping": "cdv", "units.historicalsheetmapping": "v"}),
-    ],
+    DATA_STEWARD: [DASHBOARDS, *READ_ALL, IMPORT, UNDO_OWN_IMPORT, "common.view_importbatch"],
     ADMINISTRATOR: ["*"],  # every permission, now and of models added later
 }
 

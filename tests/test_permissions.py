@@ -38,7 +38,6 @@ from tests.factories import (
     UserFactory,
     user_with_role,
 )
-from units.models import SheetMapping
 
 ROLES = ["anonymous", "no_role", "leader", "editor", "unit_editor", "steward", "admin", "outsider"]
 
@@ -105,13 +104,6 @@ admin:common_importbatch_upload             302  302    302    403       403    
 admin:common_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
 admin:common_importbatch_errors             302  302    302    403       403       200       200       403
 admin:common_importbatch_map                302  302    302    403       403       302*      403       403
-# Saved sheet mappings: their institution's data stewards rename and delete them.
-admin:units_sheetmapping_changelist         302  302    302    403       403       200       200       403
-admin:units_sheetmapping_history            302  302    302    403       403       200       200       404
-admin:units_sheetmapping_change             302  302    302    403       403       200       200       403
-admin:units_sheetmapping_simple_history     302  302    302    403       403       200|403   200       404
-admin:units_sheetmapping_add                302  302    302    403       403       403       403       403
-admin:units_sheetmapping_delete             302  302    302    403       403       200       200       403
 admin:common_importbatch_undo               302  302    302    403       403       200|302*  200|302*  403
 admin:common_importbatch_(template|export)  302  302    302    200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.
@@ -225,9 +217,6 @@ def world(db, settings, tmp_path):
         "units_unit": unit,
         "units_person": appointment.person,
         "units_appointment": appointment,
-        "units_sheetmapping": SheetMapping.objects.create(
-            institution=home, kind="partners", name="Partner list"
-        ),
         "policies_framework": framework,
         "policies_goal": goal,
         "policies_alignment": AlignmentFactory(source=goal, target=other_goal),

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedInline, shown_column
 from common.admin_fields import FilledFromScope, SearchableCountries
-from units.models import Appointment, Institution, Person, Region, SheetMapping, Unit, UserScope
+from units.models import Appointment, Institution, Person, Region, Unit, UserScope
 
 
 @admin.register(Institution)
@@ -104,21 +104,6 @@ class AppointmentAdmin(AuditedAdmin):
     list_select_related = ["unit", "person"]
     search_fields = ["title", "person__name", "person__name_ja", "unit__name", "unit__name_ja"]
     autocomplete_fields = ["unit", "person"]
-
-
-@admin.register(SheetMapping)
-class SheetMappingAdmin(AuditedAdmin):
-    """Saved sheet mappings: made in an import's preview, renamed or deleted here."""
-
-    list_display = ["name", "kind", "institution", "updated_at"]
-    list_filter = ["kind", "institution"]
-    list_select_related = ["institution"]
-    search_fields = ["name"]
-    fields = ["name", "institution", "kind", "headers", "columns", "values"]
-    readonly_fields = ["institution", "kind", "headers", "columns", "values"]
-
-    def has_add_permission(self, request) -> bool:
-        return False  # a mapping is made where its sheet is: in the import's preview
 
 
 class UserScopeInline(admin.StackedInline):
