@@ -684,13 +684,15 @@ def upload_all(
 
 def stored_batches(data_dir: Path) -> tuple[int, int]:
     """Import batches in the server's database, and uploads kept in its import folder (each
-    with the table read from it beside it, ``….table.json``, which is not counted)."""
+    with the table read from it and the plan made of it beside it, ``….table.json`` and
+    ``….plan.json``, which are not counted)."""
     with contextlib.closing(sqlite3.connect(data_dir / "portfolio.sqlite3")) as db:
         batches = db.execute("SELECT COUNT(*) FROM common_importbatch").fetchone()[0]
     folder = data_dir / "imports"
     if not folder.exists():
         return batches, 0
-    return batches, sum(1 for path in folder.iterdir() if not path.name.endswith(".table.json"))
+    kept_beside = (".table.json", ".plan.json")
+    return batches, sum(1 for path in folder.iterdir() if not path.name.endswith(kept_beside))
 
 
 def serve_and_upload(

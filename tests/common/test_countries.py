@@ -61,4 +61,4 @@ def test_the_suggestion_is_in_the_readers_language():
     with pytest.raises(ValueError) as mistyped:
         parse_country("Thailnd")
     with translation.override("ja"):
-        assert "タイ (TH)" in str(mistyped.value)  # named as the refusal is read, not raised
+        assert "タイ（TH）" in str(mistyped.value)  # named as the refusal is read, not raised
