@@ -497,7 +497,8 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
         if row_errors.items:
             for error in row_errors.items:
                 written = raw.get(error.column)
-                error.value = "" if written is None else str(written)[:200]
+                # As written, but never a NUL, which no database's JSON holds.
+                error.value = "" if written is None else str(written)[:200].replace("\x00", "")
             errors.extend(row_errors.items)
             counts["failed"] += 1
             continue

@@ -117,7 +117,12 @@ def goal_trees(goals: QuerySet) -> tuple[dict[int, Node], list[Node]]:
         parent = nodes.get(node.parent_id)
         (parent.children if parent else roots).append(node)
     realisations = Realisations.objects.filter(from_goal_id__in=goals.order_by().values("pk"))
-    for way, realised in realisations.values_list("from_goal_id", "to_goal_id"):
+    # In the goals' own order, whatever order the database returns the links in.
+    position = {pk: index for index, pk in enumerate(nodes)}
+    pairs = realisations.values_list("from_goal_id", "to_goal_id")
+    for way, realised in sorted(
+        pairs, key=lambda pair: (position.get(pair[1], -1), position.get(pair[0], -1))
+    ):
         if way in nodes and realised in nodes:
             nodes[realised].realised_by.append(nodes[way])
             nodes[way].realises.append(nodes[realised])
