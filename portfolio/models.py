@@ -1,5 +1,6 @@
 """What is being done: initiatives, the activities under them, partners, agreements and reports."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -415,8 +416,14 @@ class Activity(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.give_external_ref()
-        self.fiscal_year = fiscal_year_of(self.start_date)
+        self.fiscal_year = self.fiscal_year_of_start(self.start_date)
         super().save(*args, **kwargs)
+
+    @staticmethod
+    def fiscal_year_of_start(start_date: dt.date | None) -> int | None:
+        """The one rule for an activity's stored fiscal year, for saves, bulk inserts and imports:
+        the Japanese fiscal year (April to March) its start date falls in."""
+        return fiscal_year_of(start_date) if start_date else None
 
     def clean(self) -> None:
         super().clean()

@@ -88,15 +88,7 @@ class Region(Bilingual, CodedModel):
         return (self.code,)
 
 
-class UnitQuerySet(models.QuerySet):
-    def active_on(self, day) -> "UnitQuerySet":
-        return self.filter(
-            models.Q(active_from__isnull=True) | models.Q(active_from__lte=day),
-            models.Q(active_until__isnull=True) | models.Q(active_until__gte=day),
-        )
-
-
-class UnitManager(models.Manager.from_queryset(UnitQuerySet)):
+class UnitManager(models.Manager):
     def get_by_natural_key(self, institution_code: str, code: str) -> "Unit":
         return self.get(institution__code=institution_code, code=code)
 
