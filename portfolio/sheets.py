@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.access import reach_of
-from common.fiscal import fiscal_year_of
 from common.history import chunks
 from common.importing import (
     COUNTRY,
@@ -341,7 +340,7 @@ class ActivitySheet(SheetKind, UnitsAndInitiatives, Partners):
                 "mode": mode or ActivityMode.IN_PERSON,
                 "start_date": start,
                 "end_date": end,
-                "fiscal_year": fiscal_year_of(start) if start else None,
+                "fiscal_year": Activity.fiscal_year_of_start(start),
                 "unit_id": unit.pk if unit else None,
                 "initiative_id": initiative.pk if initiative else None,
                 "country": country,
