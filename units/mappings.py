@@ -1,10 +1,9 @@
 """Saved sheet mappings, kept per institution (``common.mapping`` reads and writes them here)."""
 
-from django.db import transaction
-
 from common.access import access_for, reach_of
 from common.mapping import Mapping, signature
 from units.models import Institution, SheetMapping
+from units.services import sheet_mapping_save
 
 
 class SavedMappings:
@@ -31,7 +30,6 @@ class SavedMappings:
         found = Institution.objects.filter(access.editable(reach_of(Institution)))
         return [(institution.pk, str(institution)) for institution in found.order_by("code")]
 
-    @transaction.atomic
     def save(
         self, user, *, institution_id: int, kind: str, headers: list[str], mapping: Mapping,
         reason: str,
@@ -39,15 +37,11 @@ class SavedMappings:
         """Save (or replace, under the same name) a mapping, with its author and reason."""
         if institution_id not in {pk for pk, _label in self.institutions(user)}:
             raise PermissionError("institution outside the user's scope")
-        saved = (
-            SheetMapping.objects.select_for_update()
-            .filter(institution_id=institution_id, kind=kind, name=mapping.name)
-            .first()
-        ) or SheetMapping(institution_id=institution_id, kind=kind, name=mapping.name)
-        saved.signature = signature(headers)
-        saved.headers = list(headers)
-        saved.columns = mapping.columns
-        saved.values = mapping.values
-        saved._history_user, saved._change_reason = user, reason
-        saved.save()
-        return saved
+        return sheet_mapping_save(
+            user=user,
+            institution_id=institution_id,
+            kind=kind,
+            headers=headers,
+            mapping=mapping,
+            reason=reason,
+        )
