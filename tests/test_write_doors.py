@@ -21,8 +21,6 @@ NOT_YET_DOORS = {
     "common/admin.py": 3,  # inline rows of a change form, saved with the entry's reason
     "common/importing.py": 7,  # the import engine's bulk writes, history written beside them
     "common/roles.py": 1,  # the roles' permissions, synchronised after migrate
-    "units/mappings.py": 1,  # a steward's saved column mapping
-    "policies/management/commands/load_sources.py": 2,
     "portfolio/management/commands/load_demo.py": 6,
     "common/writing.py": 1,  # an openpyxl workbook saved to a buffer: a file, not a record
     "common/db.py": 1,  # CodedModel.save's call of Model.save

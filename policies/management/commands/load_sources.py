@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from common.text import code_key
+from policies.services import source_record_load
 from units.models import Institution, Region
 
 SOURCE_FIXTURES = ["regions.json", "kyoto_iso_ku.json", "tmu_basic_policies.json"]
@@ -44,13 +45,9 @@ def load_fixture(path: Path) -> int:
         for deserialized in serializers.deserialize(
             "json", stream, handle_forward_references=False
         ):
-            obj = deserialized.object
-            obj.full_clean(validate_unique=True)
-            obj._change_reason = reason
-            obj.save()
-            for field_name, values in (deserialized.m2m_data or {}).items():
-                if values:
-                    getattr(obj, field_name).set(values)
+            source_record_load(
+                obj=deserialized.object, links=deserialized.m2m_data or {}, reason=reason
+            )
             count += 1
     return count
 
