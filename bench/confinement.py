@@ -1,7 +1,7 @@
 """What reading an upload in a confined child process costs, against reading it in this process.
 
 Writes a 10,000-row activities sheet (XLSX and CSV) with the product's writer, then reads it with
-``common.sheets.read_table`` alternately confined (a forked child with a memory and CPU limit,
+``imports.formats.read_table`` alternately confined (a forked child with a memory and CPU limit,
 the table sent back through a pipe: ``IMPORT_READ_CONFINED`` on, as in production) and in this
 process (``IMPORT_READ_CONFINED`` off), and prints the medians and their ratio. The import itself
 reads the file twice (preview and confirmation), so what confinement adds to an import is twice
@@ -30,7 +30,7 @@ django.setup()
 
 from django.conf import settings
 
-from common.sheets import read_table, write_table
+from imports.formats import read_table, write_table
 
 SMOKE_TABLE = "Reading a"
 HEADERS = [

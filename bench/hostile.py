@@ -2,7 +2,7 @@
 
 For every file of ``bench/hostile_files.py`` (span bombs, shared-string amplification, repeat
 bombs, lying and nested zips, DTDs, formulas and error values in other spellings, malformed
-files) the script calls ``common.sheets.read_table`` in a process of its own and prints what
+files) the script calls ``imports.formats.read_table`` in a process of its own and prints what
 came back, how long it took and how much memory it took above the process's baseline.
 
 Targets, per hostile file: refused (``SheetRefused``) with a message naming what was wrong (a
@@ -26,7 +26,7 @@ per file by default, one shared set-up process with ``--smoke`` or ``--shared-pr
 forked process's resident memory at the start is the baseline. Its peak is ``VmHWM`` after the
 peak was reset to the baseline (``echo 5 > /proc/self/clear_refs``); ``ru_maxrss`` would not
 do, since it keeps the peak of the process before the fork and survives ``exec``. The reader
-forks a confined child of its own (``common.isolation``), whose peak is ``RUSAGE_CHILDREN``'s
+forks a confined child of its own (``imports.isolation``), whose peak is ``RUSAGE_CHILDREN``'s
 ``ru_maxrss``; a forked child starts with every page of its parent counted in its RSS, so the
 baseline is subtracted from it too. The figure given is the sum of the two growths (they do not
 overlap in time by much: the parent waits while the child reads), an upper bound. A process
@@ -101,7 +101,7 @@ def set_up_django(data_dir: str) -> None:
 
 def warm_up() -> None:
     """Read a small file of each format, so that the readers' modules count in the baseline."""
-    from common.sheets import read_table
+    from imports.formats import read_table
 
     for sample in benign():
         with contextlib.suppress(Exception):  # judged later, in a process of its own
@@ -119,7 +119,7 @@ def normalised(rows: list[list[object]]) -> list[list[str]]:
 
 def measure(name: str, content: bytes) -> dict:
     """Read one file here; what came back, the time and the memory above this moment's."""
-    from common.sheets import SheetRefused, read_table
+    from imports.formats import SheetRefused, read_table
 
     gc.collect()
     baseline_kb = status_kb("VmRSS")
@@ -370,14 +370,14 @@ def revision() -> str:
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "common"],
+            ["git", "status", "--porcelain", "--", "imports"],
             cwd=ROOT,
             capture_output=True,
             text=True,
         ).stdout.strip()
     except OSError:
         return "unknown"
-    return f"{head or 'unknown'}{' with uncommitted changes in common/' if dirty else ''}"
+    return f"{head or 'unknown'}{' with uncommitted changes in imports/' if dirty else ''}"
 
 
 # --- Uploading through the served product (gunicorn, as `make serve` runs it) ---------------
@@ -385,8 +385,8 @@ def revision() -> str:
 ADMIN = "hostile-admin"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FIELD_ERRORS = re.compile(r'<ul class="errorlist"[^>]*>(.*?)</ul>', re.S)
-UPLOAD_PATH = "/admin/common/importbatch/upload/"
-PREVIEW_PATH = re.compile(r"^/admin/common/importbatch/\d+/preview/$")
+UPLOAD_PATH = "/admin/imports/importbatch/upload/"
+PREVIEW_PATH = re.compile(r"^/admin/imports/importbatch/\d+/preview/$")
 ACCESS_LOG = re.compile(r'^\S+ - - \[[^]]+\] "[A-Z]+ ')
 
 
@@ -687,7 +687,7 @@ def stored_batches(data_dir: Path) -> tuple[int, int]:
     with the table read from it and the plan made of it beside it, ``….table.json`` and
     ``….plan.json``, which are not counted)."""
     with contextlib.closing(sqlite3.connect(data_dir / "portfolio.sqlite3")) as db:
-        batches = db.execute("SELECT COUNT(*) FROM common_importbatch").fetchone()[0]
+        batches = db.execute("SELECT COUNT(*) FROM imports_importbatch").fetchone()[0]
     folder = data_dir / "imports"
     if not folder.exists():
         return batches, 0

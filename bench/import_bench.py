@@ -77,11 +77,11 @@ from simple_history.utils import bulk_create_with_history
 
 from common.fiscal import fiscal_year_of
 from common.history import m2m_history_model
-from common.importing import KINDS, apply_plan, plan_import
-from common.mapping import Mapping, header_key, known_aliases, mapping_store
 from common.roles import DATA_STEWARD
-from common.services import import_confirm, import_preview
-from common.sheets import read_table, write_table
+from imports.engine import KINDS, apply_plan, plan_import
+from imports.formats import read_table, write_table
+from imports.mapping import Mapping, header_key, known_aliases, mapping_store
+from imports.services import import_confirm, import_preview
 from policies.models import Framework, Goal
 from portfolio.models import Activity, ActivityType, Health, Initiative, PartnerInstitution
 from units.models import Institution, Unit, UserScope

@@ -607,6 +607,3 @@ class AuditedInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.history_access = access_for(request.user)
         return formset
-
-
-from common import admin_imports  # noqa: E402,F401  (registers the import screens)

@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy
 
 
@@ -14,14 +13,9 @@ def register_sqlite_functions(sender, connection, **kwargs) -> None:
 
 class CommonConfig(AppConfig):
     name = "common"
-    verbose_name = gettext_lazy("Imports and exports")
 
     def ready(self) -> None:
         connection_created.connect(register_sqlite_functions, dispatch_uid="portfolio_code_key")
-        from common.roles import sync_roles_after_migrate
-
-        # Keeps the role groups' permissions in step with the models after every migrate.
-        post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="portfolio_roles")
         name_the_sign_in_records()
 
 

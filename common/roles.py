@@ -1,7 +1,7 @@
 """The roles of the product, defined once: which permissions each role's group holds.
 
 A role is a Django group. ``sync_roles`` creates the groups and gives each exactly the permissions
-listed here; a migration runs it, and so does every later ``migrate`` (a ``post_migrate``
+its apps grant it; a migration runs it, and so does every later ``migrate`` (a ``post_migrate``
 receiver), so that a model added later reaches the roles that cover it. What a role may reach
 (which institutions, which units) is each user's scope, kept in ``units.UserScope``.
 """
@@ -14,58 +14,39 @@ UNIT_EDITOR = "Unit editor"
 DATA_STEWARD = "Data steward"
 ADMINISTRATOR = "Administrator"
 ROLES = [LEADERSHIP, EDITOR, UNIT_EDITOR, DATA_STEWARD, ADMINISTRATOR]
+# The roles that read every record of their scope, and its history, in the admin.
+RECORD_READERS = [EDITOR, UNIT_EDITOR, DATA_STEWARD]
 
-DASHBOARDS = "units.view_dashboards"
-IMPORT = "common.import_sheets"
-UNDO_IMPORT = "common.undo_importbatch"  # any batch
-UNDO_OWN_IMPORT = "common.undo_own_importbatch"  # the batches one imported oneself
-
-# Every record staff keep in the admin, by app; each has a historical model of the same name.
-RECORDS = {
-    "units": ["institution", "region", "unit", "person", "appointment"],
-    "policies": ["framework", "goal", "alignment", "indicator", "indicatorvalue"],
-    "portfolio": ["partnerinstitution", "agreement", "initiative", "activity", "progressupdate"],
-}
-# What an editor keeps: every record of their institutions. Institutions and regions are the
-# installation's own frame, kept by administrators; an editor may correct their institution.
-EDITOR_WRITES = {
-    **{f"units.{m}": "acdv" for m in ["unit", "person", "appointment"]},
-    "units.institution": "cv",
-    **{f"policies.{m}": "acdv" for m in RECORDS["policies"]},
-    **{f"portfolio.{m}": "acdv" for m in RECORDS["portfolio"]},
-}
-UNIT_EDITOR_WRITES = {
-    f"portfolio.{m}": "acdv" for m in ["initiative", "activity", "agreement", "progressupdate"]
-}
 ACTIONS = {"a": "add", "c": "change", "d": "delete", "v": "view"}
 
+# What each role holds, granted by the apps for their own models (each app's ``roles.py``, which
+# its ``ready()`` imports): the kernel knows the roles, never the apps' permissions.
+_granted: dict[str, list[str]] = {role: [] for role in ROLES if role != ADMINISTRATOR}
 
-def _records_and_history(action: str) -> list[str]:
+
+def grant(roles: Iterable[str], permissions: Iterable[str]) -> None:
+    """Give each of ``roles`` the ``permissions`` ("app_label.codename")."""
+    permissions = list(permissions)
+    for role in roles:
+        _granted[role].extend(name for name in permissions if name not in _granted[role])
+
+
+def role_permissions() -> dict[str, list[str]]:
+    """Each role's permissions; an administrator holds every one, now and of models added later."""
+    return {**_granted, ADMINISTRATOR: ["*"]}
+
+
+def records_and_history(app: str, models: Iterable[str], action: str = "view") -> list[str]:
+    """The permissions for ``action`` on each record of ``models`` and on its history."""
+    return [f"{app}.{action}_{prefix}{model}" for model in models for prefix in ("", "historical")]
+
+
+def writes(app: str, table: dict[str, str]) -> list[str]:
+    """Permissions from a table of models and letters: ``{"unit": "acdv"}`` adds, changes,
+    deletes and views units."""
     return [
-        f"{app}.{action}_{prefix}{model}"
-        for app, models in RECORDS.items()
-        for model in models
-        for prefix in ("", "historical")
+        f"{app}.{ACTIONS[letter]}_{model}" for model, letters in table.items() for letter in letters
     ]
-
-
-def _writes(table: dict[str, str]) -> list[str]:
-    return [
-        f"{key.split('.')[0]}.{ACTIONS[letter]}_{key.split('.')[1]}"
-        for key, letters in table.items()
-        for letter in letters
-    ]
-
-
-READ_ALL = _records_and_history("view")
-
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    LEADERSHIP: [DASHBOARDS],
-    EDITOR: [DASHBOARDS, *READ_ALL, *_writes(EDITOR_WRITES)],
-    UNIT_EDITOR: [DASHBOARDS, *READ_ALL, *_writes(UNIT_EDITOR_WRITES)],
-    DATA_STEWARD: [DASHBOARDS, *READ_ALL, IMPORT, UNDO_OWN_IMPORT, "common.view_importbatch"],
-    ADMINISTRATOR: ["*"],  # every permission, now and of models added later
-}
 
 
 def sync_roles(apps) -> None:
@@ -84,7 +65,7 @@ def sync_roles(apps) -> None:
     permission_model = apps.get_model("auth", "Permission")
     everything = list(permission_model.objects.all())
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in everything}
-    for role, names in ROLE_PERMISSIONS.items():
+    for role, names in role_permissions().items():
         group, _ = group_model.objects.get_or_create(name=role)
         group.permissions.set(everything if names == ["*"] else _existing(names, by_name))
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "common",
+    "imports",
     "units",
     "policies",
     "portfolio",
@@ -264,7 +265,7 @@ IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", 250_000))
 IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", 32_767))
 IMPORT_MAX_SHEET_CHARS = int(os.environ.get("IMPORT_MAX_SHEET_CHARS", 20_000_000))
 # Uploads are read in a child process that may grow by this much memory and use this many CPU
-# seconds (common.isolation): a bomb that no count foresaw costs a refusal, never a worker.
+# seconds (imports.isolation): a bomb that no count foresaw costs a refusal, never a worker.
 IMPORT_READ_CONFINED = os.environ.get("IMPORT_READ_CONFINED", "1") != "0"
 IMPORT_READ_MEMORY_BYTES = int(os.environ.get("IMPORT_READ_MEMORY_BYTES", 1024 * 1024 * 1024))
 IMPORT_READ_SECONDS = int(os.environ.get("IMPORT_READ_SECONDS", 60))

@@ -8,6 +8,7 @@ class PoliciesConfig(AppConfig):
     verbose_name = gettext_lazy("Strategies and goals")
 
     def ready(self) -> None:
+        import policies.roles
         import policies.sheets  # noqa: F401  (registers its spreadsheet kinds)
         from common.triggers import install_rules_after_migrate
         from policies.rules import RULES

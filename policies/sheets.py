@@ -1,4 +1,4 @@
-"""The indicator-values spreadsheet: targets and actuals by fiscal year (see common.importing)."""
+"""The indicator-values spreadsheet: targets and actuals by fiscal year (see imports.engine)."""
 
 from collections.abc import Hashable
 
@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy
 
 from common.access import reach_of
 from common.history import chunks
-from common.importing import CodeList, Column, Lookup, Parsed, RowErrors, SheetKind, register
 from common.messages import message, message_of
 from common.parsing import parse_decimal, parse_fiscal_year, text
 from common.text import code_key
+from imports.engine import CodeList, Column, Lookup, Parsed, RowErrors, SheetKind, register
 from policies.models import Framework, Goal, Indicator, IndicatorValue
 
 

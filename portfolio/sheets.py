@@ -1,4 +1,4 @@
-"""Spreadsheets of the portfolio: partners, activities and initiatives (see common.importing)."""
+"""Spreadsheets of the portfolio: partners, activities and initiatives (see imports.engine)."""
 
 import datetime as dt
 import re
@@ -11,19 +11,6 @@ from django.utils.translation import gettext_lazy
 
 from common.access import reach_of
 from common.history import chunks
-from common.importing import (
-    COUNTRY,
-    CodeList,
-    Column,
-    Lookup,
-    Parsed,
-    RowErrors,
-    SheetKind,
-    choice_codes,
-    country_codes,
-    register,
-)
-from common.mapping import header_key
 from common.messages import message, message_of
 from common.parsing import (
     parse_choice,
@@ -35,6 +22,19 @@ from common.parsing import (
     text,
 )
 from common.text import code_key
+from imports.engine import (
+    COUNTRY,
+    CodeList,
+    Column,
+    Lookup,
+    Parsed,
+    RowErrors,
+    SheetKind,
+    choice_codes,
+    country_codes,
+    register,
+)
+from imports.mapping import header_key
 from policies.models import Goal
 from portfolio.models import (
     Activity,

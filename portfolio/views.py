@@ -3,7 +3,7 @@
 Every figure comes from an aggregate in the database (``portfolio.rollups`` and the QuerySets
 below); each page issues a fixed number of queries, whatever the number of rows. Every table can
 be downloaded as CSV (``?csv=<table id>``) with the page's filters, written by the product's
-one writer (``common.writing``). A filter's value in the URL that names nothing (a fiscal year
+one writer (``imports.writing``). A filter's value in the URL that names nothing (a fiscal year
 out of the years offered, an unknown unit) is ignored, never an error.
 """
 
@@ -29,8 +29,7 @@ from common.access import Access, access_for, reach_of, readable_history
 from common.bilingual import pick
 from common.fiscal import current_fiscal_year, fiscal_today
 from common.fiscal import fiscal_year_label as fy_label
-from common.roles import DASHBOARDS
-from common.writing import write_table
+from imports.writing import write_table
 from policies.models import Alignment, Framework, Goal, IndicatorValue
 from portfolio.models import (
     Activity,
@@ -44,6 +43,7 @@ from portfolio.models import (
 )
 from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
 from units.models import Institution, Region, Unit
+from units.roles import DASHBOARDS
 
 EXPIRY_WARNING_DAYS = 180
 LIST_LIMIT = 200

@@ -166,5 +166,5 @@ def test_markup_in_a_title_is_shown_as_text_in_the_admin_dashboards_and_exports(
     csv_table = leader.get(reverse("dashboards:goal", args=[goal.pk]), {"csv": "initiatives"})
     assert MARKUP in csv_table.content.decode("utf-8-sig")  # a spreadsheet shows text as text
 
-    export = editor.get(reverse("admin:common_importbatch_export", args=["initiatives", "csv"]))
+    export = editor.get(reverse("admin:imports_importbatch_export", args=["initiatives", "csv"]))
     assert MARKUP in export.content.decode("utf-8-sig")

@@ -13,11 +13,11 @@ from django.core.management import CommandError, call_command
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import DEFAULT_DB_ALIAS, connection
 
-from common.importing import KINDS
-from common.models import ImportBatch
 from common.roles import ROLES
-from common.services import import_confirm, import_preview
-from common.sheets import write_table
+from imports.engine import KINDS
+from imports.formats import write_table
+from imports.models import ImportBatch
+from imports.services import import_confirm, import_preview
 from policies.models import IndicatorValue
 from portfolio.models import Activity, Initiative, PartnerInstitution
 from tests.factories import (
@@ -150,7 +150,7 @@ def test_restore_into_an_emptied_database_gives_back_every_row(as_migrated, tmp_
         "portfolio_historicalactivity",
         "auth_user_groups",
         "auth_group_permissions",
-        "common_importbatch",
+        "imports_importbatch",
         "django_admin_log",
     ]:
         assert before[table], f"the data set leaves {table} empty"
@@ -174,7 +174,7 @@ def test_restore_into_an_emptied_database_gives_back_every_row(as_migrated, tmp_
     highest = {
         "activity": max(before["portfolio_activity"], key=lambda row: row["id"])["id"],
         "history": max(row["history_id"] for row in before["portfolio_historicalactivity"]),
-        "batch": max(row["id"] for row in before["common_importbatch"]),
+        "batch": max(row["id"] for row in before["imports_importbatch"]),
         "group": max(row["id"] for row in before["auth_group"]),
     }
     activity = ActivityFactory(initiative=Initiative.objects.get(code="ONSITE"))

@@ -5,10 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from common.importing import KINDS
 from common.roles import DATA_STEWARD, EDITOR
-from common.services import import_confirm, import_preview
-from common.sheets import write_table
+from imports.engine import KINDS
+from imports.formats import write_table
+from imports.services import import_confirm, import_preview
 from portfolio.models import Activity, Initiative, PartnerInstitution
 from tests.admin_forms import form_data
 from tests.factories import (

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 
 from common.admin import AuditedAdmin
-from common.importing import KINDS
 from common.roles import DATA_STEWARD, EDITOR, UNIT_EDITOR
-from common.services import import_confirm, import_preview
-from common.sheets import write_table
+from imports.engine import KINDS
+from imports.formats import write_table
+from imports.services import import_confirm, import_preview
 from portfolio.models import Activity, ActivityType
 from tests.admin_forms import form_data
 from tests.factories import (

@@ -17,9 +17,9 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from common.models import ImportBatch
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
-from common.sheets import write_table
+from imports.formats import write_table
+from imports.models import ImportBatch
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -97,15 +97,15 @@ admin:portfolio_(agreement|initiative|activity|progressupdate)_delete 302 302 30
 admin:portfolio_(agreement|initiative|activity|progressupdate)_simple_history 302 302 302 200|403 200|403 200|403 200 404
 admin:portfolio_(agreement|initiative|activity|progressupdate)_add 302 302 302 200 200 403         200       200
 # Imports: a data steward's own batches, which they may undo; an administrator undoes any.
-admin:common_importbatch_(changelist|history) 302 302   302    403       403       200       200       403
-admin:common_importbatch_change             302  302    302    403       403       200|403   200|403   403
-admin:common_importbatch_(add|delete)       302  302    302    403       403       403       403       403
-admin:common_importbatch_upload             302  302    302    403       403       200       200       403
-admin:common_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
-admin:common_importbatch_errors             302  302    302    403       403       200       200       403
-admin:common_importbatch_map                302  302    302    403       403       302*      403       403
-admin:common_importbatch_undo               302  302    302    403       403       200|302*  200|302*  403
-admin:common_importbatch_(template|export)  302  302    302    200       200       200       200       200
+admin:imports_importbatch_(changelist|history) 302 302   302    403       403       200       200       403
+admin:imports_importbatch_change             302  302    302    403       403       200|403   200|403   403
+admin:imports_importbatch_(add|delete)       302  302    302    403       403       403       403       403
+admin:imports_importbatch_upload             302  302    302    403       403       200       200       403
+admin:imports_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
+admin:imports_importbatch_errors             302  302    302    403       403       200       200       403
+admin:imports_importbatch_map                302  302    302    403       403       302*      403       403
+admin:imports_importbatch_undo               302  302    302    403       403       200|302*  200|302*  403
+admin:imports_importbatch_(template|export)  302  302    302    200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.
 dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
 dashboards:(framework|goal|unit|initiative) 302 403    200|405 200|405  200|405   200|405   200|405   404|405
@@ -227,7 +227,7 @@ def world(db, settings, tmp_path):
         "portfolio_initiative": initiative,
         "portfolio_activity": ActivityFactory(initiative=initiative, unit=unit),
         "portfolio_progressupdate": ProgressUpdateFactory(initiative=initiative),
-        "common_importbatch": batch,
+        "imports_importbatch": batch,
         "auth_user": users["no_role"],
         "auth_group": Group.objects.get(name=LEADERSHIP),
         "axes_accessattempt": AccessAttempt.objects.create(

@@ -14,10 +14,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from common.importing import OUT_OF_SCOPE
 from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
-from common.services import import_preview
-from common.sheets import write_table
+from imports.engine import OUT_OF_SCOPE
+from imports.formats import write_table
+from imports.services import import_preview
 from policies.models import Alignment
 from portfolio.models import Activity, Initiative
 from tests.admin_forms import form_data
@@ -157,7 +157,7 @@ def test_an_import_row_outside_the_stewards_scope_fails_on_its_column(two):
 
 def test_an_export_holds_only_the_exporters_institution(client, two):
     steward = user_with_role(DATA_STEWARD, institutions=[two["HOME"]], is_staff=True)
-    url = reverse("admin:common_importbatch_export", args=["activities", "csv"])
+    url = reverse("admin:imports_importbatch_export", args=["activities", "csv"])
     content = signed_in(client, steward).get(url).content.decode("utf-8-sig")
     refs = {row["external_ref"] for row in csv.DictReader(io.StringIO(content))}
     assert refs == {"HOME-A1", "HOME-A2"}

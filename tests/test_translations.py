@@ -55,10 +55,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from common.importing import KINDS
-from common.models import ImportBatch
 from common.roles import LEADERSHIP
-from common.sheets import write_table
+from imports.engine import KINDS
+from imports.formats import write_table
+from imports.models import ImportBatch
 from policies.models import Framework, Goal, Indicator
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
 from tests.factories import UserFactory, user_with_role
@@ -408,9 +408,9 @@ for _model in MAIN_MODELS:
     ]
 ADMIN += [
     ("initiative history", lambda: admin_change("portfolio_initiative", Initiative, "history")),
-    ("import batch list", lambda: reverse("admin:common_importbatch_changelist")),
-    ("import batch change", lambda: admin_change("common_importbatch", ImportBatch)),
-    ("import upload", lambda: reverse("admin:common_importbatch_upload")),
+    ("import batch list", lambda: reverse("admin:imports_importbatch_changelist")),
+    ("import batch change", lambda: admin_change("imports_importbatch", ImportBatch)),
+    ("import upload", lambda: reverse("admin:imports_importbatch_upload")),
     ("import preview", lambda: preview_url()),
 ]
 SIGNED_OUT = [
@@ -442,7 +442,7 @@ def admin_change(name: str, model: type[models.Model], view: str = "change") -> 
 
 def preview_url() -> str:
     batch = ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED).latest("pk")
-    return reverse("admin:common_importbatch_preview", args=[batch.pk])
+    return reverse("admin:imports_importbatch_preview", args=[batch.pk])
 
 
 @pytest.fixture(scope="module")
@@ -482,7 +482,7 @@ def signed_in_readers() -> dict[str, Client]:
     admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
     with translation.override(translation.get_language()):  # see language_left_as_found
         response = admin.post(
-            reverse("admin:common_importbatch_upload"), {"kind": "partners", "file": upload}
+            reverse("admin:imports_importbatch_upload"), {"kind": "partners", "file": upload}
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     return {"leader": leader, "admin": admin, "anonymous": anonymous}

@@ -8,6 +8,12 @@ class UnitsConfig(AppConfig):
     verbose_name = gettext_lazy("Institutions and units")
 
     def ready(self) -> None:
+        import units.roles  # noqa: F401  (grants the roles its permissions)
+        from common.roles import sync_roles_after_migrate
+
+        # Keeps the role groups' permissions in step with the models after every migrate (here,
+        # since the kernel has no models of its own and so no post_migrate signal).
+        post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="portfolio_roles")
         from common.triggers import install_rules_after_migrate
         from units.rules import RULES
 
@@ -18,7 +24,7 @@ class UnitsConfig(AppConfig):
 
         set_access_resolver(access_for)
 
-        from common.mapping import set_mapping_store
+        from imports.mapping import set_mapping_store
         from units.mappings import SavedMappings
 
         set_mapping_store(SavedMappings())

@@ -1,7 +1,7 @@
-"""Saved sheet mappings, kept per institution (``common.mapping`` reads and writes them here)."""
+"""Saved sheet mappings, kept per institution (``imports.mapping`` reads and writes them here)."""
 
 from common.access import access_for, reach_of
-from common.mapping import Mapping, signature
+from imports.mapping import Mapping, signature
 from units.models import Institution, SheetMapping
 from units.services import sheet_mapping_save
 

@@ -326,7 +326,7 @@ class UserScope(models.Model):
 
 
 class SheetMapping(models.Model):
-    """How an institution's stewards read a sheet written elsewhere (``common.mapping``): which
+    """How an institution's stewards read a sheet written elsewhere (``imports.mapping``): which
     column each header names, and which values stand for others. Offered again for every sheet
     of the same kind with the same headers."""
 

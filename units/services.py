@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from common.mapping import Mapping, signature
+from imports.mapping import Mapping, signature
 from units.models import SheetMapping
 
 

@@ -49,7 +49,7 @@ def read_as(page, header: str):
 
 def test_a_steward_maps_a_korean_partner_list_before_anything_is_written(page, demo_site):
     partners_before = PartnerInstitution.objects.count()
-    upload = demo_site.url + reverse("admin:common_importbatch_upload")
+    upload = demo_site.url + reverse("admin:imports_importbatch_upload")
     log_in(page, upload, "demo-steward-ku", DEMO_PASSWORD)
     page.wait_for_url(upload)
 

@@ -18,10 +18,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
-from common.importing import KINDS, undo_batch
 from common.roles import LEADERSHIP, sync_roles
-from common.services import import_confirm, import_preview
-from common.sheets import write_table
+from imports.engine import KINDS, undo_batch
+from imports.formats import write_table
+from imports.services import import_confirm, import_preview
 from policies.models import Framework, Goal
 from portfolio.cache import cached_dashboard
 from tests.admin_forms import form_data

@@ -1,4 +1,4 @@
-"""A dashboard table downloaded as CSV is written by the product's one writer (common.writing):
+"""A dashboard table downloaded as CSV is written by the product's one writer (imports.writing):
 text that a spreadsheet would run as a formula opens as text; the file is named after what it
 holds and starts with the filters it was made with."""
 

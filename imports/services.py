@@ -1,0 +1,488 @@
+"""Imports as a data steward runs them: upload and preview, then confirm, or undo later."""
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from common.access import access_for
+from common.history import chunks, history_version
+from common.messages import as_data, from_data, message
+from imports.engine import (
+    KINDS,
+    Parsed,
+    Plan,
+    SheetKind,
+    apply_plan,
+    locate_table,
+    plan_import,
+)
+from imports.formats import SheetRefused, Table, read_workbook
+from imports.mapping import Mapping, mapping_store
+from imports.models import ImportBatch
+
+log = logging.getLogger(__name__)
+
+# Marked here, translated where the import is interrupted (in the steward's language).
+CONNECTION_LOST = gettext_noop(
+    "The connection to the database was lost while importing; nothing was imported. Confirm again."
+)
+# An upload's share of the housekeeping: a few queries and files, whatever lies waiting.
+PREVIEWS_EXPIRED_PER_UPLOAD = 20
+
+
+class ImportInterrupted(SheetRefused):
+    """The database went away in the middle of a confirmation; its transaction left nothing."""
+
+
+def stored_path(batch: ImportBatch) -> Path:
+    """Where a batch's upload is kept: a name this product chose, inside the import folder."""
+    folder = Path(settings.IMPORT_DIR).resolve()
+    path = (folder / batch.stored_name).resolve()
+    if path.parent != folder:
+        raise SheetRefused(_("This import's file is not in the import folder."))
+    return path
+
+
+def batch_table(batch: ImportBatch) -> Table:
+    """The table of a batch's kept upload: as read at the preview, else read again."""
+    kept = read_kept_table(batch)
+    if kept is not None:
+        return kept
+    try:
+        content = stored_path(batch).read_bytes()
+    except FileNotFoundError as error:
+        raise SheetRefused(
+            _("The uploaded file of this import is no longer there; upload it again.")
+        ) from error
+    except OSError as error:
+        raise SheetRefused(
+            _("The uploaded file of this import cannot be read; upload it again.")
+        ) from error
+    return locate_table(KINDS[batch.kind](), read_workbook(batch.file_name, content))
+
+
+# Where the table was found and what the layout hid, kept so the confirmation's notes say it too.
+KEPT_LAYOUT = ("sheet", "sheets", "header_row", "skipped", "hidden", "merged")
+
+
+def kept_table_path(batch: ImportBatch) -> Path:
+    return stored_path(batch).with_name(stored_path(batch).name + ".table.json")
+
+
+def keep_table(batch: ImportBatch, table: Table) -> None:
+    """Keep the table read at the preview beside the upload, so the confirmation need not read
+    the file again (it plans again all the same: the records may have moved on).
+
+    JSON, never pickle: a kept file is read back as data, whatever happened to it on disk.
+    """
+    payload = {
+        "sha256": batch.sha256,
+        "headers": table.headers,
+        "rows": table.rows,
+        "numbers": table.numbers,
+        "encoding": table.encoding,
+        "layout": {name: getattr(table, name) for name in KEPT_LAYOUT},
+    }
+    kept_table_path(batch).write_text(json.dumps(payload, default=_json_cell), encoding="utf-8")
+
+
+def read_kept_table(batch: ImportBatch) -> Table | None:
+    """The table kept at the preview, if it is there, of this very upload, and the upload too."""
+    try:
+        if not stored_path(batch).is_file():
+            return None  # the upload is the record of what was imported: without it, nothing
+        payload = json.loads(
+            kept_table_path(batch).read_text(encoding="utf-8"), object_hook=_cell_from_json
+        )
+    except (OSError, ValueError, SheetRefused):
+        return None
+    if not isinstance(payload, dict) or payload.get("sha256") != batch.sha256:
+        return None
+    layout = payload.get("layout") or {}  # a table kept before layouts were kept has none
+    return Table(
+        headers=payload["headers"],
+        rows=payload["rows"],
+        numbers=payload["numbers"],
+        encoding=payload["encoding"],
+        **{name: layout[name] for name in KEPT_LAYOUT if name in layout},
+    )
+
+
+def _json_cell(value: object) -> dict:
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"time": value.isoformat()}
+    raise TypeError(f"a cell of type {type(value).__name__}")
+
+
+def _cell_from_json(value: dict) -> object:
+    if len(value) == 1:
+        kind, text = next(iter(value.items()))
+        parse = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}.get(kind)
+        if parse is not None and isinstance(text, str):
+            return parse.fromisoformat(text)
+    return value
+
+
+# --- The plan kept from the preview -----------------------------------------------------------
+# A confirmation writes what the preview showed when nothing it was worked out from has changed
+# since: no record of any kind has a newer history row, and the steward's scope is the same.
+
+
+def plan_basis(user) -> dict:
+    """What a plan depends on besides the sheet: the records, the importer and their scope."""
+    return {
+        "records": history_version(leaving_out=[ImportBatch]),
+        "user": user.pk,
+        "access": access_for(user).cache_key(),
+    }
+
+
+def kept_plan_path(batch: ImportBatch) -> Path:
+    return stored_path(batch).with_name(stored_path(batch).name + ".plan.json")
+
+
+def keep_plan(batch: ImportBatch, plan: Plan, basis: dict) -> None:
+    """Keep a plan without failures beside the upload, with what it was worked out from.
+
+    JSON like the kept table: values by attribute name, stored records by primary key.
+    """
+    if plan.failed:
+        return  # the confirmation would refuse it anyway, and says so from a fresh plan
+    payload = {
+        "sha256": batch.sha256,
+        "basis": basis,
+        "counts": dict(plan.counts),
+        "new": [[parsed.values, _links_json(parsed.links)] for parsed in plan.new_rows],
+        "updates": [
+            [obj.pk, parsed.values, _links_json(parsed.links)] for obj, parsed in plan.updates
+        ],
+        "changed_fields": sorted(plan.changed_fields),
+        "sample": plan.sample,
+        "notes": [as_data(note) for note in plan.notes],
+        "column_changes": dict(plan.column_changes),
+        "untouched": plan.untouched,
+    }
+    kept_plan_path(batch).write_text(json.dumps(payload, default=_json_value), encoding="utf-8")
+
+
+def kept_plan(batch: ImportBatch, kind: SheetKind, basis: dict) -> Plan | None:
+    """The plan kept at the preview, if it is of this upload and still holds; else None."""
+    try:
+        if not stored_path(batch).is_file():
+            return None  # the upload is the record of what was imported: without it, nothing
+        payload = json.loads(
+            kept_plan_path(batch).read_text(encoding="utf-8"), object_hook=_value_from_json
+        )
+        if payload["sha256"] != batch.sha256 or payload["basis"] != basis:
+            return None
+        updates = payload["updates"]
+        stored = {}
+        for chunk in chunks([pk for pk, _values, _links in updates]):
+            stored.update(kind.model.objects.in_bulk(list(chunk)))
+        if len(stored) != len(updates):
+            return None
+        changed_fields = set(payload["changed_fields"])
+        planned_updates = []
+        for pk, values, links in updates:
+            obj = stored[pk]
+            for attname in changed_fields & values.keys():
+                setattr(obj, attname, values[attname])
+            planned_updates.append((obj, Parsed(values, _links_from_json(links))))
+        return Plan(
+            kind=kind,
+            counts=Counter(payload["counts"]),
+            errors=[],
+            new_rows=[Parsed(values, _links_from_json(links)) for values, links in payload["new"]],
+            updates=planned_updates,
+            changed_fields=changed_fields,
+            sample=payload["sample"],
+            notes=[from_data(note) for note in payload["notes"]],
+            column_changes=Counter(payload["column_changes"]),
+            untouched=payload["untouched"],
+        )
+    except (OSError, ValueError, KeyError, TypeError, SheetRefused):
+        return None  # gone, damaged or of an earlier revision: planning again is always right
+
+
+def _links_json(links: dict[str, set[int]]) -> dict[str, list[int]]:
+    return {name: sorted(targets) for name, targets in links.items()}
+
+
+def _links_from_json(links: dict[str, list[int]]) -> dict[str, set[int]]:
+    return {name: set(targets) for name, targets in links.items()}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, decimal.Decimal):
+        return {"decimal": str(value)}
+    return _json_cell(value)
+
+
+def _value_from_json(value: dict) -> object:
+    if len(value) == 1 and isinstance(value.get("decimal"), str):
+        return decimal.Decimal(value["decimal"])
+    return _cell_from_json(value)
+
+
+def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[ImportBatch, Plan]:
+    """Check and read the file, plan every row, keep the file for the confirmation. Writes no row.
+
+    Raises ``SheetRefused`` when the file as a whole cannot be taken.
+    """
+    if kind not in KINDS:
+        raise SheetRefused(
+            _("Unknown kind of sheet “%(kind)s”; choose one of %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(KINDS)}
+        )
+    import_previews_expire(limit=PREVIEWS_EXPIRED_PER_UPLOAD)  # so that no cron is needed
+    file_name = Path(file_name.replace("\\", "/")).name or "upload"
+    sheet_kind = KINDS[kind](access_for(user))
+    table = locate_table(sheet_kind, read_workbook(file_name, content))
+    store = mapping_store()
+    # A sheet with the headers of one mapped before is read as it was then.
+    mapping = store.find(user, kind, table.headers) if store is not None else None
+    basis = plan_basis(user)  # before the plan: a write while it is made makes it stale
+    plan = plan_import(sheet_kind, table, mapping)
+    if mapping is not None:
+        plan.notes.insert(
+            0,
+            message(
+                "Read with the saved mapping “%(name)s”: a sheet with these headers was mapped so.",
+                name=mapping.name,
+            ),
+        )
+    batch = ImportBatch(
+        kind=kind,
+        file_name=file_name,
+        stored_name=ImportBatch.new_stored_name(file_name),
+        sha256=hashlib.sha256(content).hexdigest(),
+        user=user,
+        status=ImportBatch.Status.PREVIEWED,
+        mapping=mapping.as_dict() if mapping is not None else {},
+    )
+    remember(batch, plan, table.headers)
+    path = stored_path(batch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    keep_table(batch, table)
+    keep_plan(batch, plan, basis)
+    batch._change_reason = _("Uploaded for preview")
+    batch.save()
+    return batch, plan
+
+
+def remember(batch: ImportBatch, plan: Plan, headers: list[str] | None = None) -> None:
+    batch.counts = dict(plan.counts)
+    batch.errors = [error.as_dict() for error in plan.errors]
+    batch.sample = plan.sample
+    batch.columns = {
+        "changed": dict(plan.column_changes),
+        "untouched": plan.untouched,
+        "notes": [as_data(note) for note in plan.notes],  # shown in the reader's language
+        # The sheet's headers as found, for the mapping step.
+        "headers": headers if headers is not None else (batch.columns or {}).get("headers", []),
+    }
+
+
+@transaction.atomic
+def import_remap(
+    *, batch: ImportBatch, user, mapping: Mapping, save_for: int | None = None
+) -> Plan:
+    """Read a previewed sheet again through the steward's mapping, and plan it again.
+
+    With ``save_for`` (an institution's id) and a name, the mapping is also saved for that
+    institution, and offered for every later sheet of this kind with the same headers.
+    """
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise SheetRefused(_("Only a preview can be mapped again; upload the file again."))
+    table = batch_table(locked)
+    if save_for is not None and mapping.name:
+        store = mapping_store()
+        store.save(
+            user,
+            institution_id=save_for,
+            kind=locked.kind,
+            headers=table.headers,
+            mapping=mapping,
+            reason=_("Saved from import batch %(batch)s") % {"batch": locked.pk},
+        )
+    basis = plan_basis(user)
+    plan = plan_import(KINDS[locked.kind](access_for(user)), table, mapping)
+    remember(locked, plan, table.headers)
+    locked.mapping = mapping.as_dict()
+    keep_plan(locked, plan, basis)
+    if plan.failed:
+        kept_plan_path(locked).unlink(missing_ok=True)  # an earlier mapping's plan must not stay
+    locked._change_reason = _("Mapped: %(summary)s") % {"summary": plan.summary()}
+    locked.save()
+    batch.refresh_from_db()
+    return plan
+
+
+def import_confirm(*, batch: ImportBatch, user) -> Plan:
+    """Plan the kept file again (the data may have moved on) and write all of it, or nothing.
+
+    When a row fails now, nothing is written and the batch keeps the new errors. When the
+    database connection drops midway, its transaction leaves nothing behind and the batch stays
+    previewed: ``ImportInterrupted`` asks the steward to confirm again. A preview older than
+    ``IMPORT_PREVIEW_DAYS`` expires here if nothing expired it before, and is refused.
+    """
+    if batch.status == ImportBatch.Status.PREVIEWED and batch.created_at < preview_deadline():
+        import_preview_expire(batch=batch)
+        batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.EXPIRED:
+        raise SheetRefused(expired_message())
+    connection.ensure_connection()
+    dbapi_connection = connection.connection
+    try:
+        plan = _confirm(batch, user=user)
+    except (OperationalError, InterfaceError) as error:
+        # Django may already have replaced a connection that died; either way it is gone.
+        if connection.connection is dbapi_connection and connection.is_usable():
+            raise
+        connection.close()  # the next query connects afresh
+        raise ImportInterrupted(_(CONNECTION_LOST)) from error
+    batch.refresh_from_db()
+    return plan
+
+
+@transaction.atomic
+def _confirm(batch: ImportBatch, *, user) -> Plan:
+    same_content = lock_same_content(batch)
+    locked = same_content.pop(batch.pk)
+    if locked.status == ImportBatch.Status.EXPIRED:
+        raise SheetRefused(expired_message())
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise SheetRefused(_("This import has already been confirmed."))
+    refuse_if_imported_since(locked, same_content.values())
+    kind = KINDS[locked.kind](access_for(user))
+    plan = kept_plan(locked, kind, plan_basis(user))
+    if plan is None:  # the records or the steward's scope moved on: plan every row again
+        plan = plan_import(kind, batch_table(locked), Mapping.from_dict(locked.mapping))
+    remember(locked, plan)
+    if not plan.failed:
+        try:
+            with transaction.atomic():
+                apply_plan(plan, user=user, reason=locked.reason)
+        except IntegrityError as error:
+            raise SheetRefused(
+                _(
+                    "Another change reached the database while this import was being written "
+                    "(%(error)s); nothing was imported. Preview it again."
+                )
+                % {"error": error.__class__.__name__}
+            ) from error
+        locked.status, locked.applied_at = ImportBatch.Status.APPLIED, timezone.now()
+    locked._change_reason = _("Confirmed") if not plan.failed else _("Confirmation found errors")
+    locked.save()
+    return plan
+
+
+def lock_same_content(batch: ImportBatch) -> dict[int, ImportBatch]:
+    """Lock the batch and every batch of the same kind and file, in the order of their ids.
+
+    Confirmations of one file thus run one after the other, and two of them never deadlock.
+    """
+    same = Q(pk=batch.pk)
+    if batch.sha256:
+        same |= Q(kind=batch.kind, sha256=batch.sha256)
+    rows = ImportBatch.objects.filter(same).select_for_update().order_by("pk")
+    return {row.pk: row for row in rows}
+
+
+def refuse_if_imported_since(batch: ImportBatch, same_content: Iterable[ImportBatch]) -> None:
+    """Refuse when the same file was imported after this batch was previewed: the preview the
+    steward agreed to no longer says what confirming would do."""
+    since = [
+        other
+        for other in same_content
+        if other.status == ImportBatch.Status.APPLIED and other.applied_at > batch.created_at
+    ]
+    if since:
+        first = min(since, key=lambda other: other.applied_at)
+        raise SheetRefused(
+            _(
+                "The same file was imported by batch %(batch)s at %(time)s; nothing was written. "
+                "Preview it again to see what it would change."
+            )
+            % {"batch": first.pk, "time": f"{timezone.localtime(first.applied_at):%Y-%m-%d %H:%M}"}
+        )
+
+
+def preview_deadline() -> dt.datetime:
+    """Previews uploaded before this moment have waited ``IMPORT_PREVIEW_DAYS`` and expire."""
+    return timezone.now() - dt.timedelta(days=settings.IMPORT_PREVIEW_DAYS)
+
+
+def expired_message() -> str:
+    return _(
+        "This preview expired: it was not confirmed within %(days)s days, and its file was "
+        "deleted. Upload the file again to import it."
+    ) % {"days": settings.IMPORT_PREVIEW_DAYS}
+
+
+def import_previews_expire(*, limit: int | None = None) -> int:
+    """Expire the previews not confirmed in time, the oldest first; how many expired."""
+    stale = (
+        ImportBatch.objects.filter(
+            status=ImportBatch.Status.PREVIEWED, created_at__lt=preview_deadline()
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    pks = list(stale[:limit] if limit is not None else stale)
+    return sum(import_preview_expire(batch=ImportBatch(pk=pk)) for pk in pks)
+
+
+def import_preview_expire(*, batch: ImportBatch) -> bool:
+    """Mark one preview expired, saying why in its history, and delete its upload and table.
+
+    False when it is no longer a preview (confirmed in the meantime): it is left as it is.
+    """
+    with transaction.atomic():
+        locked = (
+            ImportBatch.objects.select_for_update()
+            .filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED)
+            .first()
+        )
+        if locked is None:
+            return False
+        locked.status = ImportBatch.Status.EXPIRED
+        # The product expires it, not whoever's request happens to run the housekeeping.
+        locked._history_user = None
+        locked._change_reason = _(
+            "Expired: not confirmed within %(days)s days; its uploaded file was deleted."
+        ) % {"days": settings.IMPORT_PREVIEW_DAYS}
+        locked.save()
+    delete_kept_files(locked)
+    return True
+
+
+def delete_kept_files(batch: ImportBatch) -> None:
+    """Delete a batch's upload and the table kept beside it; a file already gone is no matter."""
+    try:
+        paths = [stored_path(batch), kept_table_path(batch), kept_plan_path(batch)]
+    except SheetRefused:
+        return  # a stored name outside the import folder: nothing of ours to delete
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("Could not delete %s of import batch %s: %s", path, batch.pk, error)
