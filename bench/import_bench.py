@@ -78,10 +78,10 @@ from simple_history.utils import bulk_create_with_history
 from common.fiscal import fiscal_year_of
 from common.history import m2m_history_model
 from common.roles import DATA_STEWARD
-from imports.engine import KINDS, apply_plan, plan_import
+from imports.engine import KINDS, plan_import
 from imports.formats import read_table, write_table
 from imports.mapping import Mapping, header_key, known_aliases, mapping_store
-from imports.services import import_confirm, import_preview
+from imports.services import apply_plan, import_confirm, import_preview
 from policies.models import Framework, Goal
 from portfolio.models import Activity, ActivityType, Health, Initiative, PartnerInstitution
 from units.models import Institution, Unit, UserScope

@@ -21,18 +21,23 @@ from imports.engine import (
     KINDS,
     RowError,
     SheetKind,
-    UndoRefused,
     counts_summary,
     error_groups,
     error_workbook,
     export_table,
     template_table,
-    undo_batch,
 )
 from imports.formats import CSV_ENCODINGS, FORMATS, ExportRefused, SheetRefused
 from imports.models import ImportBatch
 from imports.roles import IMPORT, UNDO_IMPORT, UNDO_OWN_IMPORT
-from imports.services import batch_table, import_confirm, import_preview, import_remap
+from imports.services import (
+    UndoRefused,
+    batch_table,
+    import_confirm,
+    import_preview,
+    import_remap,
+    import_undo,
+)
 
 ERRORS_SHOWN = 500
 RECORDS_SHOWN = 200  # of each kind, on a batch's page
@@ -353,7 +358,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             )
         if request.method == "POST":
             try:
-                done = undo_batch(batch=batch, user=request.user)
+                done = import_undo(batch=batch, user=request.user)
             except UndoRefused as refusal:
                 messages.error(request, str(refusal))
             else:

@@ -1,4 +1,9 @@
-"""Imports as a data steward runs them: upload and preview, then confirm, or undo later."""
+"""Imports as a data steward runs them: upload and preview, then confirm, or undo later.
+
+These are the engine's only doors: ``import_preview`` and ``import_remap`` write no record,
+``import_confirm`` writes a plan (``apply_plan``: rows, history rows, links and their history, in
+bulk, all or nothing) and ``import_undo`` removes what a batch created and restores what it changed.
+"""
 
 import datetime as dt
 import decimal
@@ -10,21 +15,35 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import Q
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from common.access import access_for
-from common.history import chunks, history_version
+from common.history import (
+    chunks,
+    history_version,
+    m2m_history_model,
+    write_history,
+    write_link_history,
+)
 from common.messages import as_data, from_data, message
 from imports.engine import (
     KINDS,
     Parsed,
     Plan,
     SheetKind,
-    apply_plan,
+    link_columns,
     locate_table,
     plan_import,
 )
@@ -486,3 +505,193 @@ def delete_kept_files(batch: ImportBatch) -> None:
             path.unlink(missing_ok=True)
         except OSError as error:
             log.warning("Could not delete %s of import batch %s: %s", path, batch.pk, error)
+
+
+# Writing a plan and undoing a batch: the only writes of records the engine makes.
+
+
+@transaction.atomic
+def apply_plan(plan: Plan, *, user, reason: str) -> None:
+    """Write every row of the plan, with history and links, or nothing (a failed plan raises)."""
+    if plan.failed:
+        raise ValueError("A plan with failing rows cannot be applied.")
+    kind, model, now = plan.kind, plan.kind.model, timezone.now()
+    creates = plan.creates()
+    created = [obj for obj, _parsed in creates]
+    updated = [obj for obj, _parsed in plan.updates]
+    model.objects.bulk_create(created, batch_size=500)
+    value_fields = sorted(plan.changed_fields - set(kind.link_fields))
+    if updated and value_fields:
+        model.objects.bulk_update(updated, value_fields, batch_size=500)
+    history = [
+        *write_history(model, created, history_type="+", user=user, reason=reason, date=now),
+        *write_history(model, updated, history_type="~", user=user, reason=reason, date=now),
+    ]
+    if kind.link_fields:
+        desired = {obj.pk: parsed.links for obj, parsed in [*creates, *plan.updates]}
+        set_links(model, kind.link_fields, desired, history)
+
+
+def set_links(
+    model: type[models.Model],
+    field_names: Iterable[str],
+    desired: dict[int, dict[str, set[int]]],
+    history: list[models.Model],
+) -> None:
+    """Make each object's links what ``desired`` says and snapshot them under its history row."""
+    pks = list(desired)
+    for name in field_names:
+        through, source, target = link_columns(model, name)
+        have: dict[int, dict[int, int]] = {}
+        for chunk in chunks(pks):
+            rows = through.objects.filter(**{f"{source}__in": chunk}).values_list(
+                "pk", source, target
+            )
+            for through_pk, owner, linked in rows:
+                have.setdefault(owner, {})[linked] = through_pk
+        # An object whose row leaves this field out (its column is not in the sheet) keeps
+        # the links it has.
+        wanted_of = {
+            owner: links[name] if name in links else set(have.get(owner, {}))
+            for owner, links in desired.items()
+        }
+        stale = [
+            through_pk
+            for owner, links in have.items()
+            for linked, through_pk in links.items()
+            if linked not in wanted_of[owner]
+        ]
+        for chunk in chunks(stale):
+            through.objects.filter(pk__in=chunk).delete()
+        fresh = [
+            through(**{source: owner, target: linked})
+            for owner, wanted in wanted_of.items()
+            for linked in sorted(wanted - have.get(owner, {}).keys())
+        ]
+        through.objects.bulk_create(fresh, batch_size=500)
+        snapshot: dict[int, list[tuple[int, int]]] = {}
+        for owner, links in have.items():
+            for linked, through_pk in links.items():
+                if linked in wanted_of[owner]:
+                    snapshot.setdefault(owner, []).append((through_pk, linked))
+        for row in fresh:
+            snapshot.setdefault(getattr(row, source), []).append((row.pk, getattr(row, target)))
+        write_link_history(model, name, history, snapshot)
+
+
+class UndoRefused(Exception):
+    """An undo that would lose later work; the message says what stands in the way."""
+
+
+@transaction.atomic
+def import_undo(*, batch: ImportBatch, user) -> Counter:
+    """Remove the rows a batch created and restore the rows it changed, leaving history."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != ImportBatch.Status.APPLIED:
+        raise UndoRefused(_("Only an imported batch can be undone, and only once."))
+    kind = KINDS[batch.kind]()
+    model, historical = kind.model, kind.model.history.model
+    mine = list(historical.objects.filter(history_change_reason=batch.reason))
+    last = max((row.history_id for row in mine), default=0)
+    later = [
+        (row.history_id, row.id)
+        for chunk in chunks([row.id for row in mine])
+        for row in historical.objects.filter(id__in=chunk, history_id__gt=last).only("id")
+    ]
+    if later:
+        raise UndoRefused(later_change_refusal(historical, later))
+    now, reason = timezone.now(), batch.undo_reason
+    created_ids = [row.id for row in mine if row.history_type == "+"]
+    updated_rows = {row.id: row for row in mine if row.history_type == "~"}
+    restored = _restore(kind, updated_rows, user=user, reason=reason, date=now)
+    doomed = list(model.objects.filter(pk__in=created_ids)) if created_ids else []
+    try:
+        for chunk in chunks(doomed):
+            # Deleted through the collector with these very instances, so that the history
+            # row simple-history writes for each carries the undo's user and reason (a
+            # queryset's delete would load fresh instances, and write a second row without).
+            for obj in chunk:
+                obj._change_reason, obj._history_user = reason, user
+            collector = Collector(using=model.objects.db)
+            collector.collect(list(chunk))
+            collector.delete()
+    except models.ProtectedError as error:
+        raise UndoRefused(
+            _(
+                "Records this batch created are now used elsewhere (for example by activities "
+                "imported later), so they cannot be removed: %(records)s"
+            )
+            % {"records": ", ".join(str(obj) for obj in list(error.protected_objects)[:5])}
+        ) from error
+    batch.status, batch.undone_at, batch.undone_by = ImportBatch.Status.UNDONE, now, user
+    batch._change_reason = reason
+    batch.save()
+    return Counter(removed=len(doomed), restored=restored)
+
+
+def later_change_refusal(historical: type[models.Model], later: list[tuple[int, int]]) -> str:
+    """Why an undo is refused: the first later change, by whom, when and why; how many more."""
+    first = historical.objects.select_related("history_user").get(history_id=min(later)[0])
+    message = _(
+        "This batch cannot be undone: “%(record)s” was %(change)s after it, by %(user)s at "
+        "%(time)s (%(reason)s), and undoing would lose that change. Undo the later change "
+        "first, or edit the record by hand."
+    ) % {
+        "record": first.instance,
+        "change": _("deleted") if first.history_type == "-" else _("changed"),
+        "user": first.history_user or _("no one named"),
+        "time": f"{timezone.localtime(first.history_date):%Y-%m-%d %H:%M}",
+        "reason": first.history_change_reason or _("no reason given"),
+    }
+    others = len({record for _history_id, record in later}) - 1
+    if others:
+        message += " " + ngettext(
+            "%(count)s other record of this batch was changed after it too.",
+            "%(count)s other records of this batch were changed after it too.",
+            others,
+        ) % {"count": others}
+    return message
+
+
+def _restore(kind: SheetKind, updated_rows: dict, *, user, reason: str, date: dt.datetime) -> int:
+    """Put back the values (and links) each changed object had before the batch."""
+    if not updated_rows:
+        return 0
+    model, historical = kind.model, kind.model.history.model
+    before: dict[int, models.Model] = {}
+    for chunk in chunks(list(updated_rows)):
+        earlier = historical.objects.filter(id__in=chunk).order_by("id", "history_id")
+        for row in earlier:
+            if row.history_id < updated_rows[row.id].history_id:
+                before[row.id] = row
+    objs = list(model.objects.filter(pk__in=list(before)))
+    fields = [f.attname for f in historical.tracked_fields if f.attname != "id"]
+    for obj in objs:
+        for attname in fields:
+            setattr(obj, attname, getattr(before[obj.pk], attname))
+    model.objects.bulk_update(objs, fields, batch_size=500)
+    history = write_history(model, objs, history_type="~", user=user, reason=reason, date=date)
+    if kind.link_fields:
+        at = _links_at(model, kind.link_fields, list(before.values()))
+        # Every field named: a field without links at that version is emptied, not kept.
+        desired = {
+            obj.pk: {name: at.get(obj.pk, {}).get(name, set()) for name in kind.link_fields}
+            for obj in objs
+        }
+        set_links(model, kind.link_fields, desired, history)
+    return len(objs)
+
+
+def _links_at(
+    model: type[models.Model], field_names: list[str], history_rows: list[models.Model]
+) -> dict[int, dict[str, set[int]]]:
+    """The links each object had at the given history rows (one query per field and chunk)."""
+    result: dict[int, dict[str, set[int]]] = {}
+    history_ids = [row.history_id for row in history_rows]
+    for name in field_names:
+        _through, source, target = link_columns(model, name)
+        snapshots = m2m_history_model(model, name).objects
+        for chunk in chunks(history_ids):
+            for owner, linked in snapshots.filter(history_id__in=chunk).values_list(source, target):
+                result.setdefault(owner, {}).setdefault(name, set()).add(linked)
+    return result

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from imports.engine import KINDS, UndoRefused, export_table, undo_batch
+from imports.engine import KINDS, export_table
 from imports.formats import SheetRefused, read_table, write_table
 from imports.models import ImportBatch
-from imports.services import import_confirm, import_preview
+from imports.services import UndoRefused, import_confirm, import_preview, import_undo
 from policies.models import Goal
 from portfolio.models import Activity, ActivityType, Initiative, PartnerInstitution
 from tests.factories import (
@@ -254,7 +254,7 @@ def test_undo_removes_created_and_restores_updated_rows_with_history(world, stew
     batch, _plan = run(
         "activities", "b.csv", sheet([activity_row(1, title="Changed"), activity_row(2)]), steward
     )
-    counts = undo_batch(batch=batch, user=steward)
+    counts = import_undo(batch=batch, user=steward)
     assert (counts["removed"], counts["restored"]) == (1, 1)
     assert list(Activity.objects.values_list("external_ref", "title")) == [
         ("KU-2025-0001", "Joint symposium 1")
@@ -273,7 +273,7 @@ def test_undo_removes_created_and_restores_updated_rows_with_history(world, stew
 def test_undo_of_initiatives_restores_links(world, steward):
     run("initiatives", "i.xlsx", initiative_sheet("ISO-KU:CONNECT"), steward)
     batch, _plan = run("initiatives", "i2.xlsx", initiative_sheet("ISO-KU:BOOST"), steward)
-    undo_batch(batch=batch, user=steward)
+    import_undo(batch=batch, user=steward)
     initiative = Initiative.objects.get(code="NEW-1")
     assert [g.code for g in initiative.goals.all()] == ["CONNECT"]
     assert [link.goal.code for link in initiative.history.latest().goals.all()] == ["CONNECT"]
@@ -285,7 +285,7 @@ def test_undo_is_refused_when_a_record_changed_since(world, steward):
     activity.title = "Edited by hand later"
     activity.save()
     with pytest.raises(UndoRefused, match="changed after it"):
-        undo_batch(batch=batch, user=steward)
+        import_undo(batch=batch, user=steward)
     assert Activity.objects.get().title == "Edited by hand later"
 
 
@@ -414,9 +414,9 @@ def test_undo_of_a_batch_that_changed_nothing_and_undo_twice(world, steward):
     run("activities", "a.csv", sheet([activity_row(1)]), steward)
     batch, plan = run("activities", "a.csv", sheet([activity_row(1)]), steward)
     assert plan.counts["unchanged"] == 1 and batch.status == "applied"
-    assert undo_batch(batch=batch, user=steward) == {"removed": 0, "restored": 0}
+    assert import_undo(batch=batch, user=steward) == {"removed": 0, "restored": 0}
     with pytest.raises(UndoRefused, match="only once"):
-        undo_batch(batch=batch, user=steward)
+        import_undo(batch=batch, user=steward)
     assert Activity.objects.count() == 1
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.urls import reverse
 
-from imports import engine
+from imports import services
 from imports.engine import KINDS, plan_import
 from imports.formats import SheetRefused, Table, write_table
 from imports.models import ImportBatch
@@ -128,7 +128,7 @@ def end_backend_from_outside(pid: int) -> None:
 def drop_connection_at(monkeypatch):
     """Arm a drop of the import's connection at the n-th write of history rows (between batches
     of rows: the rows before it are written, those after it not yet)."""
-    real = engine.write_history
+    real = services.write_history
 
     def arm(call: int) -> None:
         calls = Counter()
@@ -139,7 +139,7 @@ def drop_connection_at(monkeypatch):
                 end_backend_from_outside(connection.connection.info.backend_pid)
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(engine, "write_history", write_history)
+        monkeypatch.setattr(services, "write_history", write_history)
 
     return arm
 
@@ -416,7 +416,7 @@ def test_a_nul_byte_deep_in_a_csv_fails_its_row_and_writes_nothing(world, stewar
     )
     assert [(e.row, e.column) for e in plan.errors] == [(602, "title")]
     with pytest.raises(ValueError, match="failing rows"):
-        engine.apply_plan(plan, user=steward, reason=batch.reason)
+        services.apply_plan(plan, user=steward, reason=batch.reason)
     assert import_confirm(batch=batch, user=steward).failed
     assert Activity.objects.count() == 0 and Activity.history.count() == 0
 

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
 from common.roles import LEADERSHIP, sync_roles
-from imports.engine import KINDS, undo_batch
+from imports.engine import KINDS
 from imports.formats import write_table
-from imports.services import import_confirm, import_preview
+from imports.services import import_confirm, import_preview, import_undo
 from policies.models import Framework, Goal
 from portfolio.cache import cached_dashboard
 from tests.admin_forms import form_data
@@ -162,7 +162,7 @@ def test_a_page_changes_after_an_import_and_after_its_undo(sources, superuser):
     assert imported[:2] == ["Thailand", str(int(before[1] if before else 0) + 3)]
 
     batch.refresh_from_db()
-    undo_batch(batch=batch, user=superuser)
+    import_undo(batch=batch, user=superuser)
     assert thailand(leader) == before
 
 
