@@ -216,6 +216,31 @@ def test_restore_refuses_a_backup_of_other_migrations(tmp_path):
         call_command("restore", str(path), stdout=io.StringIO())
 
 
+@pytest.mark.django_db
+def test_a_backup_from_before_a_squash_counts_as_at_the_squashed_migration(tmp_path):
+    """A backup written before units', policies' and portfolio's migrations were squashed lists
+    the migrations the squashed ones replace, and not the squashed ones: it fits all the same."""
+    path = tmp_path / "backup.json"
+    call_command("backup", str(path), stdout=io.StringIO())
+    document = json.loads(path.read_text())
+    squashed = {"units", "policies", "portfolio"}
+    for app in squashed:
+        document["migrations"][app] = [
+            n for n in document["migrations"][app] if "_squashed_" not in n
+        ]
+        assert "0001_initial" in document["migrations"][app]
+    path.write_text(json.dumps(document))
+    call_command("restore", str(path), stdout=io.StringIO())
+
+    document["migrations"]["units"].remove("0005_bilingual_content")
+    path.write_text(json.dumps(document))
+    with pytest.raises(
+        CommandError,
+        match=r"only here: units\.0001_squashed_0006_\w+, units\.0005_bilingual_content\)",
+    ):
+        call_command("restore", str(path), stdout=io.StringIO())
+
+
 def test_a_backup_that_does_not_fit_restores_nothing(as_migrated, tmp_path):
     varied_data()
     path = tmp_path / "backup.json"

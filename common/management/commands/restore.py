@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
 from common.management.commands.backup import (
@@ -69,9 +70,20 @@ def read_backup(path: Path) -> dict:
     return document
 
 
+def with_squashes(applied: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """``applied`` and each squashed migration whose replaced migrations are all in it: a backup
+    written before a squash lists only the replaced ones, which ``migrate`` records the squashed
+    one beside."""
+    replacements = MigrationLoader(None, ignore_no_migrations=True).replacements
+    return applied | {
+        key for key, squashed in replacements.items() if set(squashed.replaces) <= applied
+    }
+
+
 def check_migrations(backup: dict[str, list[str]], alias: str) -> None:
     here = {(app, name) for app, names in applied_migrations(alias).items() for name in names}
     there = {(app, name) for app, names in backup.items() for name in names}
+    here, there = with_squashes(here), with_squashes(there)
     if here != there:
         only_there = ", ".join(f"{app}.{name}" for app, name in sorted(there - here)) or _("none")
         only_here = ", ".join(f"{app}.{name}" for app, name in sorted(here - there)) or _("none")
