@@ -75,9 +75,9 @@ def rebuild_code_key_indexes(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("common", "0002_importbatch_sha256"),
-        ("policies", "0002_bilingual_content"),
-        ("portfolio", "0004_bilingual_content"),
-        ("units", "0005_bilingual_content"),
+        ("policies", "0001_squashed_0003_goal_realises"),
+        ("portfolio", "0001_squashed_0006_activity_mode"),
+        ("units", "0001_squashed_0006_sheet_mapping"),
     ]
 
     operations = [
