@@ -3,10 +3,12 @@
 A ``save()``, ``delete()``, ``bulk_create``, ``bulk_update`` or a link's ``.set()`` called anywhere
 else is a write that may leave no history row, and so no stale dashboard either. The doors are
 the ``services.py`` modules, the bulk history helpers (``common/history.py``), migrations and the
-restore command, which puts back a backup row for row. A model's own ``save()`` (or ``delete()``)
-calling ``super().save()`` is the write its caller asked for, not one more. Writes that still live
-elsewhere are listed below, file by file with their count; the list may only shrink: a new write
-outside a door fails.
+restore command, which puts back a backup row for row; ``common/history.py`` also holds the
+doors of one record (``record_save``, ``record_delete``) for callers without a door of their own,
+the admin. A model's own ``save()`` (or ``delete()``) calling ``super().save()`` is the write its
+caller asked for, not one more, and a form's ``save(commit=False)`` writes nothing. Writes that
+still live elsewhere are listed below, file by file with their count; the list may only shrink: a
+new write outside a door fails.
 """
 
 import ast
@@ -22,7 +24,6 @@ DOORS = {"common/history.py", "common/management/commands/restore.py"}
 
 # Writes not yet moved behind a door: each count may go down, never up.
 NOT_YET_DOORS = {
-    "common/admin.py": 3,  # inline rows of a change form, saved with the entry's reason
     "common/importing.py": 7,  # the import engine's bulk writes, history written beside them
     "common/roles.py": 1,  # the roles' permissions, synchronised after migrate
     "portfolio/management/commands/load_demo.py": 6,
@@ -56,11 +57,23 @@ def is_own_write(call: ast.Call, function: str | None) -> bool:
     )
 
 
+def builds_only(call: ast.Call) -> bool:
+    """``form.save(commit=False)``: a form's records built from its data, none of them written."""
+    return any(
+        keyword.arg == "commit"
+        and isinstance(keyword.value, ast.Constant)
+        and keyword.value.value is False
+        for keyword in call.keywords
+    )
+
+
 def writes_in(path: Path) -> list[int]:
     """Lines of calls that write records: the four methods, and ``.set(x)`` on a link."""
     lines = []
     for call, function in calls_in(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(call.func, ast.Attribute) or is_own_write(call, function):
+            continue
+        if builds_only(call):
             continue
         name = call.func.attr
         is_link_set = (
@@ -145,3 +158,17 @@ def test_the_check_tells_a_models_own_save_from_a_write_in_a_model_method(tmp_pa
     # The model's own save and delete pass; a save in any other method is a write, a super()
     # one too, and so is a delete in a method that is not delete().
     assert writes_in(module) == [11, 12, 13, 16]
+
+
+def test_the_check_passes_a_form_that_only_builds_its_records(tmp_path):
+    module = tmp_path / "admin.py"
+    module.write_text(
+        "def save_formset(self, request, form, formset, change):\n"
+        "    rows = formset.save(commit=False)\n"
+        "    form.save(commit=True)\n"
+        "    form.save(commit=change)\n"
+        "    form.save()\n",
+        encoding="utf-8",
+    )
+    # Only a literal commit=False is known to write nothing.
+    assert writes_in(module) == [3, 4, 5]
