@@ -26,7 +26,6 @@ DOORS = {"common/history.py", "common/management/commands/restore.py"}
 NOT_YET_DOORS = {
     "common/importing.py": 7,  # the import engine's bulk writes, history written beside them
     "common/roles.py": 1,  # the roles' permissions, synchronised after migrate
-    "portfolio/management/commands/load_demo.py": 6,
     "common/writing.py": 1,  # an openpyxl workbook saved to a buffer: a file, not a record
     "config/urls.py": 1,  # the password reset form's save(), which sends the mail
 }
