@@ -2,18 +2,23 @@
 
 A ``save()``, ``delete()``, ``bulk_create``, ``bulk_update`` or a link's ``.set()`` called anywhere
 else is a write that may leave no history row, and so no stale dashboard either. The doors are
-the ``services.py`` modules, the bulk history helpers (``common/history.py``), migrations and the
-restore command, which puts back a backup row for row; ``common/history.py`` also holds the
-doors of one record (``record_save``, ``record_delete``) for callers without a door of their own,
-the admin. A model's own ``save()`` (or ``delete()``) calling ``super().save()`` is the write its
-caller asked for, not one more, and a form's ``save(commit=False)`` writes nothing. Writes that
-still live elsewhere are listed below, file by file with their count; the list may only shrink: a
-new write outside a door fails.
+the ``services.py`` modules, ``common/history.py`` (the doors of one record, ``record_save`` and
+``record_delete``, which the admin calls, and the bulk history helpers), migrations and the
+restore command, which puts back a backup row for row. A model's own ``save()`` (or ``delete()``)
+calling ``super().save()`` is the write its caller asked for, not one more, and a form's
+``save(commit=False)`` writes nothing.
+
+Two lists name, file by file with their count, the writes still elsewhere: ``NOT_YET_DOORS``,
+writes of records not yet moved behind a door, and ``NOT_RECORDS``, writes of what is no record
+with history (a file, the role groups, a mail). Both may only shrink: a new write outside a door
+fails.
 """
 
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("common", "units", "policies", "portfolio", "config")
@@ -22,12 +27,18 @@ FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 DOORS = {"common/history.py", "common/management/commands/restore.py"}
 
-# Writes not yet moved behind a door: each count may go down, never up.
+# Writes of records not yet moved behind a door: each count may go down, never up.
 NOT_YET_DOORS = {
     "common/importing.py": 7,  # the import engine's bulk writes, history written beside them
-    "common/roles.py": 1,  # the roles' permissions, synchronised after migrate
-    "common/writing.py": 1,  # an openpyxl workbook saved to a buffer: a file, not a record
-    "config/urls.py": 1,  # the password reset form's save(), which sends the mail
+}
+
+# Writes of no record with history, which need no door: each count may go down, never up.
+NOT_RECORDS = {
+    # The role groups' permissions (auth's Group.permissions.set), synchronised after migrate by
+    # a migration's apps; groups keep no history, and the kernel has no services.py to hold it.
+    "common/roles.py": 1,
+    "common/writing.py": 1,  # an openpyxl workbook saved to a buffer: a file sent, not a record
+    "config/urls.py": 1,  # Django's PasswordResetForm.save(), which sends the reset mail
 }
 
 
@@ -99,10 +110,9 @@ def outside_doors() -> dict[str, list[int]]:
 
 
 def test_no_record_is_written_outside_the_service_doors():
+    allowed = {**NOT_YET_DOORS, **NOT_RECORDS}
     grown = {
-        path: lines
-        for path, lines in outside_doors().items()
-        if len(lines) > NOT_YET_DOORS.get(path, 0)
+        path: lines for path, lines in outside_doors().items() if len(lines) > allowed.get(path, 0)
     }
     assert not grown, (
         "Records written outside a service door (services.py), at these lines; "
@@ -110,14 +120,22 @@ def test_no_record_is_written_outside_the_service_doors():
     )
 
 
-def test_the_list_of_writes_not_yet_behind_a_door_only_shrinks():
+@pytest.mark.parametrize(
+    ("name", "listed"), [("NOT_YET_DOORS", NOT_YET_DOORS), ("NOT_RECORDS", NOT_RECORDS)]
+)
+def test_the_lists_of_writes_outside_the_doors_only_shrink(name, listed):
     found = outside_doors()
     stale = {
         path: (allowed, len(found.get(path, [])))
-        for path, allowed in NOT_YET_DOORS.items()
+        for path, allowed in listed.items()
         if len(found.get(path, [])) < allowed
     }
-    assert not stale, f"Lower these counts in NOT_YET_DOORS to what is left: {stale}"
+    assert not stale, f"Lower these counts in {name} to what is left: {stale}"
+
+
+def test_a_file_is_in_one_list_only():
+    # Otherwise its two counts would add up, and a new write of a record could hide in the sum.
+    assert not NOT_YET_DOORS.keys() & NOT_RECORDS.keys()
 
 
 def test_the_check_sees_a_write_that_a_module_adds(tmp_path):
