@@ -3,9 +3,11 @@
 Every ``ModelAdmin`` of the portfolio derives from ``AuditedAdmin``. Its forms carry a "reason for
 this change" field (optional, unless ``REQUIRE_CHANGE_REASON`` is on); the reason, or the fact that
 none was given, and the signed-in user go onto the history row that the save writes. A save is
-one history entry: its fields and its many-to-many links together. Inline rows saved with it
-carry the same reason in their own history. A revert restores a version's fields and links, and
-every page of an old version shows that version's links.
+one history entry: its fields and its many-to-many links together. Inline rows saved or deleted
+with it carry the same reason in their own history. Every save and delete goes through the record
+doors of ``common/history.py`` (``record_save``, ``record_delete``), with the user and reason. A
+revert restores a version's fields and links, and every page of an old version shows that
+version's links.
 """
 
 import datetime as dt
@@ -31,7 +33,13 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.access import NO_ACCESS, Access, Reach, access_for, reach_of, readable_history
 from common.forms import JAPANESE_INPUT
-from common.history import has_link_history, links_as_of, links_in_entry
+from common.history import (
+    has_link_history,
+    links_as_of,
+    links_in_entry,
+    record_delete,
+    record_save,
+)
 from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"
@@ -513,9 +521,11 @@ class AuditedAdmin(SimpleHistoryAdmin):
             raise Http404
 
     def save_model(self, request, obj: models.Model, form: forms.Form, change: bool) -> None:
-        obj._change_reason = reason_from(form, reverted_to=getattr(request, "reverted_to", None))
+        # Through the door rather than ModelAdmin's obj.save(): the user and the form's reason
+        # go onto the history row with the fields, and the links join that row.
+        reason = reason_from(form, reverted_to=getattr(request, "reverted_to", None))
         before = latest_version(obj)
-        super().save_model(request, obj, form, change)
+        record_save(obj, user=request.user, reason=reason)
         save_links_in_entry(obj, form, since=before)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
@@ -544,18 +554,15 @@ class AuditedAdmin(SimpleHistoryAdmin):
         saved = formset.save(commit=False)
         forms = {id(inline_form.instance): inline_form for inline_form in formset.saved_forms}
         for inline_obj in saved:
-            inline_obj._change_reason = reason
             before = latest_version(inline_obj)
-            inline_obj.save()
+            record_save(inline_obj, user=request.user, reason=reason)
             save_links_in_entry(inline_obj, forms[id(inline_obj)], since=before)
         for inline_obj in formset.deleted_objects:
-            inline_obj._change_reason = reason
-            inline_obj.delete()
+            record_delete(inline_obj, user=request.user, reason=reason)
         formset.save_m2m()
 
     def delete_model(self, request, obj: models.Model) -> None:
-        obj._change_reason = _("Deleted in the admin")
-        super().delete_model(request, obj)
+        record_delete(obj, user=request.user, reason=_("Deleted in the admin"))
 
     def delete_queryset(self, request, queryset) -> None:
         # One delete per row, so that each leaves its history row with the user.

@@ -1,6 +1,10 @@
 """Writes of the policies app: each saves its record with history (user, reason)."""
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
+
+from common.history import record_save
+from policies.models import Alignment, Indicator, IndicatorValue
 
 
 @transaction.atomic
@@ -13,3 +17,27 @@ def source_record_load(*, obj: models.Model, links: dict[str, list], reason: str
     for field_name, values in links.items():
         if values:
             getattr(obj, field_name).set(values)
+
+
+def alignment_create(
+    *, alignment: Alignment, user: AbstractBaseUser | None, reason: str
+) -> Alignment:
+    """Insert an alignment of two goals, its history row naming ``user`` and ``reason``."""
+    return record_save(alignment, user=user, reason=reason)
+
+
+@transaction.atomic
+def indicator_create(
+    *,
+    indicator: Indicator,
+    values: list[IndicatorValue],
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> Indicator:
+    """Insert an indicator and its yearly targets and actuals (``values``, built for it), each
+    with a history row naming ``user`` and ``reason``."""
+    record_save(indicator, user=user, reason=reason)
+    for value in values:
+        value.indicator = indicator
+        record_save(value, user=user, reason=reason)
+    return indicator

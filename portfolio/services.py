@@ -1,11 +1,14 @@
 """Writes of the portfolio that carry an audit reason or touch several rows."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from common.history import history_written_in_bulk
-from portfolio.models import Activity
+from common.history import history_written_in_bulk, record_save
+from policies.models import Goal
+from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
 
 
 @transaction.atomic
@@ -20,3 +23,41 @@ def activities_create(
     )
     history_written_in_bulk.send(sender=Activity)
     return created
+
+
+def partner_create(
+    *, partner: PartnerInstitution, user: AbstractBaseUser | None, reason: str
+) -> PartnerInstitution:
+    """Insert a partner institution, its history row naming ``user`` and ``reason``."""
+    return record_save(partner, user=user, reason=reason)
+
+
+@transaction.atomic
+def initiative_create(
+    *,
+    initiative: Initiative,
+    goals: Iterable[Goal],
+    partners: Iterable[PartnerInstitution],
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> Initiative:
+    """Insert an initiative with the goals it pursues and its partners; the links' history rows
+    carry the same user and reason as the initiative's own."""
+    record_save(initiative, user=user, reason=reason)
+    initiative.goals.set(goals)
+    initiative.partners.set(partners)
+    return initiative
+
+
+def agreement_create(
+    *, agreement: Agreement, user: AbstractBaseUser | None, reason: str
+) -> Agreement:
+    """Insert an agreement with a partner, its history row naming ``user`` and ``reason``."""
+    return record_save(agreement, user=user, reason=reason)
+
+
+def progress_update_create(
+    *, update: ProgressUpdate, user: AbstractBaseUser | None, reason: str
+) -> ProgressUpdate:
+    """Insert an initiative's progress update, its history row naming ``user`` and ``reason``."""
+    return record_save(update, user=user, reason=reason)

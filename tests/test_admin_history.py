@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from common.roles import EDITOR
 from policies.models import Goal
-from portfolio.models import Initiative
+from portfolio.models import Initiative, ProgressUpdate
 from tests.admin_forms import form_data
 from tests.factories import (
     GoalFactory,
@@ -94,6 +94,34 @@ def test_inline_rows_saved_with_the_parent_carry_the_reason(admin_client, superu
     latest = update.history.latest()
     assert latest.narrative == "Revised narrative"
     assert (latest.history_user, latest.history_change_reason) == (superuser, "Quarterly review")
+
+
+def test_an_inline_row_deleted_with_the_parent_leaves_its_deletion_with_the_reason(
+    admin_client, superuser, initiative
+):
+    update = ProgressUpdateFactory(initiative=initiative, narrative="Superseded")
+    data = form_data(admin_client.get(change_url(initiative)))
+    data["progress_updates-0-DELETE"] = "on"
+    data["change_reason"] = "Duplicate of Q2"
+    assert admin_client.post(change_url(initiative), data).status_code == 302
+    assert not ProgressUpdate.objects.filter(pk=update.pk).exists()
+    deleted = ProgressUpdate.history.filter(id=update.pk).latest()
+    assert deleted.history_type == "-"
+    assert (deleted.history_user, deleted.history_change_reason) == (superuser, "Duplicate of Q2")
+
+
+def test_a_record_deleted_in_the_admin_leaves_its_deletion_with_the_user(
+    admin_client, superuser, initiative
+):
+    url = reverse("admin:portfolio_initiative_delete", args=[initiative.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Initiative.objects.filter(pk=initiative.pk).exists()
+    deleted = Initiative.history.filter(id=initiative.pk).latest()
+    assert deleted.history_type == "-"
+    assert (deleted.history_user, deleted.history_change_reason) == (
+        superuser,
+        "Deleted in the admin",
+    )
 
 
 def test_a_save_without_a_reason_is_recorded_as_having_none(admin_client, initiative):

@@ -1,9 +1,13 @@
 """Writes of the units app: each saves its record with history (user, reason)."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from common.history import record_save
 from imports.mapping import Mapping, signature
-from units.models import SheetMapping
+from units.models import Institution, Person, SheetMapping, Unit, UserScope
 
 
 @transaction.atomic
@@ -20,6 +24,31 @@ def sheet_mapping_save(
     saved.headers = list(headers)
     saved.columns = mapping.columns
     saved.values = mapping.values
-    saved._history_user, saved._change_reason = user, reason
-    saved.save()
-    return saved
+    return record_save(saved, user=user, reason=reason)
+
+
+def unit_create(*, unit: Unit, user: AbstractBaseUser | None, reason: str) -> Unit:
+    """Insert a unit, its history row naming ``user`` and ``reason``."""
+    return record_save(unit, user=user, reason=reason)
+
+
+def person_create(*, person: Person, user: AbstractBaseUser | None, reason: str) -> Person:
+    """Insert a person, its history row naming ``user`` and ``reason``."""
+    return record_save(person, user=user, reason=reason)
+
+
+@transaction.atomic
+def user_scope_create(
+    *,
+    scope: UserScope,
+    institutions: Iterable[Institution],
+    units: Iterable[Unit],
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> UserScope:
+    """Insert a login's scope and what it reaches; the links' history rows carry the same user
+    and reason as the scope's own."""
+    record_save(scope, user=user, reason=reason)
+    scope.institutions.set(institutions)
+    scope.units.set(units)
+    return scope

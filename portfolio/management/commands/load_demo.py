@@ -2,8 +2,9 @@
 
 Every record it writes says "[Demo]" in its title or name, so nobody mistakes it for a real
 record. The initiatives are the lines of work the sources name; the figures are made up by a
-seeded random generator, the same on every machine. Safe to run again: if the demo set is there,
-nothing is written.
+seeded random generator, the same on every machine. Each record is written by its app's door
+(``services.py``), with the demo's reason on its history. Safe to run again: if the demo set is
+there, nothing is written.
 """
 
 import datetime as dt
@@ -17,6 +18,7 @@ from django.db import transaction
 
 from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
 from policies.models import Alignment, Goal, Indicator, IndicatorValue
+from policies.services import alignment_create, indicator_create
 from portfolio.models import (
     Activity,
     ActivityType,
@@ -26,8 +28,15 @@ from portfolio.models import (
     PartnerInstitution,
     ProgressUpdate,
 )
-from portfolio.services import activities_create
+from portfolio.services import (
+    activities_create,
+    agreement_create,
+    initiative_create,
+    partner_create,
+    progress_update_create,
+)
 from units.models import Institution, Person, Unit, UserScope
+from units.services import person_create, unit_create, user_scope_create
 
 DEMO = "[Demo]"
 REASON = "Demo data set (make run)"
@@ -197,12 +206,6 @@ ALIGNMENTS = [
 ]
 
 
-def demo_save(obj):
-    obj._change_reason = REASON
-    obj.save()
-    return obj
-
-
 class Command(BaseCommand):
     help = "Load the labelled demo data set and create the demo login (skips what is there)."
 
@@ -234,11 +237,13 @@ class Command(BaseCommand):
                 username, "", DEMO_PASSWORD, is_staff=role != LEADERSHIP
             )
             user.groups.add(Group.objects.get(name=role))
-            scope = UserScope(user=user)
-            scope._change_reason = "Demo login"
-            scope.save()
-            scope.institutions.set(Institution.objects.filter(code__in=institutions))
-            scope.units.set(Unit.objects.filter(code__in=units))
+            user_scope_create(
+                scope=UserScope(user=user),
+                institutions=Institution.objects.filter(code__in=institutions),
+                units=Unit.objects.filter(code__in=units),
+                user=None,
+                reason="Demo login",
+            )
             made.append(f"{username} ({role})")
         if made:
             self.stdout.write(f"Demo logins by role, same password: {', '.join(made)}")
@@ -246,13 +251,15 @@ class Command(BaseCommand):
     @transaction.atomic
     def load(self, rng: random.Random) -> None:
         institutions = {i.code: i for i in Institution.objects.all()}
-        demo_save(
-            Unit(
+        unit_create(
+            unit=Unit(
                 institution=institutions["TMU"],
                 code="TMU-INTL",
                 name=f"{DEMO} International office",
                 kind="office",
-            )
+            ),
+            user=None,
+            reason=REASON,
         )
         units = {
             (u.institution.code, u.code): u for u in Unit.objects.select_related("institution")
@@ -262,19 +269,24 @@ class Command(BaseCommand):
             for g in Goal.objects.select_related("framework__institution")
         }
         people = [
-            demo_save(Person(name=f"{DEMO} {name}"))
+            person_create(person=Person(name=f"{DEMO} {name}"), user=None, reason=REASON)
             for name in ["Aiko Tanaka", "Kenji Suzuki", "Maria Rossi", "John Miller", "Yuki Sato"]
         ]
         partners = [
-            demo_save(
-                PartnerInstitution(name=f"{DEMO} University of {city}", country=country, city=city)
+            partner_create(
+                partner=PartnerInstitution(
+                    name=f"{DEMO} University of {city}", country=country, city=city
+                ),
+                user=None,
+                reason=REASON,
             )
             for city, country in PARTNERS
         ]
         initiatives = []
         for inst, code, title, goal_codes, lead, status, health in INITIATIVES:
-            initiative = demo_save(
-                Initiative(
+            # The owner and budget are drawn before the partners, as the seeded demo set has it.
+            initiative = initiative_create(
+                initiative=Initiative(
                     institution=institutions[inst],
                     code=code,
                     title=f"{DEMO} {title}",
@@ -287,32 +299,38 @@ class Command(BaseCommand):
                     start_date=dt.date(2022, 4, 1),
                     owner=rng.choice(people),
                     budget_jpy=rng.randrange(1, 50) * 1_000_000,
-                )
+                ),
+                goals=[goals[(inst, g)] for g in goal_codes],
+                partners=rng.sample(partners, 3),
+                user=None,
+                reason=REASON,
             )
-            initiative.goals.set([goals[(inst, g)] for g in goal_codes])
-            initiative.partners.set(rng.sample(partners, 3))
             initiatives.append(initiative)
         for (a_inst, a_code), (b_inst, b_code) in ALIGNMENTS:
-            demo_save(
-                Alignment(
+            alignment_create(
+                alignment=Alignment(
                     source=goals[(a_inst, a_code)],
                     target=goals[(b_inst, b_code)],
                     note=f"{DEMO} Alignment for trying the crosswalk.",
-                )
+                ),
+                user=None,
+                reason=REASON,
             )
         self.load_indicators(goals, rng)
         self.load_agreements(units, partners, rng)
         self.load_activities(initiatives, partners, rng)
         for initiative in initiatives[:6]:
             for quarter in (1, 2):
-                demo_save(
-                    ProgressUpdate(
+                progress_update_create(
+                    update=ProgressUpdate(
                         initiative=initiative,
                         fiscal_year=2025,
                         quarter=quarter,
                         health=initiative.health,
                         narrative=f"{DEMO} Progress narrative, Q{quarter}.",
-                    )
+                    ),
+                    user=None,
+                    reason=REASON,
                 )
 
     def load_indicators(self, goals: dict, rng: random.Random) -> None:
@@ -321,37 +339,40 @@ class Command(BaseCommand):
             ("KU", "BOOST", "PARTNERS", "Partnerships with leading universities", "agreements"),
             ("TMU", "1.4", "OUTBOUND", "Students sent overseas", "students"),
         ]:
-            indicator = demo_save(
-                Indicator(
+            values = []
+            for year in range(2022, 2026):
+                target = Decimal(100 + 20 * (year - 2022))
+                values.append(
+                    IndicatorValue(
+                        fiscal_year=year, target=target, actual=target + rng.randrange(-30, 30)
+                    )
+                )
+            indicator_create(
+                indicator=Indicator(
                     goal=goals[(inst, goal_code)],
                     code=code,
                     name=f"{DEMO} {name}",
                     unit_of_measure=unit,
-                )
+                ),
+                values=values,
+                user=None,
+                reason=REASON,
             )
-            for year in range(2022, 2026):
-                target = Decimal(100 + 20 * (year - 2022))
-                demo_save(
-                    IndicatorValue(
-                        indicator=indicator,
-                        fiscal_year=year,
-                        target=target,
-                        actual=target + rng.randrange(-30, 30),
-                    )
-                )
 
     def load_agreements(self, units: dict, partners: list, rng: random.Random) -> None:
         for n, partner in enumerate(partners[:15]):
             signed = dt.date(2019 + n % 6, 1 + n % 12, 1)
-            demo_save(
-                Agreement(
+            agreement_create(
+                agreement=Agreement(
                     partner=partner,
                     unit=units[("KU", "ISO-KU")] if n % 3 else units[("TMU", "TMU-INTL")],
                     kind=rng.choice(AgreementKind.values),
                     title=f"{DEMO} Agreement {n + 1}",
                     signed_on=signed,
                     expires_on=signed.replace(year=signed.year + 5),
-                )
+                ),
+                user=None,
+                reason=REASON,
             )
 
     def load_activities(self, initiatives: list, partners: list, rng: random.Random) -> None:
