@@ -23,7 +23,7 @@ from common.roles import LEADERSHIP, sync_roles
 from common.services import import_confirm, import_preview
 from common.sheets import write_table
 from policies.models import Framework, Goal
-from portfolio.cache import cached_dashboard
+from portfolio.dashboards.cache import cached_dashboard
 from tests.admin_forms import form_data
 from tests.factories import (
     ActivityFactory,

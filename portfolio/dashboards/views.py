@@ -1,10 +1,10 @@
 """Leadership dashboards: read-only pages of how each mission and policy is being pursued.
 
-Every figure comes from an aggregate in the database (``portfolio.rollups`` and the QuerySets
-below); each page issues a fixed number of queries, whatever the number of rows. Every table can
-be downloaded as CSV (``?csv=<table id>``) with the page's filters, written by the product's
-one writer (``common.writing``). A filter's value in the URL that names nothing (a fiscal year
-out of the years offered, an unknown unit) is ignored, never an error.
+Every figure comes from an aggregate in the database (``portfolio.dashboards.selectors`` and
+the QuerySets below); each page issues a fixed number of queries, whatever the number of rows.
+Every table can be downloaded as CSV (``?csv=<table id>``) with the page's filters, written by
+the product's one writer (``common.writing``). A filter's value in the URL that names nothing
+(a fiscal year out of the years offered, an unknown unit) is ignored, never an error.
 """
 
 import datetime as dt
@@ -32,6 +32,15 @@ from common.fiscal import fiscal_year_label as fy_label
 from common.roles import DASHBOARDS
 from common.writing import write_table
 from policies.models import Alignment, Framework, Goal, IndicatorValue
+from portfolio.dashboards.selectors import (
+    HEALTHS,
+    STATUSES,
+    Scope,
+    compute,
+    flatten,
+    goal_trees,
+    serving,
+)
 from portfolio.models import (
     Activity,
     ActivityType,
@@ -42,7 +51,6 @@ from portfolio.models import (
     PartnerInstitution,
     ProgressUpdate,
 )
-from portfolio.rollups import HEALTHS, STATUSES, Scope, compute, flatten, goal_trees, serving
 from units.models import Institution, Region, Unit
 
 EXPIRY_WARNING_DAYS = 180
