@@ -1,4 +1,8 @@
-"""Figures per goal, summed up the goal tree, aggregated in the database.
+"""The dashboards' reads: figures per goal summed up the goal tree, and each page's queries.
+
+Every query a page runs is here, narrowed by the reader's ``Filters``; the pages only call these.
+Each returns what it did before it moved here (a list, or a QuerySet a template reads once), so a
+page's number of queries stays fixed, whatever the number of rows.
 
 A goal's figures cover its whole subtree, and the goals that realise it with theirs (TMU's
 sectors realise its basic policies). Goals whose subtrees do not overlap are mapped to their
@@ -30,18 +34,39 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
+    Model,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from common.access import readable_history
 from common.bilingual import Shown, pick
-from common.fiscal import fiscal_year_bounds, same_day_a_year_before
-from policies.models import Goal, Indicator, IndicatorValue
-from portfolio.models import Activity, Health, Initiative, InitiativeStatus
+from common.fiscal import same_day_a_year_before
+from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
+from portfolio.dashboards.filters import Filters
+from portfolio.models import (
+    Activity,
+    Agreement,
+    Health,
+    Initiative,
+    InitiativeStatus,
+    PartnerInstitution,
+    ProgressUpdate,
+)
+from units.models import Unit
+
+# Rows a page lists at most (the figures above a list count them all).
+LIST_LIMIT = 200
+EXPIRY_WARNING_DAYS = 180
 
 Links = Initiative.goals.through
 UnitLinks = Goal.units.through
@@ -165,77 +190,6 @@ def serving(subtree: list[int]) -> QuerySet:
     return Links.objects.filter(goal_id__in=subtree).values("initiative_id")
 
 
-@dataclass
-class Scope:
-    """What the reader filtered by; figures only count what falls inside."""
-
-    fiscal_year: int
-    institution_id: int | None = None
-    unit_id: int | None = None
-    status: str | None = None
-    countries: list[str] | None = None
-    # The institutions the reader may see; None for a reader who sees every institution.
-    institution_ids: frozenset[int] | None = None
-    # Today in the fiscal calendar; while the chosen year runs, figures compare years up to it.
-    today: dt.date | None = None
-
-    @property
-    def year_so_far(self) -> dt.date | None:
-        """The last day counted while the chosen year is still running; None once it is over."""
-        first, last = fiscal_year_bounds(self.fiscal_year)
-        if self.today is not None and first <= self.today <= last:
-            return self.today
-        return None
-
-    def in_year(self, initiatives: QuerySet) -> QuerySet:
-        """The initiatives whose dates overlap the chosen fiscal year (open ends are open)."""
-        first, last = fiscal_year_bounds(self.fiscal_year)
-        return initiatives.filter(
-            Q(start_date__isnull=True) | Q(start_date__lte=last),
-            Q(end_date__isnull=True) | Q(end_date__gte=first),
-        )
-
-    def initiatives(self) -> QuerySet:
-        """The initiatives within the filters whose dates overlap the chosen fiscal year."""
-        qs = self.in_year(Initiative.objects.all())
-        if self.institution_ids is not None:
-            qs = qs.filter(institution_id__in=self.institution_ids)
-        if self.institution_id:
-            qs = qs.filter(institution_id=self.institution_id)
-        if self.unit_id:
-            qs = qs.filter(
-                Q(lead_unit_id=self.unit_id)
-                | Q(
-                    pk__in=Initiative.contributing_units.through.objects.filter(
-                        unit_id=self.unit_id
-                    ).values("initiative_id")
-                )
-            )
-        if self.status:
-            qs = qs.filter(status=self.status)
-        return qs
-
-    def activities(self) -> QuerySet:
-        qs = Activity.objects.all()
-        if self.institution_ids is not None:
-            qs = qs.filter(
-                Q(unit__institution_id__in=self.institution_ids)
-                | Q(initiative__institution_id__in=self.institution_ids)
-            )
-        if self.institution_id:
-            qs = qs.filter(
-                Q(unit__institution_id=self.institution_id)
-                | Q(initiative__institution_id=self.institution_id)
-            )
-        if self.unit_id:
-            qs = qs.filter(unit_id=self.unit_id)
-        if self.status:
-            qs = qs.filter(initiative__status=self.status)
-        if self.countries is not None:
-            qs = qs.filter(country__in=self.countries)
-        return qs
-
-
 def by_level(nodes: list[Node]) -> list[dict[int, list[int]]]:
     """The nodes grouped so that within a group no two subtrees overlap.
 
@@ -289,13 +243,13 @@ def joined(rows: QuerySet, pairs: QuerySet, key: str, select: str, group: str) -
         return cursor.fetchall()
 
 
-def compute(nodes: list[Node], scope: Scope) -> None:
+def compute(nodes: list[Node], filters: Filters) -> None:
     """Fill each node's figures: five queries per group of nodes, whatever the row count.
 
     Rows are first reduced to distinct (node, record) pairs, then counted and summed, so an
     initiative serving two goals under one mission, and its activities, count once for it.
     """
-    fy = scope.fiscal_year
+    fy = filters.fiscal_year
     for node in nodes:
         node.figures.update(
             initiatives=0,
@@ -318,7 +272,7 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             units=0,
         )
     by_id = {node.id: node for node in nodes}
-    initiatives = scope.initiatives().values("pk")
+    initiatives = filters.initiatives().values("pk")
     for level in by_level(nodes):
         goal_ids = [goal for subtree in level.values() for goal in subtree]
         links = Links.objects.filter(goal_id__in=goal_ids, initiative_id__in=initiatives)
@@ -349,8 +303,8 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             .distinct()
         )
         reached = (
-            scope.activities()
-            .filter(years_compared(scope), initiative__isnull=False)
+            filters.activities()
+            .filter(years_compared(filters), initiative__isnull=False)
             .order_by()
             .values(
                 "initiative_id",
@@ -438,12 +392,12 @@ def compute(nodes: list[Node], scope: Scope) -> None:
             by_id[node_id].figures["units"] = n
 
 
-def years_compared(scope: Scope) -> Q:
+def years_compared(filters: Filters) -> Q:
     """The chosen fiscal year and the one before; while the chosen one runs, both up to the
     same day (1 December against the previous 1 December), so a part-year is never set
     against a whole one."""
-    fy, previous = scope.fiscal_year, scope.fiscal_year - 1
-    cutoff = scope.year_so_far
+    fy, previous = filters.fiscal_year, filters.fiscal_year - 1
+    cutoff = filters.year_so_far
     if cutoff is None:
         return Q(fiscal_year__in=[fy, previous])
     return Q(fiscal_year=fy, start_date__lte=cutoff) | Q(
@@ -451,5 +405,554 @@ def years_compared(scope: Scope) -> Q:
     )
 
 
-STATUSES = list(InitiativeStatus)
-HEALTHS = list(Health)
+def trees_of(frameworks: Iterable[Framework]) -> tuple[dict[int, Node], list[Node]]:
+    """The goal trees of some frameworks: every goal as a node, and the roots."""
+    return goal_trees(Goal.objects.filter(framework__in=frameworks))
+
+
+# --- Recent changes ------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One line of a page's recent changes: one save of a record, or one load of many."""
+
+    newest: Model
+    oldest: Model
+    records: set = field(default_factory=set)
+    # The reason given, from whichever of the change's rows carries one.
+    reason: str = ""
+    # The rows read ran out inside this change: it holds at least ``records`` records.
+    cut: bool = False
+
+    @classmethod
+    def starting(cls, row: Model) -> "Change":
+        return cls(row, row, {row.id}, row.history_change_reason or "")
+
+    @property
+    def date(self) -> dt.datetime:
+        return self.newest.history_date
+
+    @property
+    def user(self):
+        return self.newest.history_user
+
+    @property
+    def loaded(self) -> bool:
+        """Many records written together (an import, the demo data set): one entry."""
+        return len(self.records) > 1
+
+    @property
+    def kind(self) -> str:
+        """Created, changed or deleted, for the save as a whole."""
+        if self.newest.history_type == "-":
+            return self.newest.get_history_type_display()
+        return self.oldest.get_history_type_display()
+
+    @property
+    def record(self) -> Model:
+        return self.newest.history_object
+
+    @property
+    def url(self) -> str:
+        """The dashboard page of the record changed, where it has one and still exists."""
+        if self.newest.instance_type is Initiative and self.newest.history_type != "-":
+            return reverse("dashboards:initiative", args=[self.newest.id])
+        return ""
+
+    @property
+    def summary(self) -> str:
+        """``300 activities`` (``300 or more`` where the rows read ran out first)."""
+        opts = self.newest.instance_type._meta
+        count = len(self.records)
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        if self.cut:
+            return _("%(count)s or more %(records)s") % {"count": count, "records": name}
+        return f"{count} {name}"
+
+    def takes(self, row: Model) -> bool:
+        """Whether ``row`` (the next older one) belongs to the same save or the same load.
+
+        The rows of one save (its fields, then each list of links) follow each other within
+        ``CHANGE_GAP``, by one author; so do a load's, of many records, for one reason.
+        """
+        if row.author_key != self.oldest.author_key:
+            return False
+        if self.oldest.history_date - row.history_date > CHANGE_GAP:
+            return False
+        reason = row.history_change_reason or ""
+        return row.id == self.oldest.id or reason == self.reason or not (reason and self.reason)
+
+    def add(self, row: Model) -> None:
+        self.oldest = row
+        self.records.add(row.id)
+        self.reason = self.reason or row.history_change_reason or ""
+
+
+# Rows of one save are written within milliseconds; a load's within a few of each other.
+CHANGE_GAP = dt.timedelta(seconds=2)
+# History rows read for a page's recent changes: one query, however many rows a load wrote.
+CHANGE_ROWS_READ = 500
+
+
+def recent_changes(filters: Filters, history: QuerySet, limit: int = 10) -> list[Change]:
+    """The newest changes of a history, one line per save of a record and one per load of many,
+    as the reader may read them (``readable_history``).
+
+    A bounded number of the newest rows is read in one query and grouped here: a save that
+    wrote several rows (its fields, then each list of links) is one line, and so are the
+    hundreds of rows an import or the demo data set wrote at once.
+    """
+    # Grouped by who wrote them, though an author of another institution is not named.
+    rows = readable_history(filters.access, history.annotate(author_key=F("history_user_id")))
+    newest = list(
+        rows.select_related("history_user").order_by("-history_date", "-history_id")[
+            :CHANGE_ROWS_READ
+        ]
+    )
+    changes: list[Change] = []
+    for row in newest:
+        if changes and changes[-1].takes(row):
+            changes[-1].add(row)
+        elif len(changes) == limit:
+            break
+        else:
+            changes.append(Change.starting(row))
+    else:
+        if changes and len(newest) == CHANGE_ROWS_READ:
+            changes[-1].cut = True
+    return changes
+
+
+# --- The overview and a framework's page ---------------------------------------------------------
+
+
+def frameworks_shown(filters: Filters) -> list[Framework]:
+    """The frameworks of the reader's institutions; of the chosen one only, where one is."""
+    frameworks = list(
+        filters.reachable(Framework)
+        .select_related("institution")
+        .order_by("institution__code", "code")
+    )
+    if filters.institution:
+        frameworks = [f for f in frameworks if f.institution_id == filters.institution.pk]
+    return frameworks
+
+
+def overview_changes(filters: Filters, frameworks: list[Framework]) -> list[Change]:
+    """The changes of the initiatives of the frameworks' institutions."""
+    return recent_changes(
+        filters, Initiative.history.filter(institution__in=[f.institution_id for f in frameworks])
+    )
+
+
+def framework(filters: Filters, pk: int) -> Framework:
+    return get_object_or_404(filters.reachable(Framework).select_related("institution"), pk=pk)
+
+
+def framework_changes(filters: Filters, framework: Framework) -> list[Change]:
+    return recent_changes(filters, Goal.history.filter(framework_id=framework.pk))
+
+
+# --- A goal's page -------------------------------------------------------------------------------
+
+
+def goal(filters: Filters, pk: int) -> Goal:
+    return get_object_or_404(
+        filters.reachable(Goal).select_related("framework__institution", "parent"), pk=pk
+    )
+
+
+def goal_initiatives(filters: Filters, node: Node) -> list[Initiative]:
+    """The initiatives within the filters serving the goal or a goal of its subtree."""
+    return list(
+        filters.initiatives()
+        .filter(pk__in=serving(node.subtree))
+        .select_related("lead_unit")
+        .order_by("code")[:LIST_LIMIT]
+    )
+
+
+def goal_activities(filters: Filters, node: Node) -> QuerySet:
+    """The activities within the filters of the initiatives serving the goal's subtree."""
+    return filters.activities().filter(initiative_id__in=serving(node.subtree))
+
+
+def goal_indicator_values(node: Node) -> QuerySet:
+    return (
+        IndicatorValue.objects.filter(indicator__goal_id__in=node.subtree)
+        .select_related("indicator")
+        .order_by("indicator__code", "fiscal_year")
+    )
+
+
+def goal_units(filters: Filters, node: Node) -> QuerySet:
+    """Units pursuing a goal of the subtree, leading an initiative within the filters serving
+    it, or contributing to one serving it."""
+    return Unit.objects.filter(
+        Q(pk__in=Goal.units.through.objects.filter(goal_id__in=node.subtree).values("unit_id"))
+        | Q(
+            pk__in=filters.initiatives().filter(pk__in=serving(node.subtree)).values("lead_unit_id")
+        )
+        | Q(
+            pk__in=Initiative.contributing_units.through.objects.filter(
+                initiative_id__in=serving(node.subtree)
+            ).values("unit_id")
+        )
+    ).order_by("name")
+
+
+def aligned_goals(filters: Filters, goal: Goal) -> list[dict]:
+    """The goals aligned with ``goal``, each with its note and whether the reader may open it.
+
+    Strategy documents are public: every goal aligned with this one is named, with its
+    framework; only those of the reader's institutions link to their pages.
+    """
+    aligned = Alignment.objects.filter(Q(source=goal) | Q(target=goal)).select_related(
+        "source__framework__institution", "target__framework__institution"
+    )
+    readable = set(filters.reachable(Framework).values_list("pk", flat=True))
+    items = []
+    for alignment in aligned:
+        other = alignment.target if alignment.source_id == goal.pk else alignment.source
+        items.append(
+            {"goal": other, "note": alignment.note, "linked": other.framework_id in readable}
+        )
+    return items
+
+
+def goal_changes(filters: Filters, node: Node) -> list[Change]:
+    """The changes of the initiatives serving the goal's subtree."""
+    return recent_changes(
+        filters,
+        Initiative.history.filter(
+            id__in=Initiative.goals.through.objects.filter(goal_id__in=node.subtree).values(
+                "initiative_id"
+            )
+        ),
+    )
+
+
+# --- Activities, however a page narrowed them ----------------------------------------------------
+
+
+def activities_by_year(activities: QuerySet, *, participants: bool = True) -> QuerySet:
+    """Activities per fiscal year, oldest first; with their participants unless told not to."""
+    totals = {"n": Count("*")}
+    if participants:
+        totals |= {
+            "inbound": Sum("inbound_participants"),
+            "outbound": Sum("outbound_participants"),
+        }
+    return activities.values("fiscal_year").annotate(**totals).order_by("fiscal_year")
+
+
+def activities_by_type(activities: QuerySet, fiscal_year: int) -> QuerySet:
+    """Activities of a fiscal year per type, the most frequent first."""
+    return (
+        activities.filter(fiscal_year=fiscal_year)
+        .values("activity_type")
+        .annotate(n=Count("*"))
+        .order_by("-n")
+    )
+
+
+def activities_by_country(activities: QuerySet, fiscal_year: int) -> QuerySet:
+    """Activities of a fiscal year per country, with participants and distinct partners."""
+    return (
+        activities.filter(fiscal_year=fiscal_year)
+        .values("country")
+        .annotate(
+            n=Count("*"),
+            inbound=Sum("inbound_participants"),
+            outbound=Sum("outbound_participants"),
+            partners=Count("partner", distinct=True),
+        )
+        .order_by("-n", "country")
+    )
+
+
+# --- A unit's page -------------------------------------------------------------------------------
+
+
+def unit(filters: Filters, pk: int) -> Unit:
+    return get_object_or_404(
+        filters.reachable(Unit).select_related("institution", "region", "parent"), pk=pk
+    )
+
+
+def unit_goals(unit: Unit) -> list[Goal]:
+    return list(unit.goals.select_related("framework").order_by("framework__code", "code"))
+
+
+def unit_initiatives(filters: Filters, unit: Unit) -> list[Initiative]:
+    """The initiatives of the chosen year that the unit leads or contributes to."""
+    return list(
+        filters.in_year(Initiative.objects.filter(Q(lead_unit=unit) | Q(contributing_units=unit)))
+        .distinct()
+        .select_related("lead_unit")
+        .order_by("code")[:LIST_LIMIT]
+    )
+
+
+def unit_activities(filters: Filters, unit: Unit) -> QuerySet:
+    """The activities the unit carried out in the chosen region, of every fiscal year."""
+    activities = Activity.objects.filter(unit=unit)
+    if filters.region:
+        activities = activities.filter(country__in=filters.countries)
+    return activities
+
+
+def unit_agreements(unit: Unit) -> list[Agreement]:
+    """The unit's agreements, soonest to expire first, each marked expired or expiring soon."""
+    soon = timezone.localdate() + dt.timedelta(days=EXPIRY_WARNING_DAYS)
+    agreements = list(
+        Agreement.objects.filter(unit=unit).select_related("partner").order_by("expires_on")
+    )
+    for agreement in agreements:
+        agreement.expiring = bool(
+            agreement.expires_on and timezone.localdate() <= agreement.expires_on <= soon
+        )
+        agreement.expired = bool(
+            agreement.expires_on and agreement.expires_on < timezone.localdate()
+        )
+    return agreements
+
+
+def unit_changes(filters: Filters, unit: Unit) -> list[Change]:
+    return recent_changes(filters, Activity.history.filter(unit_id=unit.pk))
+
+
+# --- An initiative's page ------------------------------------------------------------------------
+
+
+def initiative(filters: Filters, pk: int) -> Initiative:
+    return get_object_or_404(
+        filters.reachable(Initiative).select_related("institution", "lead_unit", "owner"), pk=pk
+    )
+
+
+def initiative_states(filters: Filters, initiative: Initiative) -> list[tuple]:
+    """(date, status, health) of the initiative's history rows the reader reads, newest first."""
+    history = readable_history(filters.access, Initiative.history.filter(id=initiative.pk))
+    return list(
+        history.order_by("-history_date", "-history_id").values_list(
+            "history_date", "status", "health"
+        )[:LIST_LIMIT]
+    )
+
+
+def initiative_goals(filters: Filters, initiative: Initiative) -> list[Goal]:
+    return list(
+        filters.reachable(Goal)
+        .filter(initiatives=initiative)
+        .select_related("framework")
+        .order_by("framework__code", "code")
+    )
+
+
+def initiative_units(filters: Filters, initiative: Initiative) -> list[Unit]:
+    """The units contributing to the initiative (its lead unit is the record's own)."""
+    return list(filters.reachable(Unit).filter(contributed_initiatives=initiative).order_by("name"))
+
+
+def initiative_partners(filters: Filters, initiative: Initiative) -> QuerySet:
+    return filters.reachable(PartnerInstitution).filter(initiatives=initiative).order_by("name")
+
+
+def initiative_activities(filters: Filters, initiative: Initiative) -> QuerySet:
+    """The initiative's activities within the filters of a record's page, of every year."""
+    return filters.of_record().activities().filter(initiative=initiative)
+
+
+def activities_listed(activities: QuerySet, fiscal_year: int) -> list[Activity]:
+    """The activities of a fiscal year, newest first, as many as a page lists."""
+    return list(
+        activities.filter(fiscal_year=fiscal_year)
+        .select_related("partner", "unit")
+        .order_by("-start_date", "external_ref")[:LIST_LIMIT]
+    )
+
+
+def goals_indicator_values(filters: Filters, goals: list[Goal]) -> QuerySet:
+    """Targets and actuals of the indicators of some goals, with each one's goal."""
+    return (
+        filters.reachable(IndicatorValue)
+        .filter(indicator__goal__in=[g.pk for g in goals])
+        .select_related("indicator__goal")
+        .order_by("indicator__goal__code", "indicator__code", "fiscal_year")[:LIST_LIMIT]
+    )
+
+
+def initiative_updates(filters: Filters, initiative: Initiative) -> list[ProgressUpdate]:
+    return list(
+        filters.reachable(ProgressUpdate)
+        .filter(initiative=initiative)
+        .select_related("author")
+        .order_by("-fiscal_year", "-quarter")[:LIST_LIMIT]
+    )
+
+
+def initiative_changes(filters: Filters, initiative: Initiative) -> list[Change]:
+    return recent_changes(filters, Initiative.history.filter(id=initiative.pk))
+
+
+# --- The crosswalk -------------------------------------------------------------------------------
+
+
+def crosswalk_frameworks(filters: Filters) -> tuple[list[Framework], list[Framework]]:
+    """The frameworks a reader may put in rows (their institutions') and in columns (those,
+    and every framework a goal of theirs is aligned with: strategy documents are public)."""
+    own = filters.reachable(Framework)
+    own_goals = Goal.objects.filter(framework__in=own)
+    aligned = Goal.objects.filter(
+        Q(alignments_in__source__in=own_goals) | Q(alignments_out__target__in=own_goals)
+    )
+    columns = list(
+        Framework.objects.filter(Q(pk__in=own.values("pk")) | Q(goals__in=aligned))
+        .distinct()
+        .select_related("institution")
+        .order_by("id")
+    )
+    own_ids = set(own.values_list("pk", flat=True))
+    return [f for f in columns if f.pk in own_ids], columns
+
+
+def crosswalk_matrix(
+    filters: Filters, rows_fw: Framework, cols_fw: Framework, readable: set[int]
+) -> tuple[list[Node], list[dict]]:
+    """The columns (goals of ``cols_fw``) and the rows of cells of the crosswalk.
+
+    The rows are the missions of ``rows_fw``, the columns the other framework's most detailed
+    goals (TMU's directions); a column goal of a framework not in ``readable`` is named only.
+    """
+    nodes, _roots = trees_of([rows_fw, cols_fw])
+    row_nodes = [n for n in nodes.values() if n.framework_id == rows_fw.pk and n.depth == 0]
+    b_nodes = [n for n in nodes.values() if n.framework_id == cols_fw.pk]
+    col_nodes = [n for n in b_nodes if n.depth > 0 and not n.children] or [
+        n for n in b_nodes if n.depth == 0
+    ]
+    matrix = crosswalk_cells(row_nodes, col_nodes, filters)
+    for node in col_nodes:
+        node.readable = node.framework_id in readable
+    return col_nodes, matrix
+
+
+def crosswalk_cells(row_nodes, col_nodes, filters: Filters) -> list[dict]:
+    """Per pair of goals: alignments between their subtrees, and initiatives on common ground.
+
+    Initiatives on common ground serve both goals (frameworks of one institution) or, where the
+    two goals are aligned, either of them. Two queries for the whole matrix.
+    """
+    pairs = [(r, c) for r in row_nodes for c in col_nodes]
+    alignments = Alignment.objects.aggregate(
+        **{
+            f"a{r.id}_{c.id}": Count(
+                "pk",
+                filter=(
+                    Q(source_id__in=r.subtree, target_id__in=c.subtree)
+                    | Q(source_id__in=c.subtree, target_id__in=r.subtree)
+                ),
+            )
+            for r, c in pairs
+        }
+    )
+    both = filters.initiatives().aggregate(
+        **{
+            f"b{r.id}_{c.id}": Count(
+                "pk", filter=Q(pk__in=serving(r.subtree)) & Q(pk__in=serving(c.subtree))
+            )
+            for r, c in pairs
+        }
+        | {
+            f"e{r.id}_{c.id}": Count(
+                "pk", filter=Q(pk__in=serving(r.subtree)) | Q(pk__in=serving(c.subtree))
+            )
+            for r, c in pairs
+        }
+    )
+    matrix = []
+    for r in row_nodes:
+        cells = []
+        for c in col_nodes:
+            aligned = alignments[f"a{r.id}_{c.id}"]
+            initiatives = both[f"e{r.id}_{c.id}"] if aligned else both[f"b{r.id}_{c.id}"]
+            cells.append({"col": c, "alignments": aligned, "initiatives": initiatives})
+        matrix.append({"node": r, "cells": cells})
+    return matrix
+
+
+def crosswalk_changes(filters: Filters, frameworks: list[Framework]) -> list[Change]:
+    """The changes of the alignments of the goals of the reader's frameworks."""
+    own_goals = Goal.objects.filter(framework__in=frameworks)
+    return recent_changes(
+        filters,
+        Alignment.history.filter(Q(source_id__in=own_goals) | Q(target_id__in=own_goals)),
+    )
+
+
+# --- Regions and countries -----------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Activities, participants and distinct partners of a country or a region."""
+
+    activities: int = 0
+    inbound: int = 0
+    outbound: int = 0
+    partners: set = field(default_factory=set)
+
+    def add(self, row: dict) -> None:
+        self.activities += row["n"]
+        self.inbound += row["inbound"] or 0
+        self.outbound += row["outbound"] or 0
+        if row["partner_id"] is not None:
+            self.partners.add(row["partner_id"])
+
+    @property
+    def figures(self) -> list[int]:
+        return [self.activities, self.inbound, self.outbound, len(self.partners)]
+
+
+@dataclass
+class Tallies:
+    """The chosen year's activities per region and per country, and each country's region."""
+
+    by_region: dict[str | None, Tally]
+    by_country: dict[str | None, Tally]
+    region_of: dict[str, str]
+
+
+def region_tallies(filters: Filters) -> Tallies:
+    """One scan, grouped by country and partner: few rows (a partner is mostly in one country),
+    from which the countries' and the regions' figures follow without counting a partner twice.
+    """
+    pairs = (
+        filters.activities()
+        .filter(fiscal_year=filters.fiscal_year)
+        .values("country", "partner_id")
+        .annotate(
+            n=Count("*"),
+            inbound=Sum("inbound_participants"),
+            outbound=Sum("outbound_participants"),
+        )
+        .order_by()
+    )
+    # Each country falls under the first region (overseas centers' first) that holds it.
+    region_of: dict[str, str] = {}
+    for region in reversed(filters.regions):
+        for country in region.countries:
+            region_of[country.code] = region.code
+    tallies = Tallies(by_region={}, by_country={}, region_of=region_of)
+    for row in pairs:
+        for key, totals in (
+            (row["country"], tallies.by_country),
+            (region_of.get(row["country"]), tallies.by_region),
+        ):
+            totals.setdefault(key, Tally()).add(row)
+    return tallies
+
+
+def partner_changes(filters: Filters) -> list[Change]:
+    return recent_changes(filters, PartnerInstitution.history.all())
