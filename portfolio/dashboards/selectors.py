@@ -686,21 +686,18 @@ def unit_goals(unit: Unit) -> list[Goal]:
 
 
 def unit_initiatives(filters: Filters, unit: Unit) -> list[Initiative]:
-    """The initiatives of the chosen year that the unit leads or contributes to."""
+    """The initiatives within the filters that the unit leads or contributes to."""
     return list(
-        filters.in_year(Initiative.objects.filter(Q(lead_unit=unit) | Q(contributing_units=unit)))
-        .distinct()
+        filters.of_unit(unit)
+        .initiatives()
         .select_related("lead_unit")
         .order_by("code")[:LIST_LIMIT]
     )
 
 
 def unit_activities(filters: Filters, unit: Unit) -> QuerySet:
-    """The activities the unit carried out in the chosen region, of every fiscal year."""
-    activities = Activity.objects.filter(unit=unit)
-    if filters.region:
-        activities = activities.filter(country__in=filters.countries)
-    return activities
+    """The activities within the filters that the unit carried out, of every fiscal year."""
+    return filters.of_unit(unit).activities()
 
 
 def unit_agreements(unit: Unit) -> list[Agreement]:

@@ -142,6 +142,11 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @dashboard
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One unit: the goals it pursues, its activities, agreements and initiatives.
+
+    Its activities and initiatives are within the filters like every page's (year, institution,
+    status, region), the page's unit standing for the unit filter.
+    """
     filters = read_filters(request)
     unit = selectors.unit(filters, pk)
     initiatives = selectors.unit_initiatives(filters, unit)
