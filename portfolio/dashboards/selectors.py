@@ -68,6 +68,8 @@ from units.models import Unit
 LIST_LIMIT = 200
 EXPIRY_WARNING_DAYS = 180
 
+# --- Figures of goal trees -----------------------------------------------------------------------
+
 Links = Initiative.goals.through
 UnitLinks = Goal.units.through
 Realisations = Goal.realises.through

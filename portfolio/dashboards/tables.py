@@ -6,6 +6,7 @@ escapes text a spreadsheet would run as a formula, and named after what it holds
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Model
@@ -19,10 +20,10 @@ from django_countries import countries
 from common.bilingual import pick
 from common.fiscal import fiscal_year_label as fy_label
 from common.writing import write_table
-from policies.models import Framework, Goal
+from policies.models import Framework, Goal, IndicatorValue
 from portfolio.dashboards.filters import Filters, filter_notes
 from portfolio.dashboards.selectors import Node, Tallies, Tally
-from portfolio.models import ActivityType, Health, Initiative, InitiativeStatus
+from portfolio.models import Activity, ActivityType, Agreement, Health, Initiative, InitiativeStatus
 from units.models import Unit
 
 STATUSES = list(InitiativeStatus)
@@ -200,7 +201,7 @@ def indicator_table(title: str, values, *, with_goal: bool) -> Table:
     )
 
 
-def activities_by_year_table(by_year, *, participants: bool = True) -> Table:
+def activities_by_year_table(by_year: Iterable[dict], *, participants: bool = True) -> Table:
     """Activities per fiscal year (``selectors.activities_by_year``), drawn as bars."""
     if participants:
         headers = [_("fiscal year"), _("activities"), _("inbound"), _("outbound")]
@@ -214,7 +215,14 @@ def activities_by_year_table(by_year, *, participants: bool = True) -> Table:
 # --- A goal's, a unit's and an initiative's page -------------------------------------------------
 
 
-def goal_tables(filters: Filters, initiatives, by_year, by_type, values, units) -> list[Table]:
+def goal_tables(
+    filters: Filters,
+    initiatives: list[Initiative],
+    by_year: Iterable[dict],
+    by_type: Iterable[dict],
+    values: Iterable[IndicatorValue],
+    units: Iterable[Unit],
+) -> list[Table]:
     type_labels = dict(ActivityType.choices)
     return [
         Table(
@@ -252,7 +260,13 @@ def goal_tables(filters: Filters, initiatives, by_year, by_type, values, units) 
     ]
 
 
-def unit_tables(filters: Filters, by_country, by_year, agreements, initiatives) -> list[Table]:
+def unit_tables(
+    filters: Filters,
+    by_country: Iterable[dict],
+    by_year: Iterable[dict],
+    agreements: list[Agreement],
+    initiatives: list[Initiative],
+) -> list[Table]:
     names = dict(countries)
     return [
         Table(
@@ -316,7 +330,13 @@ def status_over_time(rows) -> list[list[object]]:
     return shown
 
 
-def initiative_tables(filters: Filters, states, by_year, listed, values) -> list[Table]:
+def initiative_tables(
+    filters: Filters,
+    states: list[tuple],
+    by_year: list[dict],
+    listed: list[Activity],
+    values: Iterable[IndicatorValue],
+) -> list[Table]:
     fy = filters.fiscal_year
     type_labels, names = dict(ActivityType.choices), dict(countries)
     in_year = next((r["n"] for r in by_year if r["fiscal_year"] == fy), 0)
@@ -363,7 +383,9 @@ def initiative_tables(filters: Filters, states, by_year, listed, values) -> list
 # --- The crosswalk and the regions ---------------------------------------------------------------
 
 
-def crosswalk_table(rows_fw: Framework, cols_fw: Framework, col_nodes, matrix) -> Table:
+def crosswalk_table(
+    rows_fw: Framework, cols_fw: Framework, col_nodes: list[Node], matrix: list[dict]
+) -> Table:
     return Table(
         "crosswalk",
         f"{rows_fw} × {cols_fw}",
