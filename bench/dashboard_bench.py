@@ -12,9 +12,10 @@ scoped to every institution, so the pages show every record); then grows to the 
 activities and times them again. Prints each page's time at both sizes and the ratio large /
 small last; the target is a ratio of at most 3.
 
-The times are of pages built: the settings keep rendered pages per reader (``portfolio.cache``),
-so the dashboards' page cache is cleared before every timed request, which then costs what a
-reader's first reading of the page costs (looked up, built, kept). The time of the same page
+The times are of pages built: the settings keep rendered pages per reader
+(``portfolio.dashboards.cache``), so the dashboards' page cache is cleared before every timed
+request, which then costs what a reader's first reading of the page costs (looked up, built,
+kept). The time of the same page
 served from the cache, and the queries of one build and of one served page, are printed beside.
 
 ``--smoke`` runs at tiny sizes, in seconds, on a database built from the models instead of the
@@ -170,7 +171,7 @@ def pages() -> dict[str, str]:
 
 def page_cache_clear() -> None:
     """Forget every kept page (and the records' version), so the next request builds its page."""
-    from portfolio.cache import page_cache
+    from portfolio.dashboards.cache import page_cache
 
     cache = page_cache()
     if cache is not None:

@@ -275,8 +275,8 @@ IMPORT_PREVIEW_DAYS = int(os.environ.get("IMPORT_PREVIEW_DAYS", 7))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Rendered dashboard pages and the records' version (portfolio.cache), shared by every server
-# process through files in the data folder; any write makes every kept page stale.
+# Rendered dashboard pages and the records' version (portfolio.dashboards.cache), shared by every
+# server process through files in the data folder; any write makes every kept page stale.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "dashboards": {

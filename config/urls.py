@@ -131,5 +131,5 @@ urlpatterns = [
     # The language switcher of every page posts here (set_language keeps the choice in a cookie).
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", favicon, name="favicon"),
-    path("", include("portfolio.urls")),
+    path("", include("portfolio.dashboards.urls")),
 ]

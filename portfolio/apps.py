@@ -8,7 +8,7 @@ class PortfolioConfig(AppConfig):
     verbose_name = gettext_lazy("Portfolio")
 
     def ready(self) -> None:
-        import portfolio.cache  # (connects the signals that make cached pages stale)
+        import portfolio.dashboards.cache  # (connects the signals that make cached pages stale)
         import portfolio.roles
         import portfolio.sheets  # noqa: F401  (registers its spreadsheet kinds)
         from common.triggers import install_rules_after_migrate

@@ -65,8 +65,8 @@ HOSTILE = [
 # Fiscal years as a reader might type them into the URL.
 HOSTILE_TO_DASHBOARDS = [*HOSTILE, "2025.5", "１２", "0"]
 
-# What portfolio/views.py reads from the query string (read_filters, respond, crosswalk), and a
-# page number, which no dashboard reads.
+# What the dashboards read from the query string (portfolio/dashboards: read_filters, respond,
+# crosswalk), and a page number, which no dashboard reads.
 DASHBOARD_PARAMETERS = ["fy", "institution", "unit", "status", "region", "csv", "a", "b", "page"]
 DASHBOARD_PAGES = ["overview", "framework", "goal", "unit", "crosswalk", "regions"]
 # What every changelist reads besides its filters, asked together (none stops the list before

@@ -23,7 +23,7 @@ from imports.engine import KINDS
 from imports.formats import write_table
 from imports.services import import_confirm, import_preview, import_undo
 from policies.models import Framework, Goal
-from portfolio.cache import cached_dashboard
+from portfolio.dashboards.cache import cached_dashboard
 from tests.admin_forms import form_data
 from tests.factories import (
     ActivityFactory,

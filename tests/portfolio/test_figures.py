@@ -24,6 +24,7 @@ from tests.factories import (
     IndicatorValueFactory,
     InitiativeFactory,
     InstitutionFactory,
+    RegionFactory,
     user_with_role,
 )
 from units.models import Institution
@@ -108,6 +109,45 @@ def test_a_units_initiatives_are_those_of_the_chosen_year(client, mission, clock
     url = reverse("dashboards:unit", args=[later.lead_unit_id])
     assert "LATER" not in text_of(reader.get(url, {"fy": 2022}).content.decode())
     assert "LATER" in text_of(reader.get(url, {"fy": 2026}).content.decode())
+
+
+def table_text(page: str, table_id: str) -> str:
+    """The text of one of a page's tables, its title included."""
+    match = re.search(rf'<section class="table-block" id="{table_id}">(.*?)</section>', page, re.S)
+    assert match, table_id
+    return text_of(match.group(1))
+
+
+def test_a_units_page_follows_the_status_and_region_filters(client, mission, clock):
+    clock(2026, 12, 1)
+    reader = reader_of(client, mission.framework.institution)
+    running = serving(mission, code="RUNNING", status="active")
+    unit = running.lead_unit
+    finished = serving(mission, code="FINISHED", status="completed", lead_unit=unit)
+    for initiative, country in ((running, "TH"), (finished, "DE")):
+        ActivityFactory(
+            initiative=initiative, unit=unit, country=country, start_date=dt.date(2026, 6, 1)
+        )
+    RegionFactory(code="SEA", name="Southeast Asia", countries=["TH", "VN"])
+    url = reverse("dashboards:unit", args=[unit.pk])
+
+    def tables(**filters) -> tuple[str, str]:
+        page = reader.get(url, {"fy": 2026, **filters}).content.decode()
+        return table_text(page, "initiatives"), table_text(page, "activities-by-country")
+
+    initiatives, countries = tables()
+    assert "RUNNING" in initiatives and "FINISHED" in initiatives
+    assert "Thailand" in countries and "Germany" in countries
+
+    initiatives, countries = tables(status="completed")
+    assert "FINISHED" in initiatives and "RUNNING" not in initiatives
+    assert "Germany" in countries and "Thailand" not in countries
+
+    initiatives, countries = tables(status="active", region="SEA")
+    assert "RUNNING" in initiatives and "FINISHED" not in initiatives
+    assert "Thailand" in countries and "Germany" not in countries
+    _initiatives, countries = tables(status="completed", region="SEA")
+    assert "Nothing recorded" in countries
 
 
 # --- Indicators: what is measured, and what is not yet -----------------------------------------

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from portfolio import views
-from portfolio.cache import cached_dashboard
+from portfolio.dashboards import views
+from portfolio.dashboards.cache import cached_dashboard
 
 app_name = "dashboards"
 
-# Each page is served from the cache until the records change (portfolio.cache).
+# Each page is served from the cache until the records change (portfolio.dashboards.cache).
 urlpatterns = [
     path("", cached_dashboard(views.overview), name="overview"),
     path("frameworks/<int:pk>/", cached_dashboard(views.framework_detail), name="framework"),
