@@ -5,7 +5,7 @@ this change" field (optional, unless ``REQUIRE_CHANGE_REASON`` is on); the reaso
 none was given, and the signed-in user go onto the history row that the save writes. A save is
 one history entry: its fields and its many-to-many links together. Inline rows saved or deleted
 with it carry the same reason in their own history. Every save and delete goes through the record
-doors of ``common/history.py`` (``record_save``, ``record_delete``), with the user and reason. A
+doors of ``common/services.py`` (``record_save``, ``record_delete``), with the user and reason. A
 revert restores a version's fields and links, and every page of an old version shows that
 version's links.
 """
@@ -37,9 +37,8 @@ from common.history import (
     has_link_history,
     links_as_of,
     links_in_entry,
-    record_delete,
-    record_save,
 )
+from common.services import record_delete, record_save
 from common.text_input import clean_text_fields
 
 REASON_FIELD = "change_reason"

@@ -1,12 +1,9 @@
-"""The doors of a record's history: one record saved or deleted, and writes that bypass
-``Model.save()``: bulk inserts, updates, deletes and links.
+"""A record's history where ``Model.save()`` writes none: bulk inserts, updates, deletes and links.
 
-``record_save`` and ``record_delete`` write one record with the user and reason that its history
-row names, for callers that have no door of their own (the admin). simple-history's own bulk
-helpers write no history for many-to-many links and cannot write a deletion; the bulk helpers
-build the same rows its signal handlers would, in bulk. A save of a record with its links is one
-history entry (``links_in_entry``): simple-history alone would write one row for the fields and
-one more for each list of links changed.
+simple-history's own bulk helpers write no history for many-to-many links and cannot write a
+deletion; these helpers build the same rows its signal handlers would, in bulk. A save of a record
+with its links is one history entry (``links_in_entry``): simple-history alone would write one row
+for the fields and one more for each list of links changed.
 """
 
 import datetime as dt
@@ -14,7 +11,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.apps import apps
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models import Max
 from django.dispatch import Signal
@@ -24,22 +20,6 @@ BATCH = 500
 # Sent after history rows are written in bulk, which sends none of simple-history's own signals:
 # whatever keeps copies of the records (the dashboards' page cache) learns they changed.
 history_written_in_bulk = Signal()
-
-
-def record_save(
-    obj: models.Model, *, user: AbstractBaseUser | None, reason: str | None
-) -> models.Model:
-    """Save ``obj``; its history row names ``user`` and ``reason`` (None: no reason given), and so
-    do the rows of the links set on it afterwards."""
-    obj._history_user, obj._change_reason = user, reason
-    obj.save()
-    return obj
-
-
-def record_delete(obj: models.Model, *, user: AbstractBaseUser | None, reason: str | None) -> None:
-    """Delete ``obj``; its last history row, the deletion, names ``user`` and ``reason``."""
-    obj._history_user, obj._change_reason = user, reason
-    obj.delete()
 
 
 def write_history(

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
-from common.history import record_save
+from common.services import record_save
 from policies.models import Alignment, Indicator, IndicatorValue
 
 

@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from common.history import history_written_in_bulk, record_save
+from common.history import history_written_in_bulk
+from common.services import record_save
 from policies.models import Goal
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
 

@@ -1,10 +1,11 @@
 """Writes of records go through the service doors, which write history and tell the caches.
 
-A ``save()``, ``delete()``, ``bulk_create``, ``bulk_update`` or a link's ``.set()`` called anywhere
-else is a write that may leave no history row, and so no stale dashboard either. The doors are
-the ``services.py`` modules, ``common/history.py`` (the doors of one record, ``record_save`` and
-``record_delete``, which the admin calls, and the bulk history helpers), migrations and the
-restore command, which puts back a backup row for row. A model's own ``save()`` (or ``delete()``)
+A ``save()``, ``delete()``, ``bulk_create``, ``bulk_update``, a link's ``.set()`` or a manager's
+or queryset's write called anywhere else may leave no history row, and so no stale dashboard
+either. The doors are the ``services.py`` modules (``common/services.py`` holds the doors of one
+record, ``record_save`` and ``record_delete``, which the admin calls), the history rows written
+in bulk beside a door's bulk writes (``common/history.py``), migrations and the restore command,
+which puts back a backup row for row. A model's own ``save()`` (or ``delete()``)
 calling ``super().save()`` is the write its caller asked for, not one more, and a form's
 ``save(commit=False)`` writes nothing.
 

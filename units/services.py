@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from common.history import record_save
+from common.services import record_save
 from imports.mapping import Mapping, signature
 from units.models import Institution, Person, SheetMapping, Unit, UserScope
 
