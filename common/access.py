@@ -96,10 +96,11 @@ NO_ACCESS = Access(everything=False)
 _resolver: Callable[[object], Access] | None = None
 
 
-def set_access_resolver(resolver: Callable[[object], Access]) -> None:
-    """Name the function that tells a user's access (the ``units`` app does, when it starts)."""
-    global _resolver
-    _resolver = resolver
+def set_access_resolver(resolver: Callable[[object], Access], *, authors: Reach) -> None:
+    """Name the function that tells a user's access, and how a user, as the author of a change,
+    belongs to institutions (the app that keeps users' scopes does, when it starts)."""
+    global _resolver, _authors
+    _resolver, _authors = resolver, authors
 
 
 def access_for(user) -> Access:
@@ -115,9 +116,9 @@ def reach_of(model: type[models.Model]) -> Reach:
 SHARED = Reach()
 
 
-# How a user, as the author of a change, belongs to institutions: those their scope names and
-# those of its units (``units.UserScope``, the same scope ``units.access`` reads).
-AUTHORS = Reach(institution=("scope__institutions", "scope__units__institution"))
+# How a user, as the author of a change, belongs to institutions: as the resolver of access says
+# (``set_access_resolver``); until it is set, to none.
+_authors: Reach | None = None
 
 
 def readable_history(access: Access, history: QuerySet) -> QuerySet:
@@ -138,7 +139,11 @@ def readable_history(access: Access, history: QuerySet) -> QuerySet:
     colleagues = (
         get_user_model()
         ._default_manager.filter(pk=OuterRef("history_user_id"))
-        .filter(Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR) | access.visible(AUTHORS))
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name=ADMINISTRATOR)
+            | (access.visible(_authors) if _authors is not None else Q(pk__in=[]))
+        )
     )
     rows = rows.annotate(author_shown=Exists(colleagues))
     rows._iterable_class = AuthorsOfOtherInstitutionsHidden

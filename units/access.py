@@ -3,8 +3,12 @@
 ``common.access.access_for`` answers through ``access_for`` here, set when the app starts.
 """
 
-from common.access import EVERYTHING, NO_ACCESS, Access
+from common.access import EVERYTHING, NO_ACCESS, Access, Reach
 from common.roles import ADMINISTRATOR, EDITOR, UNIT_EDITOR
+
+# How a user, as the author of a change, belongs to institutions: those their scope names and
+# those of its units.
+AUTHORS = Reach(institution=("scope__institutions", "scope__units__institution"))
 
 
 def access_for(user) -> Access:

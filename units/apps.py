@@ -20,9 +20,9 @@ class UnitsConfig(AppConfig):
         post_migrate.connect(install_rules_after_migrate(RULES), sender=self, weak=False)
 
         from common.access import set_access_resolver
-        from units.access import access_for
+        from units.access import AUTHORS, access_for
 
-        set_access_resolver(access_for)
+        set_access_resolver(access_for, authors=AUTHORS)
 
         from imports.mapping import set_mapping_store
         from units.mappings import SavedMappings
