@@ -12,10 +12,11 @@ LEADERSHIP = "Leadership"
 EDITOR = "Editor"
 UNIT_EDITOR = "Unit editor"
 DATA_STEWARD = "Data steward"
+REVIEWER = "Reviewer"
 ADMINISTRATOR = "Administrator"
-ROLES = [LEADERSHIP, EDITOR, UNIT_EDITOR, DATA_STEWARD, ADMINISTRATOR]
+ROLES = [LEADERSHIP, EDITOR, UNIT_EDITOR, DATA_STEWARD, REVIEWER, ADMINISTRATOR]
 # The roles that read every record of their scope, and its history, in the admin.
-RECORD_READERS = [EDITOR, UNIT_EDITOR, DATA_STEWARD]
+RECORD_READERS = [EDITOR, UNIT_EDITOR, DATA_STEWARD, REVIEWER]
 
 ACTIONS = {"a": "add", "c": "change", "d": "delete", "v": "view"}
 

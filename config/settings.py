@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "units",
     "policies",
     "portfolio",
+    "reporting",
 ]
 
 MIDDLEWARE = [

@@ -435,6 +435,33 @@ class Activity(models.Model):
             self.external_ref = new_external_ref()
 
 
+class Milestone(models.Model):
+    """A step of an initiative with a due date; reports say whether it is done."""
+
+    reach = Reach(institution=("initiative__institution",), unit=("initiative__lead_unit",))
+
+    initiative = models.ForeignKey(
+        Initiative,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        verbose_name=_("initiative"),
+    )
+    title = models.CharField(_("title (English)"), max_length=300)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=300, blank=True)
+    due_date = models.DateField(_("due date"))
+    done = models.BooleanField(_("done"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["initiative", "due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.title_ja
+
+
 class ProgressUpdate(models.Model):
     """A periodic report on an initiative: fiscal year and quarter, health and narrative."""
 
@@ -451,7 +478,8 @@ class ProgressUpdate(models.Model):
         _("quarter"), choices=[(q, f"Q{q}") for q in range(1, 5)]
     )
     health = models.CharField(_("health"), max_length=20, choices=Health.choices)
-    narrative = models.TextField(_("narrative"))
+    narrative = models.TextField(_("narrative (English)"), blank=True)
+    narrative_ja = models.TextField(_("narrative (Japanese)"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -491,3 +519,10 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.initiative.code} {fiscal_year_label(self.fiscal_year)} Q{self.quarter}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.narrative.strip() and not self.narrative_ja.strip():
+            raise ValidationError(
+                {"narrative": _("Write the narrative in English, in Japanese, or in both.")}
+            )

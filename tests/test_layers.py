@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["common", "imports", "units", "policies", "portfolio"]
+LAYERS = ["common", "imports", "units", "policies", "portfolio", "reporting"]
 
 
 def imported_apps(path: Path) -> set[str]:

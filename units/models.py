@@ -313,6 +313,13 @@ class UserScope(models.Model):
         help_text=_("A unit editor edits these units' records; their institutions are read."),
         verbose_name=_("units"),
     )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of their mail, and of the interface once they sign in."),
+    )
 
     history = HistoricalRecords(m2m_fields=[institutions, units])
 

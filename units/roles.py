@@ -5,6 +5,7 @@ from common.roles import (
     EDITOR,
     LEADERSHIP,
     RECORD_READERS,
+    REVIEWER,
     UNIT_EDITOR,
     grant,
     records_and_history,
@@ -14,7 +15,7 @@ from common.roles import (
 DASHBOARDS = "units.view_dashboards"
 RECORDS = ["institution", "region", "unit", "person", "appointment"]
 
-grant([LEADERSHIP, EDITOR, UNIT_EDITOR, DATA_STEWARD], [DASHBOARDS])
+grant([LEADERSHIP, EDITOR, UNIT_EDITOR, DATA_STEWARD, REVIEWER], [DASHBOARDS])
 grant(RECORD_READERS, records_and_history("units", RECORDS))
 # Institutions and regions are the installation's own frame, kept by administrators; an editor
 # may correct their institution.

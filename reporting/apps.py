@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
+
+
+class ReportingConfig(AppConfig):
+    """Reporting cycles: what owners owe, their reports, the review, the reminders."""
+
+    name = "reporting"
+    verbose_name = gettext_lazy("Reporting")
+
+    def ready(self) -> None:
+        import reporting.roles  # noqa: F401  (grants the roles its permissions)
