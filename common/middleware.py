@@ -1,5 +1,5 @@
-"""Request handling shared by the admin and the dashboards: the staff idle timeout and the
-client address that login throttling counts failures against."""
+"""Request handling shared by the admin and the dashboards: the staff idle timeout, the language a
+user prefers, and the client address that login throttling counts failures against."""
 
 import ipaddress
 import time
@@ -38,6 +38,37 @@ class StaffIdleTimeoutMiddleware:
             if last is None or now - last >= REFRESH_SECONDS:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+class RememberedLanguageMiddleware:
+    """Keeps the language a request chose for the reader (``remember_language``) in the language
+    cookie, the one Django's LocaleMiddleware and the language switcher read: so a user's
+    preferred language becomes the interface's at sign-in, and the switcher still changes it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        language = getattr(request, "remembered_language", None)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+def remember_language(request: HttpRequest | None, language: str) -> None:
+    """Make ``language`` the reader's from this response on (one of settings.LANGUAGES)."""
+    if request is not None and language in dict(settings.LANGUAGES):
+        request.remembered_language = language
 
 
 def client_ip_address(request: HttpRequest) -> str | None:

@@ -151,3 +151,41 @@ def test_a_reader_who_switches_language_gets_the_page_in_it_not_a_cached_one(
 
     reader.post(reverse("set_language"), {"language": "en", "next": url})
     assert reader.get(url).content.decode() == first  # the English page, kept under its own key
+
+
+def signed_in(client: Client, user) -> str:
+    """Sign in through the admin's login form with an English browser; the page it leads to."""
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": user.username, "password": "pass-for-tests", "next": "/admin/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_a_users_preferred_language_is_the_interfaces_from_sign_in_until_they_switch(db):
+    editor = user_with_role(LEADERSHIP, username="kana", is_staff=True)
+    editor.scope.language = "ja"
+    editor.scope.save()
+    client = Client()
+    page = signed_in(client, editor)
+    assert current_language(page) == "ja" and '<html lang="ja"' in page
+    # The switcher still decides afterwards, on this browser.
+    client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert current_language(page) == "en"
+
+
+def test_a_user_with_no_preferred_language_keeps_the_browsers(db):
+    reader = user_with_role(LEADERSHIP, username="ken", is_staff=True)
+    client = Client()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "ken", "password": "pass-for-tests", "next": "/admin/"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert current_language(page) == "en"
+    assert reader.scope.language == ""

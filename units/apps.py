@@ -8,7 +8,12 @@ class UnitsConfig(AppConfig):
     verbose_name = gettext_lazy("Institutions and units")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         import units.roles  # noqa: F401  (grants the roles its permissions)
+        from units.signals import use_preferred_language
+
+        user_logged_in.connect(use_preferred_language, dispatch_uid="units_preferred_language")
         from common.roles import sync_roles_after_migrate
 
         # Keeps the role groups' permissions in step with the models after every migrate (here,
