@@ -7,7 +7,8 @@ page. So an app registers, in its ``ready()``:
 - a **panel** of a page (``add_panel``): a template, and a function of the page's ``Filters`` and
   record (``goal=``, ``node=``, ``initiative=``) that returns the template's context, or None when
   there is nothing to show. The page renders each panel's template where its own template says
-  (``{% for extension in extensions %}{% include extension.template %}{% endfor %}``). A panel's
+  (``{% for extension in extensions %}{% include extension.template %}{% endfor %}``), the
+  panel's template reading its context as ``extension`` (``extension.completions``). A panel's
   function must issue a fixed number of queries, whatever the number of records, as every
   dashboard page does;
 - a **link of the site's header** (``add_header_link``): a label, a URL name and who sees it.
