@@ -197,6 +197,32 @@ def test_an_owner_sees_what_they_owe_with_links_to_change_it(client, world):
     assert f'href="{reverse("reporting:mine")}"' in page
 
 
+@pytest.mark.urls(__name__)
+def test_the_board_links_each_item_to_its_change_page_for_staff(client, world):
+    world.add(1)
+    report, figure = Report.objects.get(), FigureReport.objects.get()
+    links = [
+        reverse("admin:reporting_report_change", args=[report.pk]),
+        reverse("admin:reporting_figurereport_change", args=[figure.pk]),
+    ]
+    editor = user_with_role(EDITOR, institutions=[world.home], username="editor", is_staff=True)
+    page = signed_in(client, editor).get(board_url(world)).content.decode()
+    assert all(f'href="{link}"' in page for link in links)
+    leader = user_with_role(LEADERSHIP, institutions=[world.home], username="leader")
+    page = signed_in(client, leader).get(board_url(world)).content.decode()
+    assert not any(link in page for link in links)  # leadership has no admin
+
+
+def test_hostile_parameters_of_the_board_are_ignored(client, world):
+    world.add(1)
+    editor = user_with_role(EDITOR, institutions=[world.home], username="editor", is_staff=True)
+    client = signed_in(client, editor)
+    for value in ["'; DROP TABLE x; --", "\x00", "9" * 40, "-1", "overdue\n", "%00", "ünït"]:
+        response = client.get(board_url(world), {"unit": value, "state": value, "csv": value})
+        assert response.status_code == 200, value
+        assert "Not started: 2</a>" in response.content.decode()  # a report and a figure
+
+
 def test_a_reviewer_sees_what_waits_for_their_review(client, world):
     world.add(5)
     reviewer = user_with_role(REVIEWER, institutions=[world.home], username="reviewer")
