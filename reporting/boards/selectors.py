@@ -235,17 +235,8 @@ def board(cycle: ReportingCycle, *, unit: str = "", state: str = "") -> Board:
         .prefetch_related("indicator__goal__units")
         .order_by("indicator__code")
     )
-    owners = {
-        ("report", pk): users
-        for pk, users in report_owners(
-            Report.objects.filter(pk__in=[r.pk for r in report_rows])
-        ).items()
-    }
-    figure_ids = [f.pk for f in figure_rows]
-    owners |= {
-        ("figure", pk): users
-        for pk, users in figure_owners(FigureReport.objects.filter(pk__in=figure_ids)).items()
-    }
+    owners = {("report", pk): users for pk, users in report_owners(reports).items()}
+    owners |= {("figure", pk): users for pk, users in figure_owners(figures).items()}
     names = user_names({user for users in owners.values() for user in users})
     items = [
         Item(
