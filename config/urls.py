@@ -1,5 +1,5 @@
-"""The product's URLs: the admin, signing in and out, the language switcher, the icon and the
-dashboards.
+"""The product's URLs: the admin, signing in and out, the language switcher, the icon, the
+dashboards and the reporting cycle's boards.
 
 Password reset sends a link by email, so it is there only where email is configured
 (``EMAIL_HOST``): elsewhere its pages are not found and the sign-in page offers no link. Where it
@@ -131,5 +131,7 @@ urlpatterns = [
     # The language switcher of every page posts here (set_language keeps the choice in a cookie).
     path("i18n/", include("django.conf.urls.i18n")),
     path("favicon.ico", favicon, name="favicon"),
+    # The reporting cycle's boards: the office's, an owner's (reporting/boards/).
+    path("reporting/", include("reporting.boards.urls")),
     path("", include("portfolio.dashboards.urls")),
 ]

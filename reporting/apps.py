@@ -10,3 +10,6 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         import reporting.roles  # noqa: F401  (grants the roles its permissions)
+        from reporting.boards.panels import register
+
+        register()  # the cycles' completion on the dashboards, the boards in their header

@@ -8,6 +8,7 @@ user without a role, and by an anonymous visitor. POSTs are empty: they reach ea
 permission check and its form without changing anything.
 """
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
+from reporting.models import ReportingCycle
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -109,6 +111,10 @@ admin:imports_importbatch_(template|export)  302  302    302    200       200   
 # The dashboards: read-only pages of the reader's institutions.
 dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
 dashboards:(framework|goal|unit|initiative) 302 403    200|405 200|405  200|405   200|405   200|405   404|405
+# The reporting cycle's boards: read-only pages for the dashboards' readers, of the cycle's
+# institution (another institution's cycle is not found); an owner's page of what they owe.
+reporting:(cycles|mine)                     302  403    200|405 200|405  200|405   200|405   200|405   200|405
+reporting:cycle                             302  403    200|405 200|405  200|405   200|405   200|405   404|405
 # The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
 set_language                                302* 302*   302*   302*      302*      302*      302*      302*
 # Browsers ask for /favicon.ico on their own: everyone is sent to the icon's static file.
@@ -235,6 +241,9 @@ def world(db, settings, tmp_path):
         ),
         "axes_accesslog": AccessLog.objects.create(**axes_row),
         "axes_accessfailurelog": AccessFailureLog.objects.create(**axes_row),
+        "reporting_reportingcycle": ReportingCycle.objects.create(
+            institution=home, fiscal_year=2025, period="q1", due_date=dt.date(2025, 7, 15)
+        ),
     }
     other_unit.save()
     return users, records
@@ -245,6 +254,7 @@ DASHBOARD_RECORDS = {
     "dashboards:goal": "policies_goal",
     "dashboards:unit": "units_unit",
     "dashboards:initiative": "portfolio_initiative",
+    "reporting:cycle": "reporting_reportingcycle",
 }
 
 

@@ -37,6 +37,7 @@ themselves and need nothing.
 The records are loaded once for all pages (as ``setUpTestData`` does) and rolled back after.
 """
 
+import datetime as dt
 import gettext
 import io
 import re
@@ -61,8 +62,9 @@ from imports.formats import write_table
 from imports.models import ImportBatch
 from policies.models import Framework, Goal, Indicator
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
+from reporting.models import FigureReport, Report, ReportingCycle, State
 from tests.factories import UserFactory, user_with_role
-from units.models import Institution, Unit
+from units.models import Institution, Person, Unit
 
 pytestmark = pytest.mark.django_db
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ja" / "LC_MESSAGES" / "django.po"
@@ -395,10 +397,16 @@ DASHBOARDS = [
     ("unit ASEAN Center", lambda: reverse("dashboards:unit", args=[unit("ASEAN-CENTER")])),
     ("crosswalk", lambda: reverse("dashboards:crosswalk")),
     ("regions", lambda: reverse("dashboards:regions") + "?fy=2025"),
+    ("reporting cycles", lambda: reverse("reporting:cycles")),
+    ("reporting board", lambda: reverse("reporting:cycle", args=[open_cycle()])),
 ]
 MAIN_MODELS = [Institution, Unit, Framework, Goal, Initiative, Activity, PartnerInstitution]
 MAIN_MODELS += [Agreement, Indicator]
-ADMIN = [("admin index", lambda: reverse("admin:index"))]
+ADMIN = [
+    ("admin index", lambda: reverse("admin:index")),
+    # A superuser owes the reports of the initiatives they own, and reviews every submitted one.
+    ("my reports", lambda: reverse("reporting:mine")),
+]
 for _model in MAIN_MODELS:
     _name = f"{_model._meta.app_label}_{_model._meta.model_name}"
     ADMIN += [
@@ -440,6 +448,27 @@ def admin_change(name: str, model: type[models.Model], view: str = "change") -> 
     return reverse(f"admin:{name}_{view}", args=[model._default_manager.order_by("pk").first().pk])
 
 
+def open_cycle() -> int:
+    return ReportingCycle.objects.filter(closed_at__isnull=True).latest("pk").pk
+
+
+def open_a_reporting_cycle(owner) -> None:
+    """A cycle past its due date, its items in every state, one of them owed by ``owner``."""
+    institution = Institution.objects.order_by("pk").first()
+    cycle = ReportingCycle.objects.create(
+        institution=institution, fiscal_year=2025, period="q1", due_date=dt.date(2025, 7, 15)
+    )
+    states = list(State)
+    initiatives = Initiative.objects.filter(institution=institution).order_by("pk")[:10]
+    for n, initiative in enumerate(initiatives):
+        Report.objects.create(cycle=cycle, initiative=initiative, state=states[n % 5])
+    # The first, not started: the owner owes it (a superuser reviews the submitted ones).
+    Person.objects.filter(pk=initiatives[0].owner_id).update(user=owner)
+    indicators = Indicator.objects.filter(goal__framework__institution=institution)
+    for n, indicator in enumerate(indicators.order_by("pk")[:10]):
+        FigureReport.objects.create(cycle=cycle, indicator=indicator, state=states[n % 5])
+
+
 def preview_url() -> str:
     batch = ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED).latest("pk")
     return reverse("admin:imports_importbatch_preview", args=[batch.pk])
@@ -470,7 +499,9 @@ def signed_in_readers() -> dict[str, Client]:
     leader.force_login(
         user_with_role(LEADERSHIP, institutions=Institution.objects.all(), username="president")
     )
-    admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    admin.force_login(root)
+    open_a_reporting_cycle(root)
     # A spreadsheet with a good row and a failing one, uploaded in Japanese: previewed, kept.
     content = write_table(
         "csv",

@@ -23,7 +23,15 @@ from imports.writing import write_table
 from policies.models import Framework, Goal, IndicatorValue
 from portfolio.dashboards.filters import Filters, filter_notes
 from portfolio.dashboards.selectors import Node, Tallies, Tally
-from portfolio.models import Activity, ActivityType, Agreement, Health, Initiative, InitiativeStatus
+from portfolio.models import (
+    Activity,
+    ActivityType,
+    Agreement,
+    Health,
+    Initiative,
+    InitiativeStatus,
+    ProgressUpdate,
+)
 from units.models import Unit
 
 STATUSES = list(InitiativeStatus)
@@ -336,6 +344,7 @@ def initiative_tables(
     by_year: list[dict],
     listed: list[Activity],
     values: Iterable[IndicatorValue],
+    updates: list[ProgressUpdate],
 ) -> list[Table]:
     fy = filters.fiscal_year
     type_labels, names = dict(ActivityType.choices), dict(countries)
@@ -346,6 +355,15 @@ def initiative_tables(
             _("Status and health over time"),
             [_("from"), _("status"), _("health")],
             status_over_time(states),
+        ),
+        Table(
+            "health",
+            _("Health in the published progress updates"),
+            [_("quarter"), _("health")],
+            [
+                [f"{fy_label(u.fiscal_year)} Q{u.quarter}", u.get_health_display()]
+                for u in reversed(updates)
+            ],
         ),
         activities_by_year_table(by_year),
         Table(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from portfolio.dashboards import selectors
 from portfolio.dashboards.filters import read_filters
+from portfolio.dashboards.hooks import panels_of
 from portfolio.dashboards.tables import (
     crosswalk_table,
     download,
@@ -81,6 +82,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "tables": overview_tables(filters, panels),
             "changes": selectors.overview_changes(filters, frameworks),
             "frameworks": frameworks,
+            "extensions": panels_of("overview", filters),
         },
     )
 
@@ -136,6 +138,7 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "units": units,
             "changes": selectors.goal_changes(filters, node),
             "children": node.children,
+            "extensions": panels_of("goal", filters, goal=goal, node=node),
         },
     )
 
@@ -191,7 +194,7 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listed = selectors.activities_listed(activities, filters.fiscal_year)
     values = selectors.goals_indicator_values(filters, goals)
     updates = selectors.initiative_updates(filters, initiative)
-    tables = initiative_tables(filters, states, by_year, listed, values)
+    tables = initiative_tables(filters, states, by_year, listed, values, updates)
     return respond(
         request,
         "portfolio/initiative.html",
@@ -202,8 +205,10 @@ def initiative_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "units": units,
             "partners": partners,
             "updates": updates,
+            "latest_update": updates[0] if updates else None,
             "tables": tables,
             "changes": selectors.initiative_changes(filters, initiative),
+            "extensions": panels_of("initiative", filters, initiative=initiative),
         },
     )
 
