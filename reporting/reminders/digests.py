@@ -12,6 +12,9 @@ The occasions of an open cycle due on ``D``, with ``N`` = ``remind_days_before``
 - ``escalation``: once, on ``D + M``, to the heads of the units whose items are still owed;
 - ``review``: every day on which submitted items wait, to the cycle's reviewers.
 
+When two of the owners' occasions fall on one day, only the most pressing goes: an owner gets at
+most one digest of a cycle a day.
+
 An item is owed while its state is editable (not started, draft, returned). Building the digests
 of one occasion costs the same few queries for 20 items as for 20,000; the digest of each
 recipient is then a plain value (``Digest.as_payload``) that a task can carry.
@@ -92,6 +95,9 @@ def occasions_on(cycle, today: dt.date) -> list[str]:
         occasions.append(Occasion.DUE)
     if today > due:
         occasions.append(Occasion.OVERDUE)
+    # An owner gets one digest of a cycle a day: the most pressing of the day's occasions (a
+    # cycle opened on its due date says "due today", one opened late "overdue").
+    occasions = occasions[-1:]
     if today == due + dt.timedelta(days=cycle.escalate_after_days) and today > due:
         occasions.append(Occasion.ESCALATION)
     occasions.append(Occasion.REVIEW)
