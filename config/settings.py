@@ -196,7 +196,9 @@ TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
-    }
+    },
+    # Runs a task at once, in the process that queues it: `run_scheduler --now` sends this way.
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
 }
 REMINDER_CHECK_MINUTES = int(os.environ.get("REMINDER_CHECK_MINUTES", 15))
 

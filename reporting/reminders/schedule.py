@@ -22,15 +22,18 @@ class Checked:
     held: int = 0
 
 
-def run_checks(today: dt.date) -> Checked:
+def run_checks(today: dt.date, *, backend: str | None = None) -> Checked:
     """Claim and send the digests of every open cycle's occasions on ``today``.
 
     Each digest is claimed (a ``Reminder`` row, once per recipient, cycle, occasion and day) before
     it is handed to the ``send_digest`` task; a digest claimed already, by an earlier run or by
     another worker now, is left alone. Safe to run as often, and in as many workers, as wanted.
+    ``backend`` names the tasks backend that sends (the default one unless given).
     """
     from reporting.tasks import send_digest
 
+    if backend:
+        send_digest = send_digest.using(backend=backend)
     checked = Checked()
     if not mail_is_configured():
         logger.info("No mail is configured (EMAIL_HOST or EMAIL_BACKEND): no reminders sent.")

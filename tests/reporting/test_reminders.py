@@ -7,6 +7,7 @@ the scheduler a fixed day instead of reading the clock.
 """
 
 import datetime as dt
+import io
 import socket
 import sqlite3
 import threading
@@ -15,9 +16,11 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from common.roles import EDITOR, REVIEWER
 from reporting.models import FigureReport, Occasion, Reminder, Report, ReportingCycle, State
@@ -78,7 +81,8 @@ def smtp(settings):
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.SITE_URL = "https://portfolio.example.ac.jp"
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    immediate = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    settings.TASKS = {"default": immediate, "immediate": immediate}
     yield collector
     controller.stop()
 
@@ -275,6 +279,44 @@ def test_a_closed_cycle_reminds_no_one(smtp, cycle):
     ReportingCycle.objects.filter(pk=cycle.pk).update(closed_at=timezone.now())
     run_checks(DUE)
     assert smtp.messages == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_queues_the_check_and_a_database_worker_sends_the_digests(
+    smtp, cycle, settings
+):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
+    call_command("run_scheduler", "--once", "--today", DUE.isoformat(), stdout=io.StringIO())
+    assert list(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        "reporting.tasks.check_cycles"
+    ]
+    assert smtp.messages == []  # queued, not run
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
+    assert sorted(m["To"] for m in smtp.messages) == [
+        "kenji@example.ac.jp",
+        "olivia@example.ac.jp",
+        "rei@example.ac.jp",
+    ]
+    paths = DBTaskResult.objects.values_list("task_path", "status")
+    assert sorted(paths) == [
+        ("reporting.tasks.check_cycles", "SUCCESSFUL"),
+        *[("reporting.tasks.send_digest", "SUCCESSFUL")] * 3,
+    ]
+
+
+def test_run_scheduler_now_sends_in_its_own_process_without_a_worker(smtp, cycle, settings):
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+        "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    }
+    out = io.StringIO()
+    call_command("run_scheduler", "--now", "--today", DUE.isoformat(), stdout=out)
+    assert "3 digest(s) sent" in out.getvalue()
+    assert len(smtp.messages) == 3
+    assert not DBTaskResult.objects.exists()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--now",
             action="store_true",
-            help="run one check in this process, with no worker, and stop",
+            help="run one check and send its mails in this process, with no worker, and stop",
         )
         parser.add_argument(
             "--today",
@@ -44,7 +44,7 @@ class Command(BaseCommand):
     def handle(self, *args, minutes, once, now, today, **options):
         day = today.isoformat() if today else None
         if now:
-            checked = run_checks(today or timezone.localdate())
+            checked = run_checks(today or timezone.localdate(), backend="immediate")
             self.stdout.write(f"{checked.claimed} digest(s) sent, {checked.held} sent before.")
             return
         stop = threading.Event()
