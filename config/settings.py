@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     # Background work (the reporting cycle's reminders): Django's tasks API, backported, with its
     # queue in the database; `manage.py db_worker` runs what is queued.
     "django_tasks",
-    "django_tasks_db",
+    "reporting.reminders.apps.TaskQueueConfig",  # django_tasks_db, without its admin
     "common",
     "imports",
     "units",
