@@ -9,7 +9,8 @@ The occasions of an open cycle due on ``D``, with ``N`` = ``remind_days_before``
 - ``overdue``: every day after ``D`` while an owner still owes something (a daily digest: an
   overdue item is worth a word each day until it is submitted, and the digest keeps it to one mail
   a day, whatever the number of items);
-- ``escalation``: once, on ``D + M``, to the heads of the units whose items are still owed;
+- ``escalation``: once, on ``D + M`` (none when ``M`` is 0), to the heads of the units whose
+  items are still owed;
 - ``review``: every day on which submitted items wait, to the cycle's reviewers.
 
 When two of the owners' occasions fall on one day, only the most pressing goes: an owner gets at
