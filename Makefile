@@ -31,10 +31,18 @@ setup: $(STAMP) $(NODE_STAMP)
 	$(DEV) $(PY) manage.py load_sources
 	$(DEV) $(PY) manage.py load_demo
 
-## Serve the product on http://127.0.0.1:$(PORT) (SQLite in var/, demo data, demo login printed).
+## Serve the product on http://127.0.0.1:$(PORT) (SQLite in var/, demo data, demo login printed),
+## with the background worker (`db_worker`: the reminders' mails) and the reminders' scheduler
+## beside it; both stop when the server stops. Mail is not sent: each one is written as a file in
+## var/mail/ (Django's file-based backend), to be read there.
+DEV_MAIL := EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 run: setup
 	@echo "Serving on http://127.0.0.1:$(PORT)/ and the admin on http://127.0.0.1:$(PORT)/admin/  (demo login printed above)"
-	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "The worker and the reminders' scheduler run beside it; mails are written to var/mail/"
+	$(DEV) $(DEV_MAIL) sh -c '$(PY) manage.py db_worker --no-reload & worker=$$!; \
+		$(PY) manage.py run_scheduler & scheduler=$$!; \
+		trap "kill $$worker $$scheduler 2>/dev/null; wait" EXIT; trap "exit 130" INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)'
 
 ## Serve the product as in production: gunicorn, DEBUG off, every setting from the environment
 ## (README, "Production"). Static files are compiled into STATIC_ROOT and the database migrated

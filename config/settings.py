@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    # Background work (the reporting cycle's reminders): Django's tasks API, backported, with its
+    # queue in the database; `manage.py db_worker` runs what is queued.
+    "django_tasks",
+    "reporting.reminders.apps.TaskQueueConfig",  # django_tasks_db, without its admin
     "common",
     "imports",
     "units",
@@ -180,6 +184,25 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
 # Seconds to wait for the server: mails are sent by a worker thread, which must not hang.
 EMAIL_TIMEOUT = 30
+# How mail leaves: SMTP by default; `make run` writes each mail as a file in EMAIL_FILE_PATH
+# (django.core.mail.backends.filebased.EmailBackend) for a newcomer to read.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
+# The address the product is reached at, for the links in its mails (no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background tasks (django-tasks with django-tasks-db): queued in the database, run by
+# `manage.py db_worker` (any number of them; each task is taken by one). `manage.py
+# run_scheduler` queues the reminders' check every REMINDER_CHECK_MINUTES.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    },
+    # Runs a task at once, in the process that queues it: `run_scheduler --now` sends this way.
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+REMINDER_CHECK_MINUTES = int(os.environ.get("REMINDER_CHECK_MINUTES", 15))
 
 # HTTPS. Behind one reverse proxy (DJANGO_BEHIND_PROXY=1) the proxy ends TLS, sets
 # X-Forwarded-Proto and appends the client's address to X-Forwarded-For; without that setting
