@@ -1,4 +1,5 @@
-"""The apps depend one way: ``common`` ← ``imports`` ← ``units`` ← ``policies`` ← ``portfolio``.
+"""The apps depend one way: ``common`` ← ``imports`` ← ``units`` ← ``policies`` ← ``portfolio``
+← ``reporting``.
 
 See docs/ARCHITECTURE.md. A module that imports an app above its own would tie the kernel to one
 use of it, and the next app (the reporting cycle, the API) would have to reach through the layers
