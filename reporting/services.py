@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,10 +181,12 @@ def figure_submit(
 
 
 def authors_of(item: Report | FigureReport) -> set[int]:
-    """Who wrote the item: its submitter and the users of its history rows since it was created
-    (the row that created it, by whoever opened the cycle, is not a draft)."""
+    """Who wrote the item: its submitter and the users of its history rows, but for the row that
+    created it (by whoever opened the cycle) and the rows of the reviews themselves."""
+    reviews = Q(state__in=(State.RETURNED, State.APPROVED), history_user=F("reviewed_by"))
     authors = set(
         item.history.exclude(history_type="+")
+        .exclude(reviews)
         .filter(history_user__isnull=False)
         .values_list("history_user", flat=True)
     )
