@@ -133,7 +133,8 @@ class ReviewedAdmin(AuditedAdmin):
     """A report's or a figure's page, with its Submit, Approve and Return buttons."""
 
     change_form_template = "admin/reporting/change_form.html"
-    list_filter = ["state", "cycle"]
+    # By the cycle's parts, not the cycle: its name reads its institution, a query per cycle listed.
+    list_filter = ["state", "cycle__institution", "cycle__fiscal_year", "cycle__period"]
     readonly_fields = ["state", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at"]
     submit = approve = send_back = draft = None  # the doors, set by each subclass
 
@@ -302,17 +303,22 @@ class ReportAdmin(ReviewedAdmin):
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not Evidence:
             return super().save_formset(request, form, formset, change)
-        # Files go through their doors: stored with their type read from their bytes.
+        # Files go through their doors: stored with their type read from their bytes. The lists
+        # the admin's change message reads are filled as ``formset.save`` would fill them.
         reason = reason_from(form)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             deleted = formset.can_delete and formset._should_delete_form(inline_form)
             if inline_form.instance.pk is None:
                 if inline_form.has_changed() and not deleted:
                     upload = inline_form.cleaned_data["file"]
-                    evidence_add(
-                        report=form.instance, upload=upload, user=request.user, reason=reason
+                    formset.new_objects.append(
+                        evidence_add(
+                            report=form.instance, upload=upload, user=request.user, reason=reason
+                        )
                     )
             elif deleted:
+                formset.deleted_objects.append(inline_form.instance)
                 evidence_remove(evidence=inline_form.instance, user=request.user, reason=reason)
         return None
 

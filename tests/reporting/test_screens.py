@@ -1,0 +1,197 @@
+"""The reporting cycle in the admin: opening, writing, reviewing, and who may do which."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from common.roles import EDITOR, REVIEWER
+from portfolio.models import ProgressUpdate
+from reporting.models import Report, ReportingCycle, State
+from reporting.services import report_save, report_submit
+from tests.admin_forms import form_data
+from tests.factories import InstitutionFactory, user_with_role
+from tests.reporting.conftest import open_cycle
+
+
+@pytest.fixture
+def report(home, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return open_cycle(home["institution"], home["admin"]).reports.get()
+
+
+def url(report: Report, step: str = "change") -> str:
+    if step == "change":
+        return reverse("admin:reporting_report_change", args=[report.pk])
+    return reverse(f"admin:reporting_report_{step}", args=[report.pk])
+
+
+def submitted(report: Report, home, *, writer=None) -> Report:
+    report.health, report.narrative = "on_track", "Both partners signed."
+    report_save(report=report, user=writer or home["editor"], reason="Draft")
+    report_submit(report=report, user=home["editor"])
+    return report
+
+
+def test_an_administrator_opens_a_cycle_from_the_add_page(client, home):
+    client.force_login(home["admin"])
+    response = client.post(
+        reverse("admin:reporting_reportingcycle_add"),
+        {
+            "institution": home["institution"].pk,
+            "fiscal_year": "2025",
+            "period": "q2",
+            "due_date": "2025-10-15",
+            "remind_days_before": "7",
+            "escalate_after_days": "7",
+            "change_reason": "Second quarter",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    cycle = ReportingCycle.objects.get()
+    assert (cycle.period, cycle.opened_by) == ("q2", home["admin"])
+    assert cycle.reports.get().initiative == home["initiative"]
+    assert cycle.reports.get().history.get().history_change_reason == "Second quarter"
+
+
+def test_only_administrators_open_cycles(client, home):
+    client.force_login(home["editor"])
+
+    assert client.get(reverse("admin:reporting_reportingcycle_add")).status_code == 403
+
+
+def test_an_owner_writes_the_report_and_its_milestones_and_adds_evidence(client, home, report):
+    client.force_login(home["editor"])
+    data = form_data(client.get(url(report)))
+    data |= {"health": "at_risk", "narrative": "The cohort is late.", "change_reason": "Q1"}
+    data["milestones-0-done"] = "on"
+    data["evidence-TOTAL_FORMS"] = "1"
+    data["evidence-0-file"] = SimpleUploadedFile("minutes.pdf", b"%PDF-1.7 minutes")
+
+    response = client.post(url(report), data)
+
+    assert response.status_code == 302, response.context["errors"]
+    report.refresh_from_db()
+    assert (report.state, report.health) == (State.DRAFT, "at_risk")
+    assert report.milestones.filter(done=True).count() == 1
+    evidence = report.evidence.get()
+    assert (evidence.file_name, evidence.added_by) == ("minutes.pdf", home["editor"])
+    page = client.get(url(report)).content.decode()
+    assert "minutes.pdf" in page and "owner" in page
+
+
+def test_an_html_page_named_pdf_is_refused_on_the_report_page(client, home, report):
+    client.force_login(home["editor"])
+    data = form_data(client.get(url(report))) | {"health": "on_track", "narrative": "x"}
+    data["evidence-TOTAL_FORMS"] = "1"
+    data["evidence-0-file"] = SimpleUploadedFile("minutes.pdf", b"<html><script></script>")
+
+    response = client.post(url(report), data)
+
+    assert response.status_code == 200
+    assert "“minutes.pdf” is not a PDF" in response.content.decode()
+    assert not report.evidence.exists()
+
+
+def test_the_owner_submits_and_the_page_is_locked(client, home, report):
+    report.health, report.narrative = "on_track", "Signed."
+    report_save(report=report, user=home["editor"], reason="Draft")
+    client.force_login(home["editor"])
+
+    assert client.post(url(report, "submit"), {"comment": "Ready"}).status_code == 302
+
+    report.refresh_from_db()
+    assert report.state == State.SUBMITTED
+    assert client.post(url(report), {}).status_code == 403
+    assert b"Submit for review" not in client.get(url(report)).content
+
+
+def test_a_reviewer_sees_approve_and_return_only_on_submitted_reports(client, home, report):
+    client.force_login(home["reviewer"])
+    assert b"Return to the owners" not in client.get(url(report)).content
+
+    submitted(report, home)
+
+    page = client.get(url(report)).content
+    assert b"Return to the owners" in page and b"Approve" in page
+
+
+def test_a_reviewer_approves_from_the_page_and_the_update_is_published(client, home, report):
+    submitted(report, home)
+    client.force_login(home["reviewer"])
+
+    response = client.post(url(report, "approve"), {"comment": "Good"})
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == State.APPROVED
+    assert ProgressUpdate.objects.get().narrative == "Both partners signed."
+
+
+def test_a_return_without_a_comment_is_refused_with_a_message(client, home, report):
+    submitted(report, home)
+    client.force_login(home["reviewer"])
+
+    response = client.post(url(report, "return"), {"comment": ""}, follow=True)
+
+    assert "a return needs a comment" in response.content.decode()
+    report.refresh_from_db()
+    assert report.state == State.SUBMITTED
+
+
+def test_approving_a_report_one_wrote_is_forbidden(client, home, report):
+    both = user_with_role(EDITOR, institutions=[home["institution"]], username="both")
+    both.groups.add(*home["reviewer"].groups.all())
+    both.is_staff = True
+    both.save()
+    submitted(report, home, writer=both)
+    client.force_login(both)
+
+    assert b"another reviewer reviews it" in client.get(url(report)).content
+    assert client.post(url(report, "approve")).status_code == 403
+    assert client.post(url(report, "return"), {"comment": "No"}).status_code == 403
+    report.refresh_from_db()
+    assert report.state == State.SUBMITTED
+
+
+def test_a_reviewer_of_another_institution_does_not_find_the_report(client, home, report):
+    submitted(report, home)
+    stranger = user_with_role(
+        REVIEWER, institutions=[InstitutionFactory(code="TMU")], username="tmu", is_staff=True
+    )
+    client.force_login(stranger)
+
+    assert client.get(url(report)).status_code == 404
+    assert client.post(url(report, "approve")).status_code == 404
+
+
+def test_comments_and_replies_are_threaded_on_the_report(client, home, report):
+    client.force_login(home["reviewer"])
+    client.post(url(report, "comment"), {"body": "Which partners?"})
+    question = report.comments.get()
+    client.force_login(home["editor"])
+
+    client.post(url(report, "comment"), {"body": "Chulalongkorn.", "parent": question.pk})
+
+    reply = report.comments.get(parent=question)
+    assert reply.author == home["editor"]
+    page = client.get(url(report)).content.decode()
+    assert page.index("Which partners?") < page.index('style="margin-left: 1em"')
+
+
+def test_the_report_list_takes_no_more_queries_for_three_reports_than_for_one(
+    client, home, django_assert_max_num_queries
+):
+    client.force_login(home["reviewer"])
+    open_cycle(home["institution"], home["admin"])
+    changelist = reverse("admin:reporting_report_changelist")
+    client.get(changelist)  # warm the caches of content types and sessions
+    with CaptureQueriesContext(connection) as one:
+        client.get(changelist)
+    open_cycle(home["institution"], home["admin"], period="q2")
+    open_cycle(home["institution"], home["admin"], period="q3")
+    with django_assert_max_num_queries(len(one)):
+        response = client.get(changelist)
+    assert response.context["cl"].result_count == 3
