@@ -341,6 +341,20 @@ class FigureReportAdmin(ReviewedAdmin):
         "reviewed_at",
     ]
 
+    def within_edit_reach(self, request, obj) -> bool:
+        # A figure is its goal's units' to write, through a list of units that one unsaved record
+        # cannot be checked against: the unit editor's reach is asked of the database.
+        access = self.get_access(request)
+        if obj is None or access.everything or access.unit_ids is None:
+            return super().within_edit_reach(request, obj)
+        return FigureReport.objects.filter(access.editable(self.reach), pk=obj.pk).exists()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and self.within_edit_reach(request, obj):
+            form.reach_check = None  # the cycle and the indicator, its reach, are not editable
+        return form
+
     @staticmethod
     def draft(obj, user, reason):
         figure_save(figure=obj, user=user, reason=reason)

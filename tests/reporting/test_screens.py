@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from common.roles import EDITOR, REVIEWER
+from common.roles import EDITOR, REVIEWER, UNIT_EDITOR
 from portfolio.models import ProgressUpdate
 from reporting.models import Report, ReportingCycle, State
 from reporting.services import report_save, report_submit
@@ -195,3 +195,18 @@ def test_the_report_list_takes_no_more_queries_for_three_reports_than_for_one(
     with django_assert_max_num_queries(len(one)):
         response = client.get(changelist)
     assert response.context["cl"].result_count == 3
+
+
+def test_a_unit_editor_of_the_goals_unit_writes_and_submits_its_figure(client, home):
+    home["indicator"].goal.units.add(home["unit"])
+    unit_editor = user_with_role(UNIT_EDITOR, units=[home["unit"]], username="ue", is_staff=True)
+    figure = open_cycle(home["institution"], home["admin"], period="q4").figures.get()
+    change = reverse("admin:reporting_figurereport_change", args=[figure.pk])
+    client.force_login(unit_editor)
+    data = form_data(client.get(change)) | {"actual": "118", "change_reason": "Registrar's count"}
+
+    assert client.post(change, data).status_code == 302
+    client.post(reverse("admin:reporting_figurereport_submit", args=[figure.pk]))
+
+    figure.refresh_from_db()
+    assert (figure.state, figure.actual, figure.submitted_by) == ("submitted", 118, unit_editor)
