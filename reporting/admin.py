@@ -11,11 +11,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
 
 from common.admin import AuditedAdmin, AuditedInline, VersionedForm, reason_from
 from reporting.evidence import evidence_type
@@ -106,23 +108,51 @@ class EvidenceForm(VersionedForm):
 
 
 class EvidenceInline(AuditedInline):
+    """The report's files, each opened through the report (within the reader's reach), never
+    from a public address; owners remove a file here and add one in the row below."""
+
     model = Evidence
-    form = EvidenceForm
-    fields = ["file", "content_type", "size", "added_by", "added_at"]
-    readonly_fields = ["content_type", "size", "added_by", "added_at"]
+    fields = ["download", "content_type", "size", "added_by", "added_at"]
+    readonly_fields = fields
     show_change_link = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("added_by")
 
+    @admin.display(description=gettext_lazy("file"))
+    def download(self, evidence: Evidence) -> str:
+        url = reverse("admin:reporting_report_evidence", args=[evidence.report_id, evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.file_name)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a file is replaced by removing it and adding another
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and editable(obj)
+
+
+class EvidenceUploadInline(AuditedInline):
+    """A row to add a file: its type is read from its bytes before it is kept."""
+
+    model = Evidence
+    form = EvidenceForm
+    fields = ["file"]
+    verbose_name = gettext_lazy("evidence file to add")
+    verbose_name_plural = gettext_lazy("evidence files to add")
+    show_change_link = False
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
 
     def has_add_permission(self, request, obj=None) -> bool:
         return super().has_add_permission(request, obj) and editable(obj)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and editable(obj)
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 def editable(item: Report | FigureReport | None) -> bool:
@@ -257,7 +287,7 @@ class ReportAdmin(ReviewedAdmin):
         "reviewed_by",
         "reviewed_at",
     ]
-    inlines = [MilestoneProgressInline, EvidenceInline]
+    inlines = [MilestoneProgressInline, EvidenceInline, EvidenceUploadInline]
 
     @staticmethod
     def draft(obj, user, reason):
@@ -277,6 +307,29 @@ class ReportAdmin(ReviewedAdmin):
 
     def extra_steps(self) -> list:
         return [("comment", self.comment_view)]
+
+    def get_urls(self):
+        evidence = path(
+            "<path:object_id>/evidence/<int:evidence_id>/",
+            self.admin_site.admin_view(self.evidence_view),
+            name="reporting_report_evidence",
+        )
+        return [evidence, *super().get_urls()]
+
+    @method_decorator(require_safe)
+    def evidence_view(self, request, object_id, evidence_id):
+        """A file of a report the reader may read, sent as a download of the type its bytes
+        showed, so that no browser runs it."""
+        report = self.get_object(request, unquote(object_id))
+        evidence = report.evidence.filter(pk=evidence_id).first()
+        if evidence is None:
+            raise Http404
+        return FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.file_name,
+            content_type=evidence.content_type,
+        )
 
     def extra_context(self, request, obj) -> dict:
         comments = list(obj.comments.select_related("author"))

@@ -16,13 +16,14 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
 from reporting.models import Period, ReportingCycle
-from reporting.services import cycle_open
+from reporting.services import cycle_open, evidence_add
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -131,6 +132,8 @@ admin:reporting_(report|figurereport)_delete 302  302    302    403       403   
 admin:reporting_report_submit               302  302    302    405|302*  405|302*  405|403   405|403   405|302*  405|404
 admin:reporting_figurereport_submit         302  302    302    405|302*  405|403   405|403   405|403   405|302*  405|404
 admin:reporting_(report|figurereport)_(approve|return) 302  302    302    405|403   405|403   405|403   405|302*  405|302*  405|404
+# A report's evidence files are downloads for whoever reads the report.
+admin:reporting_report_evidence             302  302    302    200|405   200|405   200|405   200|405   200|405   404|405
 admin:reporting_report_comment              302  302    302    405|302*  405|302*  405|403   405|302*  405|302*  405|404
 # Imports: a data steward's own batches, which they may undo; an administrator undoes any.
 admin:imports_importbatch_(changelist|history) 302  302    302    403       403       200       403       200       403
@@ -288,6 +291,12 @@ def world(db, settings, tmp_path):
     records["reporting_reportingcycle"] = cycle
     records["reporting_report"] = cycle.reports.get()
     records["reporting_figurereport"] = cycle.figures.get()
+    settings.MEDIA_ROOT = tmp_path
+    records["reporting_evidence"] = evidence_add(
+        report=records["reporting_report"],
+        upload=SimpleUploadedFile("minutes.pdf", b"%PDF-1.7"),
+        user=users["editor"],
+    )
     other_unit.save()
     return users, records
 
@@ -320,6 +329,7 @@ def concrete(route: Route, records: dict) -> str:
         "<path:object_id>": lambda: record.pk,
         "<id>": lambda: record.pk,
         "<int:pk>": lambda: record.pk,
+        "<int:evidence_id>": lambda: records["reporting_evidence"].pk,
         "<str:kind>": lambda: "activities",
         "<str:file_format>": lambda: "csv",
         "<uidb64>/<token>": lambda: "MQ/set-password",

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from common.roles import EDITOR, REVIEWER, UNIT_EDITOR
 from portfolio.models import ProgressUpdate
-from reporting.models import Report, ReportingCycle, State
-from reporting.services import report_save, report_submit
+from reporting.models import Evidence, Report, ReportingCycle, State
+from reporting.services import evidence_add, report_save, report_submit
 from tests.admin_forms import form_data
 from tests.factories import InstitutionFactory, user_with_role
 from tests.reporting.conftest import open_cycle
@@ -67,8 +67,8 @@ def test_an_owner_writes_the_report_and_its_milestones_and_adds_evidence(client,
     data = form_data(client.get(url(report)))
     data |= {"health": "at_risk", "narrative": "The cohort is late.", "change_reason": "Q1"}
     data["milestones-0-done"] = "on"
-    data["evidence-TOTAL_FORMS"] = "1"
-    data["evidence-0-file"] = SimpleUploadedFile("minutes.pdf", b"%PDF-1.7 minutes")
+    data["evidence-2-TOTAL_FORMS"] = "1"
+    data["evidence-2-0-file"] = SimpleUploadedFile("minutes.pdf", b"%PDF-1.7 minutes")
 
     response = client.post(url(report), data)
 
@@ -82,11 +82,45 @@ def test_an_owner_writes_the_report_and_its_milestones_and_adds_evidence(client,
     assert "minutes.pdf" in page and "owner" in page
 
 
+def test_a_reviewer_opens_the_evidence_as_a_download_and_a_stranger_does_not(client, home, report):
+    evidence = evidence_add(
+        report=report, upload=SimpleUploadedFile("minutes.pdf", b"%PDF-1.7"), user=home["editor"]
+    )
+    download = reverse("admin:reporting_report_evidence", args=[report.pk, evidence.pk])
+    client.force_login(home["reviewer"])
+
+    assert download in client.get(url(report)).content.decode()
+    response = client.get(download)
+
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
+    assert b"".join(response.streaming_content) == b"%PDF-1.7"
+    stranger = user_with_role(
+        REVIEWER, institutions=[InstitutionFactory(code="TMU")], username="tmu", is_staff=True
+    )
+    client.force_login(stranger)
+    assert client.get(download).status_code == 404
+
+
+def test_an_owner_removes_a_file_from_the_report_page(client, home, report):
+    evidence_add(
+        report=report, upload=SimpleUploadedFile("wrong.pdf", b"%PDF-1.7"), user=home["editor"]
+    )
+    client.force_login(home["editor"])
+    data = form_data(client.get(url(report))) | {"health": "on_track", "narrative": "x"}
+    data["evidence-0-DELETE"] = "on"
+
+    assert client.post(url(report), data).status_code == 302
+
+    assert not report.evidence.exists()
+    assert Evidence.history.filter(history_type="-", history_user=home["editor"]).exists()
+
+
 def test_an_html_page_named_pdf_is_refused_on_the_report_page(client, home, report):
     client.force_login(home["editor"])
     data = form_data(client.get(url(report))) | {"health": "on_track", "narrative": "x"}
-    data["evidence-TOTAL_FORMS"] = "1"
-    data["evidence-0-file"] = SimpleUploadedFile("minutes.pdf", b"<html><script></script>")
+    data["evidence-2-TOTAL_FORMS"] = "1"
+    data["evidence-2-0-file"] = SimpleUploadedFile("minutes.pdf", b"<html><script></script>")
 
     response = client.post(url(report), data)
 
