@@ -119,8 +119,15 @@ def cycle_open(
     return cycle
 
 
+def _state_now(item: Report | FigureReport) -> str:
+    """The item's state as stored, its row locked until the step commits: of two reviewers who
+    press Approve at once, the second finds it approved."""
+    stored = type(item).objects.select_for_update().filter(pk=item.pk).values_list("state")
+    return next(iter(stored), (item.state,))[0]
+
+
 def _require_editable(item: Report | FigureReport) -> None:
-    if item.state not in EDITABLE:
+    if _state_now(item) not in EDITABLE:
         raise ValidationError(
             _("This item is %(state)s: it can no longer be changed.")
             % {"state": item.get_state_display().lower()},
@@ -135,6 +142,7 @@ def _save_draft(item: Report | FigureReport, user, reason: str | None) -> None:
     record_save(item, user=user, reason=reason)
 
 
+@transaction.atomic
 def report_save(*, report: Report, user: AbstractBaseUser, reason: str | None = None) -> Report:
     """Save an owner's draft of a report (health, narrative); a report not started becomes a
     draft, a returned one stays returned until it is submitted again."""
@@ -142,6 +150,7 @@ def report_save(*, report: Report, user: AbstractBaseUser, reason: str | None = 
     return report
 
 
+@transaction.atomic
 def figure_save(
     *, figure: FigureReport, user: AbstractBaseUser, reason: str | None = None
 ) -> FigureReport:
@@ -205,7 +214,7 @@ def _require_review(item: Report | FigureReport, user) -> None:
         raise PermissionDenied(_("Only reviewers approve or return what is submitted."))
     if user.pk in authors_of(item):
         raise PermissionDenied(_("You wrote or submitted this; another reviewer must review it."))
-    if item.state not in AWAITING_REVIEW:
+    if _state_now(item) not in AWAITING_REVIEW:
         raise ValidationError(_("Only a submitted item can be reviewed."), code="not_submitted")
 
 
@@ -293,6 +302,7 @@ def figure_approve(
     return figure
 
 
+@transaction.atomic
 def comment_add(
     *, report: Report, author: AbstractBaseUser, body: str, parent: Comment | None = None
 ) -> Comment:
@@ -306,6 +316,7 @@ def comment_add(
     return record_save(comment, user=author, reason=_("Comment added"))
 
 
+@transaction.atomic
 def evidence_add(
     *, report: Report, upload: UploadedFile, user: AbstractBaseUser, reason: str | None = None
 ) -> Evidence:
@@ -324,6 +335,7 @@ def evidence_add(
     return record_save(evidence, user=user, reason=reason or _("Evidence added"))
 
 
+@transaction.atomic
 def evidence_remove(
     *, evidence: Evidence, user: AbstractBaseUser, reason: str | None = None
 ) -> None:

@@ -152,3 +152,15 @@ def test_an_approved_figure_is_the_indicators_actual_for_the_year(home):
     assert value.history.latest().history_user == home["reviewer"]
     reasons = list(figure.history.values_list("history_change_reason", flat=True))
     assert "Returned: Count the summer school too." in reasons
+
+
+def test_a_report_approved_meanwhile_is_not_approved_again(home, report):
+    write_draft(report, home["editor"])
+    report_submit(report=report, user=home["editor"])
+    stale = type(report).objects.get(pk=report.pk)  # a second reviewer's page, opened before
+    report_approve(report=report, user=home["reviewer"])
+    second = user_with_role(REVIEWER, institutions=[home["institution"]], username="second")
+
+    with pytest.raises(ValidationError, match="Only a submitted item"):
+        report_approve(report=stale, user=second)
+    assert ProgressUpdate.objects.get().history.count() == 1

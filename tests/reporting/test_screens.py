@@ -9,7 +9,7 @@ from django.urls import reverse
 from common.roles import EDITOR, REVIEWER, UNIT_EDITOR
 from portfolio.models import ProgressUpdate
 from reporting.models import Evidence, Report, ReportingCycle, State
-from reporting.services import evidence_add, report_save, report_submit
+from reporting.services import evidence_add, figure_save, report_save, report_submit
 from tests.admin_forms import form_data
 from tests.factories import InstitutionFactory, user_with_role
 from tests.reporting.conftest import open_cycle
@@ -244,3 +244,19 @@ def test_a_unit_editor_of_the_goals_unit_writes_and_submits_its_figure(client, h
 
     figure.refresh_from_db()
     assert (figure.state, figure.actual, figure.submitted_by) == ("submitted", 118, unit_editor)
+
+
+def test_a_reviewer_approves_a_figure_from_its_page(client, home):
+    figure = open_cycle(home["institution"], home["admin"], period="year").figures.get()
+    figure.actual = 125
+    figure_save(figure=figure, user=home["editor"])
+    client.force_login(home["editor"])
+    client.post(reverse("admin:reporting_figurereport_submit", args=[figure.pk]))
+    client.force_login(home["reviewer"])
+    change = reverse("admin:reporting_figurereport_change", args=[figure.pk])
+
+    assert b"Return to the owners" in client.get(change).content
+    client.post(reverse("admin:reporting_figurereport_approve", args=[figure.pk]))
+
+    value = home["indicator"].values.get(fiscal_year=2025)
+    assert (value.target, value.actual) == (120, 125)
