@@ -107,11 +107,13 @@ class EvidenceForm(VersionedForm):
         return upload
 
 
-class EvidenceInline(AuditedInline):
+class EvidenceInline(admin.TabularInline):
     """The report's files, each opened through the report (within the reader's reach), never
-    from a public address; owners remove a file here and add one in the row below."""
+    from a public address; owners remove a file here and add one in the row below. A file never
+    changes, so its rows carry no version to check (and cost no query each)."""
 
     model = Evidence
+    extra = 0
     fields = ["download", "content_type", "size", "added_by", "added_at"]
     readonly_fields = fields
     show_change_link = False

@@ -9,9 +9,15 @@ from django.urls import reverse
 from common.roles import EDITOR, REVIEWER, UNIT_EDITOR
 from portfolio.models import ProgressUpdate
 from reporting.models import Evidence, Report, ReportingCycle, State
-from reporting.services import evidence_add, figure_save, report_save, report_submit
+from reporting.services import (
+    comment_add,
+    evidence_add,
+    figure_save,
+    report_save,
+    report_submit,
+)
 from tests.admin_forms import form_data
-from tests.factories import InstitutionFactory, user_with_role
+from tests.factories import IndicatorValueFactory, InstitutionFactory, user_with_role
 from tests.reporting.conftest import open_cycle
 
 
@@ -215,19 +221,23 @@ def test_comments_and_replies_are_threaded_on_the_report(client, home, report):
     assert page.index("Which partners?") < page.index('style="margin-left: 1em"')
 
 
-def test_the_report_list_takes_no_more_queries_for_three_reports_than_for_one(
-    client, home, django_assert_max_num_queries
+@pytest.mark.parametrize("model", ["reportingcycle", "report", "figurereport"])
+def test_the_lists_take_no_more_queries_for_three_rows_than_for_one(
+    client, home, django_assert_max_num_queries, model
 ):
     client.force_login(home["reviewer"])
-    open_cycle(home["institution"], home["admin"])
-    changelist = reverse("admin:reporting_report_changelist")
+    open_cycle(home["institution"], home["admin"], period="year")
+    changelist = reverse(f"admin:reporting_{model}_changelist")
     client.get(changelist)  # warm the caches of content types and sessions
     with CaptureQueriesContext(connection) as one:
         client.get(changelist)
-    open_cycle(home["institution"], home["admin"], period="q2")
-    open_cycle(home["institution"], home["admin"], period="q3")
+    for fiscal_year in (2026, 2027):
+        IndicatorValueFactory(indicator=home["indicator"], fiscal_year=fiscal_year, target=1)
+        open_cycle(home["institution"], home["admin"], period="year", fiscal_year=fiscal_year)
+
     with django_assert_max_num_queries(len(one)):
         response = client.get(changelist)
+
     assert response.context["cl"].result_count == 3
 
 
@@ -260,3 +270,29 @@ def test_a_reviewer_approves_a_figure_from_its_page(client, home):
 
     value = home["indicator"].values.get(fiscal_year=2025)
     assert (value.target, value.actual) == (120, 125)
+
+
+def test_a_reports_page_takes_no_more_queries_for_more_comments_and_files(
+    client, home, report, django_assert_max_num_queries
+):
+    # (Each milestone line carries its version for the edit-conflict check, a query a line.)
+    def add_rows(count: int) -> None:
+        for number in range(count):
+            comment_add(report=report, author=home["reviewer"], body=f"Question {number}")
+            evidence_add(
+                report=report,
+                upload=SimpleUploadedFile(f"{number}.pdf", b"%PDF-1.7"),
+                user=home["editor"],
+            )
+
+    add_rows(1)
+    client.force_login(home["editor"])
+    client.get(url(report))
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(report))
+    add_rows(5)
+
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(url(report))
+
+    assert len(response.context["comments"]) == 6
