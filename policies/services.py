@@ -1,5 +1,7 @@
 """Writes of the policies app: each saves its record with history (user, reason)."""
 
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
@@ -41,3 +43,23 @@ def indicator_create(
         value.indicator = indicator
         record_save(value, user=user, reason=reason)
     return indicator
+
+
+@transaction.atomic
+def indicator_actual_record(
+    *,
+    indicator: Indicator,
+    fiscal_year: int,
+    actual: Decimal,
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> IndicatorValue:
+    """Write an indicator's actual for a fiscal year (an approved figure), keeping its target;
+    the year's row is created where the indicator had none."""
+    value = (
+        IndicatorValue.objects.select_for_update()
+        .filter(indicator=indicator, fiscal_year=fiscal_year)
+        .first()
+    ) or IndicatorValue(indicator=indicator, fiscal_year=fiscal_year)
+    value.actual = actual.quantize(Decimal("0.01"))
+    return record_save(value, user=user, reason=reason)

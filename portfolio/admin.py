@@ -11,6 +11,7 @@ from portfolio.models import (
     Activity,
     Agreement,
     Initiative,
+    Milestone,
     PartnerInstitution,
     ProgressUpdate,
 )
@@ -107,6 +108,14 @@ class ProgressUpdateInline(SignedByTheEditor, AuditedInline):
     ordering = ["-fiscal_year", "-quarter"]
 
 
+class MilestoneInline(AuditedInline):
+    """The initiative's steps, which its reports say are done (approval marks them)."""
+
+    model = Milestone
+    fields = ["title", "title_ja", "due_date", "done"]
+    show_change_link = False
+
+
 @admin.register(Initiative)
 class InitiativeAdmin(FilledFromScope, AuditedAdmin):
     form = InitiativeForm
@@ -132,7 +141,7 @@ class InitiativeAdmin(FilledFromScope, AuditedAdmin):
         "contributing_units",
         "partners",
     ]
-    inlines = [ProgressUpdateInline]
+    inlines = [MilestoneInline, ProgressUpdateInline]
     fieldsets = [
         (
             None,

@@ -9,7 +9,14 @@ from simple_history.utils import bulk_create_with_history
 from common.history import history_written_in_bulk
 from common.services import record_save
 from policies.models import Goal
-from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
+from portfolio.models import (
+    Activity,
+    Agreement,
+    Initiative,
+    Milestone,
+    PartnerInstitution,
+    ProgressUpdate,
+)
 
 
 @transaction.atomic
@@ -62,3 +69,40 @@ def progress_update_create(
 ) -> ProgressUpdate:
     """Insert an initiative's progress update, its history row naming ``user`` and ``reason``."""
     return record_save(update, user=user, reason=reason)
+
+
+@transaction.atomic
+def progress_update_publish(
+    *,
+    initiative: Initiative,
+    fiscal_year: int,
+    quarter: int,
+    health: str,
+    narrative: str,
+    narrative_ja: str,
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> ProgressUpdate:
+    """The initiative's update for a quarter, written or rewritten from an approved report: one
+    update per initiative, year and quarter, whichever report published it last."""
+    update = (
+        ProgressUpdate.objects.select_for_update()
+        .filter(initiative=initiative, fiscal_year=fiscal_year, quarter=quarter)
+        .first()
+    ) or ProgressUpdate(initiative=initiative, fiscal_year=fiscal_year, quarter=quarter)
+    update.health, update.narrative, update.narrative_ja = health, narrative, narrative_ja
+    update.author = update.author or user
+    return record_save(update, user=user, reason=reason)
+
+
+def milestones_done(
+    *, milestones: Iterable[Milestone], user: AbstractBaseUser | None, reason: str
+) -> list[Milestone]:
+    """Mark milestones done (an approved report said so); those already done are left as they
+    are, with no history row more."""
+    marked = []
+    for milestone in milestones:
+        if not milestone.done:
+            milestone.done = True
+            marked.append(record_save(milestone, user=user, reason=reason))
+    return marked

@@ -10,6 +10,7 @@ from portfolio.models import (
     Activity,
     Agreement,
     Initiative,
+    Milestone,
     PartnerInstitution,
     ProgressUpdate,
 )
@@ -163,6 +164,15 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerFactory)
     inbound_participants = 3
     outbound_participants = 2
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    initiative = factory.SubFactory(InitiativeFactory)
+    title = factory.Sequence(lambda n: f"Step {n}")
+    due_date = dt.date(2025, 9, 30)
 
 
 class ProgressUpdateFactory(factory.django.DjangoModelFactory):

@@ -27,6 +27,8 @@ FACTORIES = {
     "portfolio.activity": factories.ActivityFactory,
     "portfolio.progressupdate": factories.ProgressUpdateFactory,
 }
+# Records kept only as rows of another record's page (an initiative's milestones).
+INLINE_FACTORIES = {"portfolio.milestone": factories.MilestoneFactory}
 OUR_APPS = {"units", "policies", "portfolio"}
 MODELS = sorted(
     model._meta.label_lower for model in admin.site._registry if model._meta.app_label in OUR_APPS

@@ -26,7 +26,7 @@ from tests.factories import (
     UnitFactory,
     user_with_role,
 )
-from tests.test_admin_pages import FACTORIES, MODELS
+from tests.test_admin_pages import FACTORIES, INLINE_FACTORIES, MODELS
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def record_with_inline_rows(label: str):
     model_admin = admin.site._registry[type(obj)]
     for inline in model_admin.inlines:
         fk = _get_foreign_key(type(obj), inline.model, fk_name=inline.fk_name)
-        FACTORIES[inline.model._meta.label_lower](**{fk.name: obj})
+        {**FACTORIES, **INLINE_FACTORIES}[inline.model._meta.label_lower](**{fk.name: obj})
     return obj
 
 

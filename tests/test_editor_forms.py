@@ -14,7 +14,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 
 from common.admin import AuditedAdmin
-from common.roles import DATA_STEWARD, EDITOR, UNIT_EDITOR
+from common.roles import DATA_STEWARD, EDITOR, UNIT_EDITOR, role_permissions
 from imports.engine import KINDS
 from imports.formats import write_table
 from imports.services import import_confirm, import_preview
@@ -76,12 +76,15 @@ def selected(page: str, name: str) -> list[str]:
 
 
 def forms_with(condition) -> list[str]:
-    """The admin forms (``app_model``) of the models with a field that meets ``condition``."""
+    """The admin forms (``app_model``) that editors add, of the models with a field that meets
+    ``condition``: a reporting cycle, which only administrators open, is none of them."""
+    editors_add = set(role_permissions()[EDITOR])
     return sorted(
         f"{model._meta.app_label}_{model._meta.model_name}"
         for model, model_admin in admin.site._registry.items()
         if isinstance(model_admin, AuditedAdmin)
         and any(condition(field) for field in model._meta.fields)
+        and f"{model._meta.app_label}.add_{model._meta.model_name}" in editors_add
     )
 
 

@@ -16,12 +16,14 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
+from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
-from reporting.models import ReportingCycle
+from reporting.models import Period, ReportingCycle
+from reporting.services import cycle_open, evidence_add
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -41,91 +43,126 @@ from tests.factories import (
     user_with_role,
 )
 
-ROLES = ["anonymous", "no_role", "leader", "editor", "unit_editor", "steward", "admin", "outsider"]
+ROLES = [
+    "anonymous",
+    "no_role",
+    "leader",
+    "editor",
+    "unit_editor",
+    "steward",
+    "reviewer",
+    "admin",
+    "outsider",
+]
 
 # One row per kind of URL: a regular expression over the URL's name (or, for an unnamed URL, its
 # pattern), then the answer for each role in ROLES order. "200" is the answer to GET and POST;
 # "200|403" is GET's then POST's. 302 is a redirect to a login page, "302*" any other redirect.
 # The records requested belong to the home institution; the unit editor's unit leads them.
 EXPECTED = """
-url                                         anon norole leader editor    unit      steward   admin     outsider
-admin:index                                 302  302    302    200       200       200       200       200
-admin:login                                 200  200    200    302*|200  302*|200  302*|200  302*|200  302*|200
-admin:logout                                302* 302*   302*   405|302*  405|302*  405|302*  405|302*  405|302*
-admin:password_change                       302  302    302    200       200       200       200       200
-admin:(password_change_done|jsi18n|autocomplete) 302 302 302   200|405   200|405   200|405   200|405   200|405
-admin:view_on_site                          302  302    302    404       404       404       404       404
-admin:app_list                              302  302    302    200       200       200       200       200
-admin/\\(\\?P<url>.*                           302  302    302    404       404       404       404       404
-admin/\\w+/\\w+/<path:object_id>/              302  302    302    302*      302*      302*      302*      302*
+url                                         anon norole leader editor    unit      steward   reviewer  admin     outsider
+admin:index                                 302  302    302    200       200       200       200       200       200
+admin:login                                 200  200    200    302*|200  302*|200  302*|200  302*|200  302*|200  302*|200
+admin:logout                                302* 302*   302*   405|302*  405|302*  405|302*  405|302*  405|302*  405|302*
+admin:password_change                       302  302    302    200       200       200       200       200       200
+admin:(password_change_done|jsi18n|autocomplete) 302  302    302    200|405   200|405   200|405   200|405   200|405   200|405
+admin:view_on_site                          302  302    302    404       404       404       404       404       404
+admin:app_list                              302  302    302    200       200       200       200       200       200
+admin/\\(\\?P<url>.*                        302  302    302    404       404       404       404       404       404
+admin/\\w+/\\w+/<path:object_id>/           302  302    302    302*      302*      302*      302*      302*      302*
 # Users, roles and the sign-in log: administrators only.
-admin:auth_(user|group)_\\w+                   302  302    302    403       403       403       200       403
-admin:axes_[a-z]+_(changelist|history|delete) 302 302   302    403       403       403       200       403
-admin:axes_[a-z]+_change                    302  302    302    403       403       403       200|302*  403
-admin:axes_[a-z]+_add                       302  302    302    403       403       403       403       403
+admin:auth_(user|group)_\\w+                302  302    302    403       403       403       403       200       403
+admin:axes_[a-z]+_(changelist|history|delete) 302  302    302    403       403       403       403       200       403
+admin:axes_[a-z]+_change                    302  302    302    403       403       403       403       200|302*  403
+admin:axes_[a-z]+_add                       302  302    302    403       403       403       403       403       403
 # Institutions: administrators add and remove them; an editor corrects their own.
-admin:units_institution_changelist          302  302    302    200       200       200       200       200
-admin:units_institution_history             302  302    302    200       200       200       200       404
-admin:units_institution_change              302  302    302    200       200|403   200|403   200       404
-admin:units_institution_simple_history      302  302    302    200|403   200|403   200|403   200       404
-admin:units_institution_add                 302  302    302    403       403       403       200       403
-admin:units_institution_delete              302  302    302    403       403       403       200       404
+admin:units_institution_changelist          302  302    302    200       200       200       200       200       200
+admin:units_institution_history             302  302    302    200       200       200       200       200       404
+admin:units_institution_change              302  302    302    200       200|403   200|403   200|403   200       404
+admin:units_institution_simple_history      302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:units_institution_add                 302  302    302    403       403       403       403       200       403
+admin:units_institution_delete              302  302    302    403       403       403       403       200       404
 # Regions: shared by every institution, kept by administrators.
-admin:units_region_(changelist|history)     302  302    302    200       200       200       200       200
-admin:units_region_(change|simple_history)  302  302    302    200|403   200|403   200|403   200       200|403
-admin:units_region_(add|delete)             302  302    302    403       403       403       200       403
+admin:units_region_(changelist|history)     302  302    302    200       200       200       200       200       200
+admin:units_region_(change|simple_history)  302  302    302    200|403   200|403   200|403   200|403   200       200|403
+admin:units_region_(add|delete)             302  302    302    403       403       403       403       200       403
 # People and partner institutions: shared by every institution, kept by editors.
-admin:(units_person|portfolio_partnerinstitution)_(changelist|history) 302 302 302 200 200 200 200 200
-admin:(units_person|portfolio_partnerinstitution)_change 302 302 302 200 200|403   200|403   200       200
-admin:(units_person|portfolio_partnerinstitution)_simple_history 302 302 302 200|403 200|403 200|403 200 200|403
-admin:(units_person|portfolio_partnerinstitution)_(add|delete) 302 302 302 200 403  403       200       200
+admin:(units_person|portfolio_partnerinstitution)_(changelist|history) 302  302    302    200       200       200       200       200       200
+admin:(units_person|portfolio_partnerinstitution)_change 302  302    302    200       200|403   200|403   200|403   200       200
+admin:(units_person|portfolio_partnerinstitution)_simple_history 302  302    302    200|403   200|403   200|403   200|403   200       200|403
+admin:(units_person|portfolio_partnerinstitution)_(add|delete) 302  302    302    200       403       403       403       200       200
 # Records of one institution that its editors keep. An alignment is within reach of both
 # institutions whose goals it joins: the outsider's institution holds the other end.
-admin:policies_alignment_(changelist|history) 302 302 302  200       200       200       200       200
-admin:policies_alignment_change             302  302    302    200       200|403   200|403   200       200
-admin:policies_alignment_simple_history     302  302    302    200|403   200|403   200|403   200       200|403
-admin:policies_alignment_(add|delete)       302  302    302    200       403       403       200       200
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_changelist 302 302 302 200 200   200       200       200
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_history 302 302 302 200  200     200       200       404
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_change 302 302 302  200  200|403   200|403   200       404
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_simple_history 302 302 302 200|403 200|403 200|403 200 404
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_add 302 302 302     200  403       403       200       200
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_delete 302 302 302  200  403       403       200       404
+admin:policies_alignment_(changelist|history) 302  302    302    200       200       200       200       200       200
+admin:policies_alignment_change             302  302    302    200       200|403   200|403   200|403   200       200
+admin:policies_alignment_simple_history     302  302    302    200|403   200|403   200|403   200|403   200       200|403
+admin:policies_alignment_(add|delete)       302  302    302    200       403       403       403       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_changelist 302  302    302    200       200       200       200       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_history 302  302    302    200       200       200       200       200       404
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_change 302  302    302    200       200|403   200|403   200|403   200       404
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_simple_history 302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_add 302  302    302    200       403       403       403       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_delete 302  302    302    200       403       403       403       200       404
 # Records that the editors of the unit that holds them keep too.
-admin:portfolio_(agreement|initiative|activity|progressupdate)_changelist 302 302 302 200 200 200 200 200
-admin:portfolio_(agreement|initiative|activity|progressupdate)_history 302 302 302 200 200 200 200 404
-admin:portfolio_(agreement|initiative|activity|progressupdate)_change 302 302 302 200 200 200|403 200 404
-admin:portfolio_(agreement|initiative|activity|progressupdate)_delete 302 302 302 200 200 403     200       404
-admin:portfolio_(agreement|initiative|activity|progressupdate)_simple_history 302 302 302 200|403 200|403 200|403 200 404
-admin:portfolio_(agreement|initiative|activity|progressupdate)_add 302 302 302 200 200 403         200       200
+admin:portfolio_(agreement|initiative|activity|progressupdate)_changelist 302  302    302    200       200       200       200       200       200
+admin:portfolio_(agreement|initiative|activity|progressupdate)_history 302  302    302    200       200       200       200       200       404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_change 302  302    302    200       200       200|403   200|403   200       404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_delete 302  302    302    200       200       403       403       200       404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_simple_history 302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:portfolio_(agreement|initiative|activity|progressupdate)_add 302  302    302    200       200       403       403       200       200
+# Reporting cycles: administrators open them; everyone who reads the institution's records reads
+# them. Nobody deletes a cycle, whose reports are the record of the round.
+admin:reporting_reportingcycle_changelist   302  302    302    200       200       200       200       200       200
+admin:reporting_reportingcycle_history      302  302    302    200       200       200       200       200       404
+admin:reporting_reportingcycle_(change|simple_history) 302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:reporting_reportingcycle_add          302  302    302    403       403       403       403       200       403
+admin:reporting_reportingcycle_delete       302  302    302    403       403       403       403       403       404
+# A report or a figure is owed, never added or deleted by hand. Its owners (the editors of its
+# institution, the unit editors of its initiative's lead unit or its goal's units) change and
+# submit it; reviewers approve and return what is submitted (here nothing is: a message, and back
+# to the page); owners and reviewers comment on reports. The steps are POSTs only.
+admin:reporting_(report|figurereport)_changelist 302  302    302    200       200       200       200       200       200
+admin:reporting_(report|figurereport)_history 302  302    302    200       200       200       200       200       404
+admin:reporting_report_change               302  302    302    200       200       200|403   200|403   200       404
+# The unit editor's unit leads the initiative but pursues none of the goals: the figure is not theirs.
+admin:reporting_figurereport_change         302  302    302    200       200|403   200|403   200|403   200       404
+admin:reporting_(report|figurereport)_simple_history 302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:reporting_(report|figurereport)_add   302  302    302    403       403       403       403       403       403
+admin:reporting_(report|figurereport)_delete 302  302    302    403       403       403       403       403       404
+admin:reporting_report_submit               302  302    302    405|302*  405|302*  405|403   405|403   405|302*  405|404
+admin:reporting_figurereport_submit         302  302    302    405|302*  405|403   405|403   405|403   405|302*  405|404
+admin:reporting_(report|figurereport)_(approve|return) 302  302    302    405|403   405|403   405|403   405|302*  405|302*  405|404
+# A report's evidence files are downloads for whoever reads the report.
+admin:reporting_report_evidence             302  302    302    200|405   200|405   200|405   200|405   200|405   404|405
+admin:reporting_report_comment              302  302    302    405|302*  405|302*  405|403   405|302*  405|302*  405|404
 # Imports: a data steward's own batches, which they may undo; an administrator undoes any.
-admin:imports_importbatch_(changelist|history) 302 302   302    403       403       200       200       403
-admin:imports_importbatch_change             302  302    302    403       403       200|403   200|403   403
-admin:imports_importbatch_(add|delete)       302  302    302    403       403       403       403       403
-admin:imports_importbatch_upload             302  302    302    403       403       200       200       403
-admin:imports_importbatch_preview            302  302    302    403       403       200|302*  200|403   403
-admin:imports_importbatch_errors             302  302    302    403       403       200       200       403
-admin:imports_importbatch_map                302  302    302    403       403       302*      403       403
-admin:imports_importbatch_undo               302  302    302    403       403       200|302*  200|302*  403
-admin:imports_importbatch_(template|export)  302  302    302    200       200       200       200       200
+admin:imports_importbatch_(changelist|history) 302  302    302    403       403       200       403       200       403
+admin:imports_importbatch_change            302  302    302    403       403       200|403   403       200|403   403
+admin:imports_importbatch_(add|delete)      302  302    302    403       403       403       403       403       403
+admin:imports_importbatch_upload            302  302    302    403       403       200       403       200       403
+admin:imports_importbatch_preview           302  302    302    403       403       200|302*  403       200|403   403
+admin:imports_importbatch_errors            302  302    302    403       403       200       403       200       403
+admin:imports_importbatch_map               302  302    302    403       403       302*      403       403       403
+admin:imports_importbatch_undo              302  302    302    403       403       200|302*  403       200|302*  403
+admin:imports_importbatch_(template|export) 302  302    302    200       200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.
-dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405  200|405   200|405   200|405   200|405
-dashboards:(framework|goal|unit|initiative) 302 403    200|405 200|405  200|405   200|405   200|405   404|405
+dashboards:(overview|crosswalk|regions)     302  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+dashboards:(framework|goal|unit|initiative) 302  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # The reporting cycle's boards: read-only pages for the dashboards' readers, of the cycle's
 # institution (another institution's cycle is not found); an owner's page of what they owe.
-reporting:(cycles|mine)                     302  403    200|405 200|405  200|405   200|405   200|405   200|405
-reporting:cycle                             302  403    200|405 200|405  200|405   200|405   200|405   404|405
+reporting:(cycles|mine)                     302  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+reporting:cycle                             302  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
-set_language                                302* 302*   302*   302*      302*      302*      302*      302*
+set_language                                302* 302*   302*   302*      302*      302*      302*      302*      302*
 # Browsers ask for /favicon.ico on their own: everyone is sent to the icon's static file.
-favicon                                     302* 302*   302*   302*      302*      302*      302*      302*
+favicon                                     302* 302*   302*   302*      302*      302*      302*      302*      302*
 # Signing in and out, and passwords.
-login                                       200  200    200    200       200       200       200       200
-logout                                      405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302* 405|302*
-password_change                             302  200    200    200       200       200       200       200
-password_change_done                        302  200|405 200|405 200|405 200|405   200|405   200|405   200|405
+login                                       200  200    200    200       200       200       200       200       200
+logout                                      405|302* 405|302* 405|302* 405|302*  405|302*  405|302*  405|302*  405|302*  405|302*
+password_change                             302  200    200    200       200       200       200       200       200
+password_change_done                        302  200|405 200|405 200|405   200|405   200|405   200|405   200|405   200|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
-password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404
+password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
 """
 
 
@@ -200,6 +237,9 @@ def world(db, settings, tmp_path):
         "steward": user_with_role(
             DATA_STEWARD, institutions=[home], username="steward", is_staff=True
         ),
+        "reviewer": user_with_role(
+            REVIEWER, institutions=[home], username="reviewer", is_staff=True
+        ),
         "admin": user_with_role(ADMINISTRATOR, username="administrator", is_staff=True),
         "outsider": user_with_role(
             EDITOR, institutions=[other], username="outsider", is_staff=True
@@ -241,10 +281,26 @@ def world(db, settings, tmp_path):
         ),
         "axes_accesslog": AccessLog.objects.create(**axes_row),
         "axes_accessfailurelog": AccessFailureLog.objects.create(**axes_row),
-        "reporting_reportingcycle": ReportingCycle.objects.create(
-            institution=home, fiscal_year=2025, period="q1", due_date=dt.date(2025, 7, 15)
-        ),
     }
+    cycle = cycle_open(
+        cycle=ReportingCycle(
+            institution=home,
+            fiscal_year=records["policies_indicatorvalue"].fiscal_year,
+            period=Period.YEAR,
+            due_date=dt.date(2026, 4, 30),
+        ),
+        user=users["admin"],
+        reason="The year's round",
+    )
+    records["reporting_reportingcycle"] = cycle
+    records["reporting_report"] = cycle.reports.get()
+    records["reporting_figurereport"] = cycle.figures.get()
+    settings.MEDIA_ROOT = tmp_path
+    records["reporting_evidence"] = evidence_add(
+        report=records["reporting_report"],
+        upload=SimpleUploadedFile("minutes.pdf", b"%PDF-1.7"),
+        user=users["editor"],
+    )
     other_unit.save()
     return users, records
 
@@ -278,6 +334,7 @@ def concrete(route: Route, records: dict) -> str:
         "<path:object_id>": lambda: record.pk,
         "<id>": lambda: record.pk,
         "<int:pk>": lambda: record.pk,
+        "<int:evidence_id>": lambda: records["reporting_evidence"].pk,
         "<str:kind>": lambda: "activities",
         "<str:file_format>": lambda: "csv",
         "<uidb64>/<token>": lambda: "MQ/set-password",

@@ -102,10 +102,14 @@ def test_the_board_lists_every_item_with_its_state_and_overdue(client, world):
     # Overdue: past the due date and not submitted (not started, draft, returned), in SQL.
     assert "Overdue: 6</a>" in page
     assert page.count('<strong class="overdue">Overdue</strong>') == 6
+    # Staff read each code as a link to the item's page in the admin.
     for initiative in Initiative.objects.all():
-        assert f">{initiative.code}</th>" in page
+        report = initiative.reports.get()
+        change = reverse("admin:reporting_report_change", args=[report.pk])
+        assert f'<a href="{change}">{initiative.code}</a></th>' in page
     # The named owner is listed as the owner of each report.
-    assert "owner" in page.split(f">{Initiative.objects.first().code}</th>")[1].split("</tr>")[0]
+    first = Initiative.objects.first().code
+    assert "owner" in page.split(f">{first}</a></th>")[1].split("</tr>")[0]
 
 
 def test_the_board_filters_by_unit_and_state(client, world):
