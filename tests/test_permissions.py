@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
-from reporting.models import ReportingCycle
+from reporting.models import FigureReport, Report, ReportingCycle
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -115,6 +115,9 @@ dashboards:(framework|goal|unit|initiative) 302 403    200|405 200|405  200|405 
 # institution (another institution's cycle is not found); an owner's page of what they owe.
 reporting:(cycles|mine)                     302  403    200|405 200|405  200|405   200|405   200|405   200|405
 reporting:cycle                             302  403    200|405 200|405  200|405   200|405   200|405   404|405
+# The board's "Send a reminder" of an item still owed, a POST only: administrators and the editors
+# and reviewers of the cycle's institution run the cycle; its other readers are refused.
+reporting:remind_(report|figure)            302  403    405|403 405|302* 405|403   405|403   405|302* 405|404
 # The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
 set_language                                302* 302*   302*   302*      302*      302*      302*      302*
 # Browsers ask for /favicon.ico on their own: everyone is sent to the icon's static file.
@@ -245,6 +248,11 @@ def world(db, settings, tmp_path):
             institution=home, fiscal_year=2025, period="q1", due_date=dt.date(2025, 7, 15)
         ),
     }
+    cycle = records["reporting_reportingcycle"]
+    records["reporting_report"] = Report.objects.create(cycle=cycle, initiative=initiative)
+    records["reporting_figurereport"] = FigureReport.objects.create(
+        cycle=cycle, indicator=indicator
+    )
     other_unit.save()
     return users, records
 
@@ -255,6 +263,13 @@ DASHBOARD_RECORDS = {
     "dashboards:unit": "units_unit",
     "dashboards:initiative": "portfolio_initiative",
     "reporting:cycle": "reporting_reportingcycle",
+    "reporting:remind_report": "reporting_reportingcycle",
+    "reporting:remind_figure": "reporting_reportingcycle",
+}
+# The items of a cycle that a URL names besides the cycle.
+ITEM_RECORDS = {
+    "reporting:remind_report": "reporting_report",
+    "reporting:remind_figure": "reporting_figurereport",
 }
 
 
@@ -278,6 +293,7 @@ def concrete(route: Route, records: dict) -> str:
         "<path:object_id>": lambda: record.pk,
         "<id>": lambda: record.pk,
         "<int:pk>": lambda: record.pk,
+        "<int:item>": lambda: records[ITEM_RECORDS[route.key]].pk,
         "<str:kind>": lambda: "activities",
         "<str:file_format>": lambda: "csv",
         "<uidb64>/<token>": lambda: "MQ/set-password",
