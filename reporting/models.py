@@ -339,6 +339,7 @@ class Occasion(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     ESCALATION = "escalation", _("Overdue, to the unit head")
     REVIEW = "review", _("Waiting for review")
+    MANUAL = "manual", _("Reminded by the office")
 
 
 class Reminder(models.Model):

@@ -4,7 +4,8 @@ An initiative's report is owed by its named owner (the person's login, where the
 by its lead unit's editors (the users whose scope names that unit, as an editor or a unit editor);
 an indicator's figure by the editors of its goal's units. A cycle's reviewers are the users with
 the Reviewer role whose scope reaches its institution. The head of a unit, to whom an overdue
-item is escalated, is its current director (or an overseas center's).
+item is escalated, is its current director (or an overseas center's). Who runs a cycle, and so
+may remind its owners from its board, is ``runs_cycle``'s to say.
 """
 
 import datetime as dt
@@ -12,6 +13,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from common.access import access_for
 from common.roles import EDITOR, REVIEWER, UNIT_EDITOR
 from reporting.models import EDITABLE, FigureReport, Report, ReportingCycle
 from units.models import AppointmentRole
@@ -22,6 +24,22 @@ HEAD_ROLES = (AppointmentRole.DIRECTOR, AppointmentRole.CENTER_DIRECTOR)
 
 def open_cycles() -> QuerySet[ReportingCycle]:
     return ReportingCycle.objects.filter(closed_at__isnull=True)
+
+
+def runs_cycle(user, cycle: ReportingCycle) -> bool:
+    """Whether ``user`` runs ``cycle``, and so may remind its owners from its board.
+
+    Administrators run every cycle; the editors and the reviewers whose scope reaches the cycle's
+    institution run its cycles: the office chases what is owed, as it reviews what is submitted.
+    Unit editors (who owe their own unit's items), data stewards and leadership read the board
+    but do not run the cycle. The caller has found the cycle within the reader's reach already.
+    """
+    access = access_for(user)
+    if access.everything:
+        return True
+    if cycle.institution_id not in access.institution_ids:
+        return False
+    return user.groups.filter(name__in=(EDITOR, REVIEWER)).exists()
 
 
 def reports_owed_by(user) -> QuerySet[Report]:

@@ -152,6 +152,9 @@ dashboards:(framework|goal|unit|initiative) 302  403    200|405 200|405   200|40
 # institution (another institution's cycle is not found); an owner's page of what they owe.
 reporting:(cycles|mine)                     302  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 reporting:cycle                             302  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
+# The board's "Send a reminder" of an item still owed, a POST only: administrators and the editors
+# and reviewers of the cycle's institution run the cycle; its other readers are refused.
+reporting:remind_(report|figure)            302  403    405|403 405|302*  405|403   405|403   405|302*  405|302*  405|404
 # The language switcher: set_language keeps a posted choice and sends everyone back (to "/" here).
 set_language                                302* 302*   302*   302*      302*      302*      302*      302*      302*
 # Browsers ask for /favicon.ico on their own: everyone is sent to the icon's static file.
@@ -311,6 +314,13 @@ DASHBOARD_RECORDS = {
     "dashboards:unit": "units_unit",
     "dashboards:initiative": "portfolio_initiative",
     "reporting:cycle": "reporting_reportingcycle",
+    "reporting:remind_report": "reporting_reportingcycle",
+    "reporting:remind_figure": "reporting_reportingcycle",
+}
+# The items of a cycle that a URL names besides the cycle.
+ITEM_RECORDS = {
+    "reporting:remind_report": "reporting_report",
+    "reporting:remind_figure": "reporting_figurereport",
 }
 
 
@@ -334,6 +344,7 @@ def concrete(route: Route, records: dict) -> str:
         "<path:object_id>": lambda: record.pk,
         "<id>": lambda: record.pk,
         "<int:pk>": lambda: record.pk,
+        "<int:item>": lambda: records[ITEM_RECORDS[route.key]].pk,
         "<int:evidence_id>": lambda: records["reporting_evidence"].pk,
         "<str:kind>": lambda: "activities",
         "<str:file_format>": lambda: "csv",

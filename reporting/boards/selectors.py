@@ -33,6 +33,8 @@ from reporting.models import (
     AWAITING_REVIEW,
     EDITABLE,
     FigureReport,
+    Occasion,
+    Reminder,
     Report,
     ReportingCycle,
     State,
@@ -167,6 +169,8 @@ class Item:
     field: str  # the subject's bilingual name: "title" or "name"
     units: list[Unit]
     owners: list[str] = field(default_factory=list)
+    owner_ids: set[int] = field(default_factory=set)
+    reminded: bool = False  # every owner reminded by the office today (``mark_reminded``)
 
     @property
     def code(self) -> str:
@@ -183,6 +187,11 @@ class Item:
     @property
     def overdue(self) -> bool:
         return self.record.overdue
+
+    @property
+    def owed(self) -> bool:
+        """Still owed: not started, a draft or returned (overdue ones among them)."""
+        return self.record.state in EDITABLE
 
     @property
     def admin_view(self) -> str:
@@ -260,7 +269,19 @@ def board(cycle: ReportingCycle, *, unit: str = "", state: str = "") -> Board:
     for item in items:
         users = owners.get((item.kind, item.record.pk), set())
         item.owners = sorted(names[user] for user in users if user in names)
+        item.owner_ids = set(users)
     return Board(cycle, items, counts, units, chosen, state)
+
+
+def mark_reminded(board: Board, today: dt.date) -> None:
+    """Mark the items whose every owner the office has reminded of the cycle today: one query."""
+    reminded = set(
+        Reminder.objects.filter(cycle=board.cycle, occasion=Occasion.MANUAL, day=today).values_list(
+            "recipient", flat=True
+        )
+    )
+    for item in board.items:
+        item.reminded = bool(item.owner_ids) and item.owner_ids <= reminded
 
 
 def user_names(ids: set[int]) -> dict[int, str]:

@@ -11,7 +11,9 @@ The occasions of an open cycle due on ``D``, with ``N`` = ``remind_days_before``
   a day, whatever the number of items);
 - ``escalation``: once, on ``D + M`` (none when ``M`` is 0), to the heads of the units whose
   items are still owed;
-- ``review``: every day on which submitted items wait, to the cycle's reviewers.
+- ``review``: every day on which submitted items wait, to the cycle's reviewers;
+- ``manual``: not scheduled; when the office sends a reminder from the cycle's board, to the owners
+  of the item (``office.py``), once a day at most.
 
 When two of the owners' occasions fall on one day, only the most pressing goes: an owner gets at
 most one digest of a cycle a day.
@@ -121,7 +123,9 @@ def _items_of(owed: dict[int, set[int]], items: dict[int, Item], into: dict[int,
             into.setdefault(user, []).append(items[pk])
 
 
-def _digests(cycle, occasion: str, today: dt.date, wanted: dict[int, list[Item]]) -> list[Digest]:
+def mailable_digests(
+    cycle, occasion: str, today: dt.date, wanted: dict[int, list[Item]]
+) -> list[Digest]:
     """A digest for each wanted recipient who can be mailed (active, with an address), in their
     preferred language (``UserScope.language``, else the site's)."""
     from django.conf import settings
@@ -200,4 +204,4 @@ def digests_for(cycle, occasion: str, today: dt.date) -> list[Digest]:
         wanted = owed_by_head(cycle, today)
     else:
         wanted = owed_by_owner(cycle)
-    return _digests(cycle, occasion, today, wanted)
+    return mailable_digests(cycle, occasion, today, wanted)

@@ -43,6 +43,7 @@ def subject(occasion: str, cycle: ReportingCycle) -> str:
         Occasion.OVERDUE: gettext("Overdue: reports for %(cycle)s"),
         Occasion.ESCALATION: gettext("Overdue in your units: reports for %(cycle)s"),
         Occasion.REVIEW: gettext("Waiting for your review: %(cycle)s"),
+        Occasion.MANUAL: gettext("A reminder from the office: reports for %(cycle)s"),
     }
     return subjects[occasion] % {"cycle": cycle}
 

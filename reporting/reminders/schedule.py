@@ -41,32 +41,37 @@ def run_checks(today: dt.date, *, backend: str | None = None) -> Checked:
     for cycle in open_cycles().select_related("institution").order_by("pk"):
         for occasion in occasions_on(cycle, today):
             digests = digests_for(cycle, occasion, today)
-            if not digests:
-                continue
-            # One query skips what an earlier run claimed; the claim itself is what guards.
-            taken = set(
-                Reminder.objects.filter(cycle=cycle, occasion=occasion, day=today).values_list(
-                    "recipient", flat=True
-                )
-            )
-            for digest in digests:
-                if digest.recipient in taken:
-                    checked.held += 1
-                    continue
-                claim = reminder_claim(
-                    recipient=digest.recipient,
-                    cycle=cycle.pk,
-                    occasion=occasion,
-                    day=today,
-                    items=len(digest.items),
-                )
-                if claim is None:
-                    checked.held += 1
-                    continue
-                try:
-                    send_digest.enqueue(reminder=claim.pk, digest=digest.as_payload())
-                except Exception:
-                    reminder_release(reminder=claim.pk)
-                    raise
-                checked.claimed += 1
+            if digests:
+                hand_on(cycle, occasion, today, digests, send_digest, checked)
     return checked
+
+
+def hand_on(cycle, occasion: str, today: dt.date, digests: list, send_digest, checked: Checked):
+    """Claim each of ``digests`` (of one occasion of ``cycle`` on ``today``) and enqueue its
+    sending; a digest claimed already, by an earlier run or another worker, counts as held."""
+    # One query skips what an earlier run claimed; the claim itself is what guards.
+    taken = set(
+        Reminder.objects.filter(cycle=cycle, occasion=occasion, day=today).values_list(
+            "recipient", flat=True
+        )
+    )
+    for digest in digests:
+        if digest.recipient in taken:
+            checked.held += 1
+            continue
+        claim = reminder_claim(
+            recipient=digest.recipient,
+            cycle=cycle.pk,
+            occasion=occasion,
+            day=today,
+            items=len(digest.items),
+        )
+        if claim is None:
+            checked.held += 1
+            continue
+        try:
+            send_digest.enqueue(reminder=claim.pk, digest=digest.as_payload())
+        except Exception:
+            reminder_release(reminder=claim.pk)
+            raise
+        checked.claimed += 1

@@ -1,3 +1,7 @@
+"""Fixtures of every test of the reporting cycle: an institution with what a cycle owes
+(``home``, ``open_cycle``), and the reminders' real SMTP server on loopback (``smtp``) and a
+cycle with owners in two languages (``cycle``), defined in ``test_reminders``."""
+
 import datetime as dt
 
 import pytest
@@ -16,6 +20,7 @@ from tests.factories import (
     UnitFactory,
     user_with_role,
 )
+from tests.reporting.test_reminders import cycle, smtp  # noqa: F401 (fixtures, shared)
 
 
 @pytest.fixture
@@ -50,10 +55,10 @@ def home(db):
 
 
 def open_cycle(institution, admin, *, period=Period.Q1, fiscal_year=2025) -> ReportingCycle:
-    cycle = ReportingCycle(
+    unsaved = ReportingCycle(
         institution=institution,
         fiscal_year=fiscal_year,
         period=period,
         due_date=dt.date(fiscal_year, 7, 15),
     )
-    return cycle_open(cycle=cycle, user=admin, reason="FY2025 round")
+    return cycle_open(cycle=unsaved, user=admin, reason="FY2025 round")
