@@ -291,6 +291,10 @@ class ReportAdmin(ReviewedAdmin):
     ]
     inlines = [MilestoneProgressInline, EvidenceInline, EvidenceUploadInline]
 
+    class Media:
+        # The comments' thread, indented by depth in a stylesheet: the policy forbids inline styles.
+        css = {"screen": ["admin/css/report_comments.css"]}
+
     @staticmethod
     def draft(obj, user, reason):
         report_save(report=obj, user=user, reason=reason)
