@@ -218,7 +218,8 @@ def test_comments_and_replies_are_threaded_on_the_report(client, home, report):
     reply = report.comments.get(parent=question)
     assert reply.author == home["editor"]
     page = client.get(url(report)).content.decode()
-    assert page.index("Which partners?") < page.index('style="margin-left: 1em"')
+    # The reply follows the comment it answers, set in by one level.
+    assert page.index("Which partners?") < page.index('class="comment depth-1"')
 
 
 @pytest.mark.parametrize("model", ["reportingcycle", "report", "figurereport"])
