@@ -63,3 +63,24 @@ def indicator_actual_record(
     ) or IndicatorValue(indicator=indicator, fiscal_year=fiscal_year)
     value.actual = actual.quantize(Decimal("0.01"))
     return record_save(value, user=user, reason=reason)
+
+
+@transaction.atomic
+def indicator_target_record(
+    *,
+    indicator: Indicator,
+    fiscal_year: int,
+    target: Decimal,
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> IndicatorValue:
+    """Write an indicator's target for a fiscal year, keeping its actual; the year's row is
+    created where the indicator had none. A year with a target owes its actual in the
+    reporting cycle that closes the year."""
+    value = (
+        IndicatorValue.objects.select_for_update()
+        .filter(indicator=indicator, fiscal_year=fiscal_year)
+        .first()
+    ) or IndicatorValue(indicator=indicator, fiscal_year=fiscal_year)
+    value.target = target.quantize(Decimal("0.01"))
+    return record_save(value, user=user, reason=reason)

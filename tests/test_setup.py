@@ -7,12 +7,19 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
+from common.fiscal import fiscal_today, fiscal_year_of
 from policies.models import Goal
-from portfolio.models import Activity, Initiative, PartnerInstitution
-from units.models import Institution
+from portfolio.models import Activity, Initiative, PartnerInstitution, ProgressUpdate
+from reporting.models import EDITABLE, Report, ReportingCycle, State
+from reporting.selectors import figures_owed_by, reports_owed_by
+from units.models import Institution, Person
+
+User = get_user_model()
 
 PROJECT = settings.BASE_DIR
 
@@ -123,3 +130,65 @@ def test_demo_set_is_labelled_attributed_and_loaded_once(sources):
     assert "already loaded" in again.getvalue()
     assert "password is unchanged" in again.getvalue()
     assert Activity.objects.count() == activities
+
+
+@pytest.mark.django_db
+def test_the_demo_set_has_reporting_cycles_with_items_in_every_state(sources, client):
+    """Kyoto's demo cycles: the current quarter's, open and due soon, and the last fiscal year's
+    closing one, past due; their items in every state, written by the demo owner and reviewed by
+    the demo reviewer, whose logins are printed with the others."""
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    printed = out.getvalue()
+    assert "demo-owner-ku (Unit editor)" in printed
+    assert "demo-reviewer-ku (Reviewer)" in printed
+    today = fiscal_today()
+    year = fiscal_year_of(today)
+    current = ReportingCycle.objects.get(institution__code="KU", closed_at=None, fiscal_year=year)
+    assert current.starts <= today <= current.ends
+    assert today < current.due_date
+    late = ReportingCycle.objects.get(institution__code="KU", fiscal_year=year - 1, period="q4")
+    assert late.due_date < today and late.closed_at is None
+    for cycle in (current, late):
+        assert set(cycle.reports.values_list("state", flat=True)) == set(State.values)
+    assert set(late.figures.values_list("state", flat=True)) == set(State.values)
+    overdue = late.reports.filter(state__in=EDITABLE).count()
+    overdue += late.figures.filter(state__in=EDITABLE).count()
+    assert overdue >= 3
+    # Each returned report carries the reviewer's comment; each approved one published its
+    # initiative's progress update for the cycle's quarter.
+    owner = User.objects.get(username="demo-owner-ku")
+    reviewer = User.objects.get(username="demo-reviewer-ku")
+    for report in Report.objects.filter(state=State.RETURNED):
+        assert report.comments.get().author == reviewer
+    approved = Report.objects.filter(state=State.APPROVED)
+    assert approved.exists()
+    for report in approved.select_related("cycle"):
+        assert report.reviewed_by == reviewer and report.submitted_by != reviewer
+        update = ProgressUpdate.objects.get(
+            initiative=report.initiative,
+            fiscal_year=report.cycle.fiscal_year,
+            quarter=report.cycle.quarter,
+        )
+        assert update.narrative == report.narrative and update.author == reviewer
+    figure = late.figures.get(state=State.APPROVED)
+    assert figure.indicator.values.get(fiscal_year=late.fiscal_year).actual == figure.actual
+    # The owner owes items of both cycles (some overdue), the reviewer has some waiting.
+    assert Person.objects.get(user=owner).initiatives.exists()
+    owed = list(reports_owed_by(owner)) + list(figures_owed_by(owner))
+    assert {item.cycle for item in owed} == {current, late}
+    client.force_login(owner)
+    page = client.get(reverse("reporting:mine")).content.decode()
+    assert all(item.cycle.get_period_display() in page for item in owed)
+    assert "Overdue" in page
+    waiting = Report.objects.filter(state=State.SUBMITTED, cycle=current)
+    assert waiting.exists() and late.figures.filter(state=State.SUBMITTED).exists()
+    client.force_login(reviewer)
+    page = client.get(reverse("reporting:mine")).content.decode()
+    assert "Waiting for your review" in page
+    assert all(report.initiative.code in page for report in waiting)
+
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)
+    assert "already loaded" in again.getvalue()
+    assert ReportingCycle.objects.count() == 2

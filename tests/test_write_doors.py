@@ -41,7 +41,7 @@ NOT_RECORDS = {
     # with a migration's apps; groups keep no history.
     "common/roles.py": 2,
     # The demo's logins (auth's create_user, create_superuser): accounts, which keep no history.
-    "portfolio/management/commands/load_demo.py": 2,
+    "reporting/management/commands/load_demo.py": 2,
     "imports/writing.py": 1,  # an openpyxl workbook saved to a buffer: a file sent, not a record
     "config/urls.py": 1,  # Django's PasswordResetForm.save(), which sends the reset mail
 }

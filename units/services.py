@@ -37,6 +37,16 @@ def person_create(*, person: Person, user: AbstractBaseUser | None, reason: str)
     return record_save(person, user=user, reason=reason)
 
 
+def person_login_link(
+    *, person: Person, login: AbstractBaseUser | None, user: AbstractBaseUser | None, reason: str
+) -> Person:
+    """Name ``login`` as the person's login (None: they have none), so that what the person owns
+    (an initiative's reports) is owed by that login; the history row names ``user`` and
+    ``reason``."""
+    person.user = login
+    return record_save(person, user=user, reason=reason)
+
+
 @transaction.atomic
 def user_scope_create(
     *,

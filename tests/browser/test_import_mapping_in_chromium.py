@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from portfolio.management.commands.load_demo import DEMO_PASSWORD
 from portfolio.models import PartnerInstitution
+from reporting.management.commands.load_demo import DEMO_PASSWORD
 from tests.browser.helpers import log_in
 from units.models import SheetMapping
 

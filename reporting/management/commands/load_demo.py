@@ -4,7 +4,25 @@ Every record it writes says "[Demo]" in its title or name, so nobody mistakes it
 record. The initiatives are the lines of work the sources name; the figures are made up by a
 seeded random generator, the same on every machine. Each record is written by its app's door
 (``services.py``), with the demo's reason on its history. Safe to run again: if the demo set is
-there, nothing is written.
+there, nothing is written (but the demo logins that are missing).
+
+The demo set spans every app, the reporting cycle among them, so its command sits in the top
+layer (``reporting``), the one that may call every app's doors.
+
+Kyoto's reporting, for trying the cycle with the owner's and the reviewer's logins (dates are
+reckoned from the day the set is loaded, with ``common.fiscal``):
+
+- the current quarter's cycle, open and due in ``DUE_IN_DAYS`` days: its reports in every state
+  (not started, draft, submitted, returned with a comment, approved, which published the
+  initiative's progress update for the quarter);
+- the previous fiscal year's closing cycle (Q4), past its due date: its reports and the year's
+  figure reports (the actuals of the indicators with a target for that year) in every state, so
+  that the board shows overdue items beside the others. Actuals are owed once a year, by the
+  cycle that closes the year, so this is the cycle with figures (the current one too, in Q4).
+
+The owner's login (``demo-owner-ku``, a unit editor of the office that leads most of Kyoto's
+initiatives and the named owner of some) writes and submits; the reviewer's
+(``demo-reviewer-ku``) returns and approves: nobody approves what they wrote.
 """
 
 import datetime as dt
@@ -16,9 +34,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, UNIT_EDITOR
+from common.fiscal import fiscal_today, fiscal_year_of
+from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
 from policies.models import Alignment, Goal, Indicator, IndicatorValue
-from policies.services import alignment_create, indicator_create
+from policies.services import alignment_create, indicator_create, indicator_target_record
 from portfolio.models import (
     Activity,
     ActivityType,
@@ -35,8 +54,21 @@ from portfolio.services import (
     partner_create,
     progress_update_create,
 )
+from reporting.models import FigureReport, Report, ReportingCycle, State
+from reporting.selectors import figures_owed_by, reports_owed_by
+from reporting.services import (
+    cycle_open,
+    figure_approve,
+    figure_return,
+    figure_save,
+    figure_submit,
+    report_approve,
+    report_return,
+    report_save,
+    report_submit,
+)
 from units.models import Institution, Person, Unit, UserScope
-from units.services import person_create, unit_create, user_scope_create
+from units.services import person_create, person_login_link, unit_create, user_scope_create
 
 DEMO = "[Demo]"
 REASON = "Demo data set (make run)"
@@ -49,7 +81,55 @@ DEMO_ROLE_LOGINS = [
     ("demo-editor-ku", EDITOR, ["KU"], []),
     ("demo-asean-center", UNIT_EDITOR, [], ["ASEAN-CENTER"]),
     ("demo-steward-ku", DATA_STEWARD, ["KU"], []),
+    ("demo-owner-ku", UNIT_EDITOR, [], ["ISO-KU"]),
+    ("demo-reviewer-ku", REVIEWER, ["KU"], []),
 ]
+# The reporting cycle's two sides: who owes (and is the named owner of some initiatives), and
+# who reviews.
+DEMO_OWNER = "demo-owner-ku"
+DEMO_OWNER_PERSON = f"{DEMO} Aiko Tanaka"
+DEMO_REVIEWER = "demo-reviewer-ku"
+# The current cycle is due this many days after the day the demo set is loaded.
+DUE_IN_DAYS = 5
+# The previous year's closing cycle fell due this many days after its period ended (or
+# yesterday, if that day is yet to come): it is past due either way.
+LATE_CYCLE_DUE_AFTER_DAYS = 30
+
+# Kyoto's indicators besides the two of its goals above, so that the year's figure reports show
+# every state: (goal code, code, name, unit of measure, first year's target, its yearly rise).
+MORE_INDICATORS = [
+    ("CONNECT", "OUTBOUND-KU", "Students sent overseas", "students", 80, 10),
+    ("CONNECT", "VISITING", "Visiting researchers hosted", "researchers", 40, 5),
+    ("BOOST", "JOINT-PUB", "Publications with partner universities", "publications", 200, 25),
+]
+
+# The state each demo item is brought to, by initiative or indicator code; an item not named stays
+# not started. In the late cycle, what is not started, a draft or returned is overdue.
+CURRENT_REPORTS = {
+    "KU-DEMO-CENTERS": State.DRAFT,
+    "KU-DEMO-CRISIS": State.SUBMITTED,
+    "KU-DEMO-ONSITE": State.RETURNED,
+    "KU-DEMO-RECRUIT": State.APPROVED,
+    "KU-DEMO-WEB": State.SUBMITTED,
+}
+LATE_REPORTS = {
+    "KU-DEMO-BASIC": State.DRAFT,
+    "KU-DEMO-CENTERS": State.SUBMITTED,
+    "KU-DEMO-CRISIS": State.RETURNED,
+    "KU-DEMO-ONSITE": State.APPROVED,
+    "KU-DEMO-RECRUIT": State.APPROVED,
+    "KU-DEMO-WEB": State.APPROVED,
+}
+FIGURES = {
+    "INBOUND": State.APPROVED,
+    "JOINT-PUB": State.RETURNED,
+    "OUTBOUND-KU": State.SUBMITTED,
+    "VISITING": State.DRAFT,
+}
+# Who writes the reports of a unit's initiatives (the owner writes the rest, and the figures).
+WRITERS = {"ASEAN-CENTER": "demo-asean-center"}
+RETURN_COMMENT = f"{DEMO} Please name the partners who took part and add the quarter's figures."
+APPROVE_COMMENT = f"{DEMO} Thank you: approved."
 
 PARTNERS = [
     ("Bangkok", "TH"),
@@ -212,10 +292,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if Initiative.objects.filter(code="KU-DEMO-ONSITE").exists():
             self.stdout.write("Demo data set: already loaded")
-        else:
+            self.ensure_login()
+            return
+        with transaction.atomic():
             self.load(random.Random(2025))
             self.stdout.write(f"Demo data set: loaded {Activity.objects.count()} activities")
-        self.ensure_login()
+            # The cycle's items are written by the demo's owner and reviewer: logins first.
+            self.ensure_login()
+            self.load_reporting()
 
     def ensure_login(self) -> None:
         user_model = get_user_model()
@@ -400,3 +484,131 @@ class Command(BaseCommand):
                 )
             )
         activities_create(activities=activities, user=None, reason=REASON)
+
+    def load_reporting(self) -> None:
+        """Kyoto's two demo cycles (see the module's docstring), each item moved through the
+        reporting doors by the login that would: the owner drafts and submits, the reviewer
+        returns and approves."""
+        user_model = get_user_model()
+        owner = user_model.objects.get(username=DEMO_OWNER)
+        reviewer = user_model.objects.get(username=DEMO_REVIEWER)
+        writers = {unit: user_model.objects.get(username=name) for unit, name in WRITERS.items()}
+        kyoto = Institution.objects.get(code="KU")
+        person_login_link(
+            person=Person.objects.get(name=DEMO_OWNER_PERSON), login=owner, user=None, reason=REASON
+        )
+        self.load_more_indicators(kyoto)
+        today = fiscal_today()
+        year = fiscal_year_of(today)
+        current = ReportingCycle(
+            institution=kyoto,
+            fiscal_year=year,
+            period=f"q{(today.month - 4) % 12 // 3 + 1}",
+            due_date=today + dt.timedelta(days=DUE_IN_DAYS),
+        )
+        late = ReportingCycle(institution=kyoto, fiscal_year=year - 1, period="q4", due_date=today)
+        late.due_date = min(
+            late.ends + dt.timedelta(days=LATE_CYCLE_DUE_AFTER_DAYS), today - dt.timedelta(days=1)
+        )
+        for cycle, states in ((late, LATE_REPORTS), (current, CURRENT_REPORTS)):
+            self.targets_for(cycle)
+            cycle_open(cycle=cycle, user=None, reason=REASON)
+            for report in cycle.reports.select_related("initiative__lead_unit"):
+                writer = writers.get(report.initiative.lead_unit.code, owner)
+                self.move_report(report, states.get(report.initiative.code), writer, reviewer)
+            for figure in cycle.figures.select_related("indicator"):
+                self.move_figure(figure, FIGURES.get(figure.indicator.code), owner, reviewer)
+        owed = reports_owed_by(owner).count() + figures_owed_by(owner).count()
+        waiting = (
+            Report.objects.filter(cycle__institution=kyoto, state=State.SUBMITTED).count()
+            + FigureReport.objects.filter(cycle__institution=kyoto, state=State.SUBMITTED).count()
+        )
+        self.stdout.write(
+            f"Demo reporting cycles of KU: {current} (open, due {current.due_date}) and {late} "
+            f"(past due since {late.due_date}); {DEMO_OWNER} owes {owed} items (My reports), "
+            f"{DEMO_REVIEWER} has {waiting} waiting for review"
+        )
+
+    def load_more_indicators(self, kyoto: Institution) -> None:
+        """Kyoto's further demo indicators, their targets and actuals drawn from no generator (the
+        seeded one has drawn the rest of the set already)."""
+        goals = {g.code: g for g in Goal.objects.filter(framework__institution=kyoto)}
+        for goal_code, code, name, unit, first, rise in MORE_INDICATORS:
+            values = []
+            for n, year in enumerate(range(2022, 2026)):
+                target = Decimal(first + rise * n)
+                values.append(
+                    IndicatorValue(fiscal_year=year, target=target, actual=target + (-1) ** n * 3)
+                )
+            indicator_create(
+                indicator=Indicator(
+                    goal=goals[goal_code],
+                    code=code,
+                    name=f"{DEMO} {name}",
+                    unit_of_measure=unit,
+                ),
+                values=values,
+                user=None,
+                reason=REASON,
+            )
+
+    def targets_for(self, cycle: ReportingCycle) -> None:
+        """A target for the cycle's year, where a cycle that closes the year owes figures and a
+        demo indicator of the institution has none yet (a year after the demo's own figures): the
+        last year's target, raised by a tenth."""
+        if cycle.quarter != 4:
+            return
+        indicators = Indicator.objects.filter(
+            goal__framework__institution=cycle.institution, name__startswith=DEMO
+        ).exclude(values__fiscal_year=cycle.fiscal_year, values__target__isnull=False)
+        for indicator in indicators:
+            last = (
+                indicator.values.filter(target__isnull=False, fiscal_year__lt=cycle.fiscal_year)
+                .order_by("-fiscal_year")
+                .first()
+            )
+            if last is None:
+                continue
+            indicator_target_record(
+                indicator=indicator,
+                fiscal_year=cycle.fiscal_year,
+                target=last.target * Decimal("1.1"),
+                user=None,
+                reason=REASON,
+            )
+
+    @staticmethod
+    def move_report(report: Report, state: str | None, writer, reviewer) -> None:
+        """Bring a report from not started to ``state`` (None: it stays not started)."""
+        if state is None or state == State.NOT_STARTED:
+            return
+        initiative = report.initiative
+        report.health = initiative.health
+        report.narrative = (
+            f"{DEMO} What {initiative.code} did in {report.cycle}, and what comes next."
+        )
+        report_save(report=report, user=writer, reason=REASON)
+        if state == State.DRAFT:
+            return
+        report_submit(report=report, user=writer, comment=REASON)
+        if state == State.RETURNED:
+            report_return(report=report, user=reviewer, comment=RETURN_COMMENT)
+        elif state == State.APPROVED:
+            report_approve(report=report, user=reviewer, comment=APPROVE_COMMENT)
+
+    @staticmethod
+    def move_figure(figure: FigureReport, state: str | None, writer, reviewer) -> None:
+        """Bring a figure report from not started to ``state`` (None: it stays not started)."""
+        if state is None or state == State.NOT_STARTED:
+            return
+        value = figure.indicator.values.filter(fiscal_year=figure.cycle.fiscal_year).first()
+        figure.actual = (value.target if value and value.target else Decimal(100)) + 7
+        figure.note = f"{DEMO} Counted by the office on the last day of the year."
+        figure_save(figure=figure, user=writer, reason=REASON)
+        if state == State.DRAFT:
+            return
+        figure_submit(figure=figure, user=writer, comment=REASON)
+        if state == State.RETURNED:
+            figure_return(figure=figure, user=reviewer, comment=RETURN_COMMENT)
+        elif state == State.APPROVED:
+            figure_approve(figure=figure, user=reviewer, comment=APPROVE_COMMENT)
