@@ -86,7 +86,11 @@ def cycle_open(
     """Open ``cycle`` (unsaved) and create what is owed in it, in bulk: a report for each
     initiative owing one (``initiatives_owing``) with a line for each of its open milestones, and
     a figure report for each indicator due (``indicators_owing``). A bounded number of queries,
-    however many initiatives; every row created has its history row."""
+    however many initiatives; every row created has its history row.
+
+    Once the cycle has committed, the reminders' check (``check_cycles``) is queued, so that the
+    owners' opening digests go now rather than at the scheduler's next tick; running that check
+    again the same day sends nothing twice. Nothing is queued where no mail can leave."""
     cycle.opened_by = user
     reason = reason or _("Cycle opened")
     record_save(cycle, user=user, reason=reason)
@@ -116,7 +120,18 @@ def cycle_open(
         batch_size=BATCH,
     )
     write_history(FigureReport, figures, history_type="+", user=user, reason=reason, date=now)
+    # robust: the cycle is open whatever the queue says; the next tick sends what this did not.
+    transaction.on_commit(_check_cycles_now, robust=True)
     return cycle
+
+
+def _check_cycles_now() -> None:
+    """Queue the reminders' check of today (the opening digests of a cycle just opened)."""
+    from reporting.reminders.mail import mail_is_configured
+    from reporting.tasks import check_cycles
+
+    if mail_is_configured():
+        check_cycles.enqueue()
 
 
 def _state_now(item: Report | FigureReport) -> str:
