@@ -386,3 +386,31 @@ def test_the_table_says_who_may_open_every_url():
         except AssertionError as error:
             unexplained.append(str(error).splitlines()[0])
     assert not unexplained, "\n".join(unexplained)
+
+
+@pytest.mark.parametrize("kind", ["report", "figurereport"])
+def test_nobody_approves_what_they_submitted(client, world, kind):
+    """A reviewer who is also an owner submits an item: its approval is refused to them (403) and
+    left to another reviewer, who approves it."""
+    from reporting.services import figure_submit, report_submit
+
+    users, records = world
+    home = records["units_institution"]
+    both = user_with_role(EDITOR, institutions=[home], username="owner-and-reviewer", is_staff=True)
+    both.groups.add(Group.objects.get(name=REVIEWER))
+    item = records[f"reporting_{kind}"]
+    if kind == "report":
+        item.health, item.narrative = "on_track", "Two partners signed."
+        report_submit(report=item, user=both)
+    else:
+        item.actual = 12
+        figure_submit(figure=item, user=both)
+    approve = f"/admin/reporting/{kind}/{item.pk}/approve/"
+    client.force_login(both)
+    assert client.post(approve, {"comment": ""}).status_code == 403
+    item.refresh_from_db()
+    assert item.state == "submitted"
+    client.force_login(users["reviewer"])
+    assert answer(client.post(approve, {"comment": ""})) == "302*"
+    item.refresh_from_db()
+    assert item.state == "approved" and item.reviewed_by == users["reviewer"]
