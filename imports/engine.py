@@ -197,6 +197,12 @@ class SheetKind:
     def existing(self, keys: list[Hashable]) -> dict[Hashable, models.Model]:
         raise NotImplementedError
 
+    def stamp(self, objs: list[models.Model], *, user, now) -> set[str]:
+        """Set on each record about to be written what the kind records of the writing itself,
+        beyond the sheet's cells (a figure submitted by sheet: who submitted it, and when); the
+        attnames it set, which the import writes with the rest. Most kinds record nothing."""
+        return set()
+
     def export_queryset(self) -> models.QuerySet:
         return self.model.objects.all()
 

@@ -519,8 +519,9 @@ def apply_plan(plan: Plan, *, user, reason: str) -> None:
     creates = plan.creates()
     created = [obj for obj, _parsed in creates]
     updated = [obj for obj, _parsed in plan.updates]
+    stamped = kind.stamp([*created, *updated], user=user, now=now)
     model.objects.bulk_create(created, batch_size=500)
-    value_fields = sorted(plan.changed_fields - set(kind.link_fields))
+    value_fields = sorted((plan.changed_fields | stamped) - set(kind.link_fields))
     if updated and value_fields:
         model.objects.bulk_update(updated, value_fields, batch_size=500)
     history = [

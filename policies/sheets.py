@@ -13,28 +13,16 @@ from common.text import code_key
 from imports.engine import CodeList, Column, Lookup, Parsed, RowErrors, SheetKind, register
 from policies.models import Framework, Goal, Indicator, IndicatorValue
 
+INDICATOR_COLUMNS = [
+    Column("framework", "戦略", required=True),
+    Column("goal", "目標", required=True),
+    Column("indicator", "指標", required=True),
+]
 
-@register
-class IndicatorValueSheet(SheetKind):
-    key = "indicator-values"
-    label = gettext_lazy("Indicator values")
-    model = IndicatorValue
-    columns = [
-        Column("framework", "戦略", required=True),
-        Column("goal", "目標", required=True),
-        Column("indicator", "指標", required=True),
-        Column("fiscal_year", "年度", required=True),
-        Column("target", "目標値"),
-        Column("actual", "実績値"),
-    ]
-    example = {
-        "framework": "ISO-KU",
-        "goal": "CONNECT",
-        "indicator": "INBOUND",
-        "fiscal_year": 2025,
-        "target": 1200,
-        "actual": 1150,
-    }
+
+class NamesIndicators(SheetKind):
+    """A sheet kind whose rows name an indicator by its framework, goal and code (or name), as
+    the indicator-values sheet does; the reporting cycle's figures sheet names them alike."""
 
     def code_lists(self, language: str) -> list[CodeList]:
         """Frameworks, goals and indicators the user's scope sees; a goal's code is its
@@ -81,7 +69,10 @@ class IndicatorValueSheet(SheetKind):
             self.indicators[(indicator.goal_id, code_key(indicator.code))] = indicator
             self.indicators.setdefault((indicator.goal_id, code_key(indicator.name)), indicator)
 
-    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+    def indicator_of(self, raw: dict, errors: RowErrors) -> Indicator | None:
+        """The indicator the row's framework, goal and indicator cells name, its goal and
+        framework set on it (so that a probe follows them without queries); None, with the
+        failing cell noted, when they name none."""
         framework = goal = indicator = None
         try:
             framework = self.frameworks.find(text(raw.get("framework")))
@@ -111,7 +102,33 @@ class IndicatorValueSheet(SheetKind):
                     ),
                 )
         if indicator:
-            goal.framework, indicator.goal = framework, goal  # the probe's path, without queries
+            goal.framework, indicator.goal = framework, goal
+        return indicator
+
+
+@register
+class IndicatorValueSheet(NamesIndicators):
+    key = "indicator-values"
+    label = gettext_lazy("Indicator values")
+    model = IndicatorValue
+    columns = [
+        *INDICATOR_COLUMNS,
+        Column("fiscal_year", "年度", required=True),
+        Column("target", "目標値"),
+        Column("actual", "実績値"),
+    ]
+    example = {
+        "framework": "ISO-KU",
+        "goal": "CONNECT",
+        "indicator": "INBOUND",
+        "fiscal_year": 2025,
+        "target": 1200,
+        "actual": 1150,
+    }
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        indicator = self.indicator_of(raw, errors)
+        if indicator:
             self.check_reach(
                 errors,
                 "framework",

@@ -9,7 +9,8 @@ class ReportingConfig(AppConfig):
     verbose_name = gettext_lazy("Reporting")
 
     def ready(self) -> None:
-        import reporting.roles  # noqa: F401  (grants the roles its permissions)
+        import reporting.roles  # grants the roles its permissions
+        import reporting.sheets  # noqa: F401  (registers its spreadsheet kinds)
         from reporting.boards.panels import register
 
         register()  # the cycles' completion on the dashboards, the boards in their header

@@ -319,7 +319,12 @@ def japanese_records() -> None:
     )
 
 
-@pytest.mark.parametrize("kind", list(KINDS))
+# A cycle's figures sheet submits each row it updates, so its export uploaded back submits what
+# it lists rather than changing nothing: tests/reporting/test_cycle_sheet.py tests it so.
+SUBMITTING_KINDS = {"cycle-figures"}
+
+
+@pytest.mark.parametrize("kind", [kind for kind in KINDS if kind not in SUBMITTING_KINDS])
 def test_a_cp932_export_of_each_kind_reimports_through_the_admin_with_nothing_changed(
     client, steward, kind
 ):
