@@ -327,8 +327,11 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         # The reason and the version are shown wherever the form has them, or a save would not
-        # carry the version and be refused.
+        # carry the version and be refused; a reader who may not change the record saves nothing,
+        # and is shown no empty "reason" of their own.
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return fieldsets
         shown = flatten_fieldsets(fieldsets)
         missing = [
             name

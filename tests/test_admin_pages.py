@@ -144,3 +144,22 @@ def test_a_scoped_editors_lists_do_not_grow_with_rows(client, django_assert_num_
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == 25
+
+
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_a_reader_who_may_not_change_a_record_is_asked_for_no_reason(client, db, language):
+    """A data steward reads an initiative (they import, never edit by hand): the page shows the
+    record, read-only, without the audit section's empty reason a save would carry."""
+    from common.roles import DATA_STEWARD
+    from tests.factories import user_with_role
+
+    initiative = factories.InitiativeFactory()
+    steward = user_with_role(
+        DATA_STEWARD, institutions=[initiative.institution], username="steward", is_staff=True
+    )
+    client.force_login(steward)
+    url = reverse("admin:portfolio_initiative_change", args=[initiative.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert initiative.code in page
+    assert "change_reason" not in page
+    assert "Change reason" not in page and "変更理由" not in page
