@@ -18,7 +18,8 @@ from django.dispatch import Signal
 BATCH = 500
 
 # Sent after history rows are written in bulk, which sends none of simple-history's own signals:
-# whatever keeps copies of the records (the dashboards' page cache) learns they changed.
+# whatever keeps copies of the records (the dashboards' kept figures and cache) learns they
+# changed. ``records``: the history rows written (or the records, in their new state).
 history_written_in_bulk = Signal()
 
 
@@ -44,7 +45,7 @@ def write_history(
         for obj in objs
     ]
     written = historical.objects.bulk_create(rows, batch_size=BATCH)
-    history_written_in_bulk.send(sender=model)
+    history_written_in_bulk.send(sender=model, records=written)
     return written
 
 
@@ -74,7 +75,7 @@ def write_link_history(
         for through_id, target_id in links.get(history_row.id, [])
     ]
     snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
-    history_written_in_bulk.send(sender=model)
+    history_written_in_bulk.send(sender=model, records=list(history_rows))
 
 
 def chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:

@@ -9,6 +9,7 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         import portfolio.dashboards.cache  # (connects the signals that make cached pages stale)
+        import portfolio.dashboards.services  # (connects the signals that mark kept figures)
         import portfolio.roles
         import portfolio.sheets  # noqa: F401  (registers its spreadsheet kinds)
         from common.triggers import install_rules_after_migrate

@@ -526,3 +526,89 @@ class ProgressUpdate(models.Model):
             raise ValidationError(
                 {"narrative": _("Write the narrative in English, in Japanese, or in both.")}
             )
+
+
+# --- Figures kept for the dashboards (portfolio/dashboards/figures.py) ---------------------------
+
+
+class KeptFigure(models.Model):
+    """Common columns of the kept figures: what the dashboards' filters narrow them by.
+
+    ``goal`` is the goal whose subtree the row counts (each activity once per goal, however many
+    of the goal's subtree its initiative serves); empty for the row of every activity of the
+    slice, with or without an initiative (the regions page). An activity belongs to the
+    institutions of its unit and of its initiative, as the records' own reach says.
+    """
+
+    reach = Reach(institution=("unit_institution", "initiative_institution"))
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, null=True, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    # The slice the row was counted in (``FigureSlice``).
+    owner = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    unit_institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    initiative_institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # The initiative's status; empty for an activity of no initiative.
+    status = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    activities = models.PositiveIntegerField()
+    inbound = models.PositiveBigIntegerField()
+    outbound = models.PositiveBigIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.goal_id or '*'} {fiscal_year_label(self.fiscal_year)}: {self.activities}"
+
+
+class ActivityFigure(KeptFigure):
+    """Activities and participants per goal, fiscal year, month started, type and country."""
+
+    month = models.DateField(help_text="The first day of the month the activities started in.")
+    activity_type = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["fiscal_year", "goal"], name="portfolio_actfig_year")]
+
+
+class PartnerFigure(KeptFigure):
+    """Activities per goal, fiscal year, country and partner, with the first day each partner
+    was engaged that year (so "partners engaged up to a day" is exact)."""
+
+    partner = models.ForeignKey(
+        PartnerInstitution, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    first_start = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["fiscal_year", "goal"], name="portfolio_partfig_year")]
+
+
+class FigureSlice(models.Model):
+    """One institution's fiscal year of kept figures: locked while it is rebuilt, so that two
+    rebuilds of one slice never interleave. (Every activity has a unit or an initiative, so
+    every activity lies in some institution's slice.)"""
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    fiscal_year = models.PositiveSmallIntegerField()
+    # Raised by every write that may change the slice; the slice is stale while it is above the
+    # version its kept figures were built at.
+    version = models.PositiveIntegerField(default=1)
+    built_version = models.PositiveIntegerField(default=0)
+    built_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "fiscal_year"],
+                name="%(app_label)s_figureslice_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {fiscal_year_label(self.fiscal_year)} v{self.version}"

@@ -29,7 +29,7 @@ def activities_create(
     created = bulk_create_with_history(
         activities, Activity, batch_size=500, default_user=user, default_change_reason=reason
     )
-    history_written_in_bulk.send(sender=Activity)
+    history_written_in_bulk.send(sender=Activity, records=created)
     return created
 
 

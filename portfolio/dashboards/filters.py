@@ -42,6 +42,10 @@ class Filters:
     units: list[Unit] = field(default_factory=list)
     # Today in the fiscal calendar; while the chosen year runs, figures compare years up to it.
     today: dt.date | None = None
+    # Whether the kept figures were brought up to date for this request.
+    fresh: bool = field(default=False, repr=False, compare=False)
+    # Count every figure from the records (what `manage.py check_figures` compares with).
+    from_records: bool = False
 
     @property
     def chosen(self) -> Access:
@@ -67,6 +71,16 @@ class Filters:
     def compared(self) -> "Compared":
         """What the figures of the chosen year are set against, as the pages label it."""
         return Compared.of(self)
+
+    def figures_kept(self) -> bool:
+        """Whether the figures may be read from the kept ones (``figures``): everywhere but
+        under a unit filter. Brings them up to date first, once a request."""
+        if not self.fresh:
+            from portfolio.dashboards.services import ensure_fresh
+
+            ensure_fresh()
+            self.fresh = True
+        return self.unit is None and not self.from_records
 
     def of_unit(self, unit: Unit) -> "Filters":
         """The filters of a unit's page: the page's unit stands for the unit filter."""

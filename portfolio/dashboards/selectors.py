@@ -52,6 +52,7 @@ from common.access import readable_history
 from common.bilingual import Shown, pick
 from common.fiscal import same_day_a_year_before
 from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
+from portfolio.dashboards import figures as kept_figures
 from portfolio.dashboards.filters import Filters
 from portfolio.models import (
     Activity,
@@ -274,6 +275,9 @@ def compute(nodes: list[Node], filters: Filters) -> None:
             units=0,
         )
     by_id = {node.id: node for node in nodes}
+    kept = filters.figures_kept()
+    if kept:
+        add_kept_figures(by_id, filters)
     initiatives = filters.initiatives().values("pk")
     for level in by_level(nodes):
         goal_ids = [goal for subtree in level.values() for goal in subtree]
@@ -297,7 +301,8 @@ def compute(nodes: list[Node], filters: Filters) -> None:
 
         # 2. Activities, participants and partners engaged, this fiscal year and the one before.
         # An activity has one initiative, so joining the activities to the distinct (node,
-        # initiative) pairs reaches each activity at most once per node.
+        # initiative) pairs reaches each activity at most once per node. Where the figures are
+        # kept, only the running month's days are counted here (the rest is added below).
         served = (
             Links.objects.filter(goal_id__in=goal_ids)
             .annotate(node=node_of("goal_id", level))
@@ -306,7 +311,7 @@ def compute(nodes: list[Node], filters: Filters) -> None:
         )
         reached = (
             filters.activities()
-            .filter(years_compared(filters), initiative__isnull=False)
+            .filter(days_counted(filters, kept), initiative__isnull=False)
             .order_by()
             .values(
                 "initiative_id",
@@ -326,10 +331,10 @@ def compute(nodes: list[Node], filters: Filters) -> None:
         ):
             label = "fy" if year == fy else "prev"
             figures = by_id[node_id].figures
-            figures[f"activities_{label}"] = n
-            figures[f"inbound_{label}"] = inbound or 0
-            figures[f"outbound_{label}"] = outbound or 0
-            if label == "fy":
+            figures[f"activities_{label}"] += n
+            figures[f"inbound_{label}"] += inbound or 0
+            figures[f"outbound_{label}"] += outbound or 0
+            if label == "fy" and not kept:
                 figures["partners"] = partners
 
         # 3. Indicators: how many there are, and each judged on its latest actual up to the
@@ -392,6 +397,39 @@ def compute(nodes: list[Node], filters: Filters) -> None:
         )
         for node_id, n in grouped(pursuing.union(leading, helping), "COUNT(*)", "node"):
             by_id[node_id].figures["units"] = n
+
+
+def add_kept_figures(by_id: dict[int, Node], filters: Filters) -> None:
+    """The kept figures of whole months (and the partners engaged, exactly, up to the day)."""
+    fy = filters.fiscal_year
+    cutoff = filters.year_so_far
+    before = same_day_a_year_before(cutoff) if cutoff else None
+    node_ids = list(by_id)
+    for node_id, year, n, inbound, outbound in kept_figures.activity_totals(
+        filters, node_ids, {fy: cutoff, fy - 1: before}
+    ):
+        label = "fy" if year == fy else "prev"
+        node_figures = by_id[node_id].figures
+        node_figures[f"activities_{label}"] += n
+        node_figures[f"inbound_{label}"] += inbound or 0
+        node_figures[f"outbound_{label}"] += outbound or 0
+    for node_id, n in kept_figures.partners_engaged(filters, node_ids, cutoff).items():
+        by_id[node_id].figures["partners"] = n
+
+
+def days_counted(filters: Filters, kept: bool) -> Q:
+    """The activities counted from the records: all of both years compared, or, where the
+    figures are kept, only the running month's days up to the cutoff (none once a year is over).
+    """
+    if not kept:
+        return years_compared(filters)
+    cutoff = filters.year_so_far
+    if cutoff is None:
+        return Q(pk__isnull=True)  # none (a year that is over is kept whole)
+    before = same_day_a_year_before(cutoff)
+    return Q(
+        fiscal_year=filters.fiscal_year, start_date__range=(cutoff.replace(day=1), cutoff)
+    ) | Q(fiscal_year=filters.fiscal_year - 1, start_date__range=(before.replace(day=1), before))
 
 
 def years_compared(filters: Filters) -> Q:
@@ -580,6 +618,14 @@ def goal_activities(filters: Filters, node: Node) -> QuerySet:
     return filters.activities().filter(initiative_id__in=serving(node.subtree))
 
 
+def goal_activity_tables(filters: Filters, node: Node) -> tuple[QuerySet, QuerySet]:
+    """The goal's activities per fiscal year and, of the chosen year, per type."""
+    if filters.figures_kept():
+        return kept_figures.by_year(filters, node.id), kept_figures.by_type(filters, node.id)
+    activities = goal_activities(filters, node)
+    return activities_by_year(activities), activities_by_type(activities, filters.fiscal_year)
+
+
 def goal_indicator_values(node: Node) -> QuerySet:
     return (
         IndicatorValue.objects.filter(indicator__goal_id__in=node.subtree)
@@ -655,7 +701,7 @@ def activities_by_type(activities: QuerySet, fiscal_year: int) -> QuerySet:
         activities.filter(fiscal_year=fiscal_year)
         .values("activity_type")
         .annotate(n=Count("*"))
-        .order_by("-n")
+        .order_by("-n", "activity_type")
     )
 
 
@@ -927,17 +973,20 @@ def region_tallies(filters: Filters) -> Tallies:
     """One scan, grouped by country and partner: few rows (a partner is mostly in one country),
     from which the countries' and the regions' figures follow without counting a partner twice.
     """
-    pairs = (
-        filters.activities()
-        .filter(fiscal_year=filters.fiscal_year)
-        .values("country", "partner_id")
-        .annotate(
-            n=Count("*"),
-            inbound=Sum("inbound_participants"),
-            outbound=Sum("outbound_participants"),
+    if filters.figures_kept():
+        pairs = kept_figures.by_country_and_partner(filters)
+    else:
+        pairs = (
+            filters.activities()
+            .filter(fiscal_year=filters.fiscal_year)
+            .values("country", "partner_id")
+            .annotate(
+                n=Count("*"),
+                inbound=Sum("inbound_participants"),
+                outbound=Sum("outbound_participants"),
+            )
+            .order_by()
         )
-        .order_by()
-    )
     # Each country falls under the first region (overseas centers' first) that holds it.
     region_of: dict[str, str] = {}
     for region in reversed(filters.regions):

@@ -115,15 +115,10 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     node = nodes[goal.pk]
     selectors.compute([node], filters)
     initiatives = selectors.goal_initiatives(filters, node)
-    activities = selectors.goal_activities(filters, node)
+    by_year, by_type = selectors.goal_activity_tables(filters, node)
     units = selectors.goal_units(filters, node)
     tables = goal_tables(
-        filters,
-        initiatives,
-        selectors.activities_by_year(activities),
-        selectors.activities_by_type(activities, filters.fiscal_year),
-        selectors.goal_indicator_values(node),
-        units,
+        filters, initiatives, by_year, by_type, selectors.goal_indicator_values(node), units
     )
     return respond(
         request,
