@@ -4,11 +4,15 @@ A dashboard page takes tens to hundreds of milliseconds to build from 100,000 ac
 read far more often than the records change, so ``cached_dashboard`` keeps each rendered page
 and serves it again. A page is kept under:
 
-- the records' version: a fresh random token, set once a transaction that wrote records has
-  committed (``data_changed``), in the cache that every server process shares. A write in one
-  process therefore makes every page cached by any process stale at once. The token is read
-  before a page is built, and replaced only after the write is committed, so a page is never
-  kept under a version newer than the records it shows;
+- the records' versions: fresh random tokens, set once a transaction that wrote records has
+  committed (``data_changed``), in the cache that every server process shares, so a write in one
+  process makes the pages it touched stale in every process at once. A write makes stale only
+  the pages of readers who reach what it wrote: a record of one institution (an activity, an
+  initiative) replaces that institution's token and the token of readers of every institution;
+  a record every institution reads (a partner, a goal, a user, a role) replaces the token all
+  pages are kept under. A reader's page is kept under the tokens of the institutions they reach.
+  The tokens are read before a page is built, and replaced only after the write is committed, so
+  a page is never kept under a version newer than the records it shows;
 - the signed-in user (pages show only what the user's scope reaches, and their name) and their
   CSRF secret (the page's log-out form carries a token made from it);
 - the full URL with its query string, the active language and time zone, the request headers
@@ -27,7 +31,7 @@ The version must be visible to every process: where the configured cache is loca
 import hashlib
 import uuid
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -43,10 +47,16 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_cache_key, has_vary_header, learn_cache_key
 from simple_history.signals import post_create_historical_record
 
+from common.access import EVERYTHING, Access, access_for, reach_of, value_at
 from common.history import history_written_in_bulk
+from policies.models import Alignment, Framework, Goal
 
 ALIAS = "dashboards"
 VERSION_KEY = "dashboards:records-version"
+ANY_KEY = "dashboards:any-institution-version"
+# Records of one institution that other institutions' pages name (the crosswalk names every
+# framework's goals): their writes make every page stale.
+SHOWN_EVERYWHERE = (Framework, Goal, Alignment)
 DEFAULT_SECONDS = 600
 
 View = Callable[..., HttpResponse]
@@ -65,28 +75,65 @@ def timeout() -> int:
     return getattr(settings, "DASHBOARD_CACHE_SECONDS", DEFAULT_SECONDS)
 
 
-def data_version(cache: BaseCache) -> str:
-    token = cache.get(VERSION_KEY)
-    if token is None:
-        # First use, or the token was culled: any fresh token is as good as a new version.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        token = cache.get(VERSION_KEY, "")
-    return token
+def institution_key(pk: int) -> str:
+    return f"dashboards:institution-version:{pk}"
 
 
-def new_data_version() -> None:
-    """A fresh token: random, so that no earlier version, and none of its pages, ever returns."""
+def version_keys(access: Access) -> list[str]:
+    """The tokens a reader's pages are kept under: every record's, and their institutions'."""
+    if access.everything:
+        return [VERSION_KEY, ANY_KEY]
+    return [VERSION_KEY, *map(institution_key, sorted(access.institution_ids))]
+
+
+def data_version(cache: BaseCache, access: Access = EVERYTHING) -> str:
+    keys = version_keys(access)
+    tokens = cache.get_many(keys)
+    if len(tokens) < len(keys):
+        # First use, or a token was culled: any fresh token is as good as a new version.
+        for key in keys:
+            if key not in tokens:
+                cache.add(key, uuid.uuid4().hex, timeout=None)
+        tokens = cache.get_many(keys)
+    joined = ".".join(tokens.get(key, "") for key in keys)
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+def new_data_version(institutions: frozenset[int] | None = None) -> None:
+    """Fresh tokens: random, so that no earlier version, and none of its pages, ever returns.
+    ``institutions``: the records written belong to these only; None: to every reader."""
     cache = page_cache()
-    if cache is not None:
+    if cache is None:
+        return
+    if institutions is None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        return
+    tokens = {ANY_KEY: uuid.uuid4().hex}
+    tokens |= {institution_key(pk): uuid.uuid4().hex for pk in institutions}
+    cache.set_many(tokens, timeout=None)
 
 
-def data_changed() -> None:
-    """Records were written: every cached page goes stale when the transaction commits.
+def data_changed(institutions: frozenset[int] | None = None) -> None:
+    """Records were written: the pages that show them go stale when the transaction commits.
 
-    Outside a transaction the version changes at once.
+    Outside a transaction the versions change at once.
     """
-    transaction.on_commit(new_data_version)
+    transaction.on_commit(partial(new_data_version, institutions))
+
+
+def institutions_written(history_row) -> frozenset[int] | None:
+    """The institutions a history row's record belongs to, before and after the write; None
+    for a record that every institution's pages may show."""
+    model = history_row.instance_type
+    reach = reach_of(model)
+    if reach.shared or model in SHOWN_EVERYWHERE:
+        return None
+    found = set()
+    for row in (history_row, history_row.prev_record):
+        if row is not None:
+            found |= {value_at(row, path) for path in reach.institution}
+    found.discard(None)
+    return frozenset(found) or None
 
 
 def key_prefix(request: HttpRequest, version: str) -> str:
@@ -146,7 +193,7 @@ def cached_dashboard(view: View) -> View:
         cache = page_cache()
         if cache is None or not may_use_cache(request):
             return view(request, *args, **kwargs)
-        prefix = key_prefix(request, data_version(cache))
+        prefix = key_prefix(request, data_version(cache, access_for(request.user)))
         key = get_cache_key(request, prefix, "GET", cache=cache)
         entry = cache.get(key) if key else None
         if entry is not None:
@@ -162,7 +209,11 @@ def cached_dashboard(view: View) -> View:
 
 
 # Every write of a record leaves a history row; rows written in bulk send a signal of their own.
-def history_written(sender, **kwargs) -> None:
+def history_written(sender, history_instance, **kwargs) -> None:
+    data_changed(institutions_written(history_instance))
+
+
+def written_in_bulk(sender, **kwargs) -> None:
     data_changed()
 
 
@@ -183,7 +234,7 @@ def roles_changed(sender, action: str, **kwargs) -> None:
 
 User = get_user_model()
 post_create_historical_record.connect(history_written, dispatch_uid="dashboards_history")
-history_written_in_bulk.connect(history_written, dispatch_uid="dashboards_bulk_history")
+history_written_in_bulk.connect(written_in_bulk, dispatch_uid="dashboards_bulk_history")
 post_save.connect(user_saved, sender=User, dispatch_uid="dashboards_user_saved")
 post_delete.connect(user_deleted, sender=User, dispatch_uid="dashboards_user_deleted")
 for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):

@@ -48,11 +48,12 @@ Slice = tuple[int, int]  # (institution id, fiscal year)
 # --- Marking -------------------------------------------------------------------------------------
 
 
-def mark(slices: Iterable[Slice]) -> None:
-    """Raise the version of each slice (made where it is new): they are stale until rebuilt."""
+def mark(slices: Iterable[Slice]) -> int:
+    """Raise the version of each slice (made where it is new): they are stale until rebuilt.
+    How many slices were marked."""
     wanted = sorted({(i, y) for i, y in slices if i is not None and y is not None})
     if not wanted:
-        return
+        return 0
     for part in chunks(wanted, 300):
         existing = FigureSlice.objects.filter(figures.slices_q(part))
         have = set(existing.values_list("institution_id", "fiscal_year"))
@@ -65,6 +66,7 @@ def mark(slices: Iterable[Slice]) -> None:
         # Made meanwhile by another writer: that one is stale too.
         FigureSlice.objects.bulk_create(new, ignore_conflicts=True)
     transaction.on_commit(refresh_quietly)
+    return len(wanted)
 
 
 def mark_institutions(institution_ids: Iterable[int]) -> None:
@@ -77,9 +79,9 @@ def mark_institutions(institution_ids: Iterable[int]) -> None:
         mark(list(years))
 
 
-def mark_everything() -> None:
-    """Every slice that holds an activity is stale (after a restore, or to check a rebuild)."""
-    mark(figures.slices_of_activities(Activity.objects.all()))
+def mark_everything() -> int:
+    """Every slice that holds an activity is stale (rows written past the product); how many."""
+    return mark(figures.slices_of_activities(Activity.objects.all()))
 
 
 def owners(states: Iterable[tuple[int | None, int | None, int]]) -> set[Slice]:

@@ -203,8 +203,9 @@ def test_a_served_page_costs_the_same_few_queries_whatever_the_data(
         ActivityFactory.create_batch(more, initiative=initiative)
         for url in map(url_of, PAGES):
             text(leader, url, fy=2025)  # built and kept
-            # session, user; then the page comes from the cache's files, with no query.
-            with django_assert_num_queries(2):
+            # session, user, the reader's scope (which institutions' versions the page is kept
+            # under); then the page comes from the cache's files, with no query.
+            with django_assert_num_queries(5):
                 text(leader, url, fy=2025)
 
 
@@ -260,3 +261,24 @@ def test_responses_that_set_cookies_or_refuse_storage_are_not_kept():
         for _ in range(2):
             cached_dashboard(view)(signed_in_request(user))
     assert built == ["cookie", "cookie", "no-store", "no-store"]
+
+
+def test_a_write_makes_stale_only_the_pages_of_readers_who_reach_it(sources):
+    """An activity of TMU changes the pages of TMU's readers and of readers of every
+    institution; a reader of KU only is served the page kept for them."""
+    ku, tmu = Institution.objects.get(code="KU"), Institution.objects.get(code="TMU")
+    of_ku = Client()
+    of_ku.force_login(user_with_role(LEADERSHIP, institutions=[ku], username="ku-only"))
+    of_ku.get(reverse("login"))
+    of_both = reader("president")
+    goal = Goal.objects.get(code="CONNECT")
+    page = url_of("framework")
+    assert goal.title in text(of_ku, page)
+    assert goal.title in text(of_both, page)
+    # Behind the product's back (no history row): only a page built again shows it.
+    Goal.objects.filter(pk=goal.pk).update(title="Written behind the back of the product")
+    initiative = InitiativeFactory(institution=tmu, lead_unit=tmu.units.first())
+    # (No new partner: partners are every institution's, and would make every page stale.)
+    ActivityFactory(initiative=initiative, partner=None)
+    assert goal.title in text(of_ku, page)
+    assert "Written behind the back of the product" in text(of_both, page)

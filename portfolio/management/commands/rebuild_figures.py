@@ -7,6 +7,7 @@ changed in SQL): every write through the product keeps them up to date itself.
 """
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from portfolio.dashboards import services
 
@@ -15,6 +16,7 @@ class Command(BaseCommand):
     help = "Count the dashboards' kept figures again from the records."
 
     def handle(self, *args, **options) -> None:
-        services.mark_everything()
-        count = services.refresh()
+        with transaction.atomic():  # counted once, when marked
+            count = services.mark_everything()
+        services.refresh()
         self.stdout.write(f"{count} slices (institution × fiscal year) counted again.")
