@@ -567,13 +567,21 @@ class KeptFigure(models.Model):
 
 
 class ActivityFigure(KeptFigure):
-    """Activities and participants per goal, fiscal year, month started, type and country."""
+    """Activities and participants per goal, fiscal year, month started and country."""
 
     month = models.DateField(help_text="The first day of the month the activities started in.")
-    activity_type = models.CharField(max_length=20)
 
     class Meta:
         indexes = [models.Index(fields=["fiscal_year", "goal"], name="portfolio_actfig_year")]
+
+
+class TypeFigure(KeptFigure):
+    """Activities and participants per goal, fiscal year, country and activity type."""
+
+    activity_type = models.CharField(max_length=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["fiscal_year", "goal"], name="portfolio_typefig_year")]
 
 
 class PartnerFigure(KeptFigure):

@@ -6,7 +6,8 @@ whole subtree, an activity once however many of its goals its initiative serves)
 and what the filters narrow by (the institutions of the activity's unit and initiative, the
 initiative's status, the country):
 
-- ``ActivityFigure``: activities and participants, also per month started and activity type;
+- ``ActivityFigure``: activities and participants, also per month started;
+- ``TypeFigure``: the same per activity type (no month: the goal page's table is of a year);
 - ``PartnerFigure``: the same per partner, with the first day each partner was engaged in the
   year, so that "distinct partners up to a day" is exact; rows without a goal hold every
   activity of the slice (the regions page, which also counts activities of no initiative).
@@ -26,7 +27,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from policies.models import Goal
-from portfolio.models import Activity, ActivityFigure, Initiative, PartnerFigure
+from portfolio.models import Activity, ActivityFigure, Initiative, PartnerFigure, TypeFigure
 
 Links = Initiative.goals.through
 
@@ -109,12 +110,8 @@ def build_statements(slices: list[tuple[int, int]]) -> list[tuple[str, list]]:
         )
         pairs_sql, pairs_params = pairs.query.sql_with_params()
         for model, extra, extra_columns, extra_sums in (
-            (
-                ActivityFigure,
-                ["month_start", "activity_type"],
-                ["month", "activity_type"],
-                "",
-            ),
+            (ActivityFigure, ["month_start"], ["month"], ""),
+            (TypeFigure, ["activity_type"], ["activity_type"], ""),
             (PartnerFigure, ["partner_id"], ["partner_id"], ", MIN(picked.start_date)"),
         ):
             rows = picked(
@@ -222,7 +219,7 @@ def by_year(filters, goal_id: int) -> QuerySet:
 def by_type(filters, goal_id: int) -> QuerySet:
     """A goal's activities of the chosen year per type, the most frequent first."""
     return (
-        narrowed(ActivityFigure, filters)
+        narrowed(TypeFigure, filters)
         .filter(goal_id=goal_id, fiscal_year=filters.fiscal_year)
         .values("activity_type")
         .annotate(n=Sum("activities"))

@@ -37,6 +37,7 @@ from portfolio.models import (
     FigureSlice,
     Initiative,
     PartnerFigure,
+    TypeFigure,
 )
 from units.models import Unit
 
@@ -218,6 +219,7 @@ def refresh() -> int:
         where = figures.slices_q(slices, institution="owner_id")
         ActivityFigure.objects.filter(where).delete()
         PartnerFigure.objects.filter(where).delete()
+        TypeFigure.objects.filter(where).delete()
         with connection.cursor() as cursor:
             for sql, params in figures.build_statements(slices):
                 cursor.execute(sql, params)
