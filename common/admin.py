@@ -32,6 +32,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from common.access import NO_ACCESS, Access, Reach, access_for, reach_of, readable_history
+from common.admin_lists import ReachableChoices
 from common.forms import JAPANESE_INPUT
 from common.history import (
     has_link_history,
@@ -229,6 +230,25 @@ def shown_column(field: str):
     @admin.display(description=SHOWN_LABELS[field], ordering=field)
     def column(model_admin, obj) -> str:
         return conditional_escape(obj.shown(field))
+
+    column.__name__ = f"shown_{field}"
+    return column
+
+
+COUNTRY_LABEL = gettext_lazy("country")
+
+
+def country_column(field: str = "country", description=COUNTRY_LABEL):
+    """An admin list column: a country's name in the reader's language, sorted by its code.
+
+    Django's own column of a field with choices looks the value up in the field's flattened
+    choices for every row; for the 249 countries that was half the time of a page of 100
+    activities."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj) -> str:
+        country = getattr(obj, field)
+        return country.name if country else model_admin.get_empty_value_display()
 
     column.__name__ = f"shown_{field}"
     return column
@@ -461,11 +481,10 @@ class AuditedAdmin(SimpleHistoryAdmin):
         return source_admin.pickable(request, source_field)
 
     def get_list_filter(self, request):
-        # Related filters list only what the user's records refer to, not every institution's.
+        # Related filters list the related rows within the user's reach, not every institution's,
+        # read from the related table rather than by a DISTINCT over the list's rows.
         return [
-            (name, admin.RelatedOnlyFieldListFilter)
-            if isinstance(name, str) and self._is_relation(name)
-            else name
+            (name, ReachableChoices) if isinstance(name, str) and self._is_relation(name) else name
             for name in super().get_list_filter(request)
         ]
 

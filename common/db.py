@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
@@ -85,3 +86,18 @@ def in_choices(field: str, choices: type[models.Choices], name: str) -> models.C
         name=name,
         violation_error_message=not_a_listed_value(field.replace("_", " ")),
     )
+
+
+def count_related(model: type[models.Model], field: str) -> models.Func:
+    """How many rows of ``model`` point at the outer query's row through ``field``, as a
+    subquery (NetBox's ``count_related``): evaluated for the rows a page shows, where a joined
+    ``Count`` groups every row of the list before the page is cut, and multiplies with any
+    other join."""
+    rows = (
+        model._default_manager.filter(**{field: models.OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=models.Count("*"))
+        .values("n")
+    )
+    return Coalesce(models.Subquery(rows), 0)
