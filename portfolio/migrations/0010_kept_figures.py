@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('policies', '0001_squashed_0003_goal_realises'),
-        ('portfolio', '0007_milestones_and_bilingual_progress_updates'),
+        ('portfolio', '0009_activity_search_trigrams'),
         ('units', '0007_preferred_language'),
     ]
 
