@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
 from django.db import (
     IntegrityError,
     InterfaceError,
@@ -50,6 +52,7 @@ from imports.engine import (
 from imports.formats import SheetRefused, Table, read_workbook
 from imports.mapping import Mapping, mapping_store
 from imports.models import ImportBatch
+from imports.storage import import_storage
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +68,58 @@ class ImportInterrupted(SheetRefused):
     """The database went away in the middle of a confirmation; its transaction left nothing."""
 
 
-def stored_path(batch: ImportBatch) -> Path:
-    """Where a batch's upload is kept: a name this product chose, inside the import folder."""
-    folder = Path(settings.IMPORT_DIR).resolve()
-    path = (folder / batch.stored_name).resolve()
-    if path.parent != folder:
+# --- The files kept in the import storage ---------------------------------------------------
+# A batch's upload is kept under a name this product chose (``stored_name``), and beside it the
+# table read and the plan made at the preview, and the progress of a background run. All of it
+# goes through the storage of ``imports.storage``, the one the background workers read too.
+
+
+def stored_name(batch: ImportBatch, suffix: str = "") -> str:
+    """The name of a batch's upload (or of a file kept beside it) in the import storage."""
+    name = batch.stored_name
+    if not name or name in {".", ".."} or "/" in name or "\\" in name:
         raise SheetRefused(_("This import's file is not in the import folder."))
-    return path
+    return name + suffix
 
 
-def batch_table(batch: ImportBatch) -> Table:
-    """The table of a batch's kept upload: as read at the preview, else read again."""
-    kept = read_kept_table(batch)
-    if kept is not None:
-        return kept
+def stored_exists(name: str) -> bool:
     try:
-        content = stored_path(batch).read_bytes()
+        return import_storage().exists(name)
+    except SuspiciousFileOperation as error:
+        raise SheetRefused(_("This import's file is not in the import folder.")) from error
+
+
+def stored_bytes(name: str) -> bytes:
+    """A kept file's content; ``FileNotFoundError`` (an ``OSError``) when it is not there."""
+    storage = import_storage()
+    try:
+        if not storage.exists(name):
+            raise FileNotFoundError(name)
+        with storage.open(name, "rb") as kept:
+            return kept.read()
+    except SuspiciousFileOperation as error:
+        raise SheetRefused(_("This import's file is not in the import folder.")) from error
+
+
+def stored_put(name: str, content: bytes) -> None:
+    """Keep ``content`` under ``name``, in place of what was kept there."""
+    storage = import_storage()
+    storage.delete(name)  # a storage may keep both under new names rather than overwrite
+    saved = storage.save(name, ContentFile(content))
+    if saved != name:  # another writer came in between: what it wrote is no one's
+        storage.delete(saved)
+        raise OSError(f"{name} could not be kept in the import storage")
+
+
+def stored_delete(name: str) -> None:
+    """Delete a kept file; one already gone is no matter."""
+    import_storage().delete(name)
+
+
+def upload_bytes(batch: ImportBatch) -> bytes:
+    """The uploaded file of a batch, from the import storage."""
+    try:
+        return stored_bytes(stored_name(batch))
     except FileNotFoundError as error:
         raise SheetRefused(
             _("The uploaded file of this import is no longer there; upload it again.")
@@ -89,15 +128,25 @@ def batch_table(batch: ImportBatch) -> Table:
         raise SheetRefused(
             _("The uploaded file of this import cannot be read; upload it again.")
         ) from error
+
+
+def batch_table(batch: ImportBatch) -> Table:
+    """The table of a batch's kept upload: as read at the preview, else read again."""
+    kept = read_kept_table(batch)
+    if kept is not None:
+        return kept
+    content = upload_bytes(batch)
     return locate_table(KINDS[batch.kind](), read_workbook(batch.file_name, content))
 
 
+# The upload, and beside it the table read, the plan made and the progress of a background run.
+KEPT_SUFFIXES = ("", ".table.json", ".plan.json", ".progress.json")
 # Where the table was found and what the layout hid, kept so the confirmation's notes say it too.
 KEPT_LAYOUT = ("sheet", "sheets", "header_row", "skipped", "hidden", "merged")
 
 
-def kept_table_path(batch: ImportBatch) -> Path:
-    return stored_path(batch).with_name(stored_path(batch).name + ".table.json")
+def kept_table_name(batch: ImportBatch) -> str:
+    return stored_name(batch, ".table.json")
 
 
 def keep_table(batch: ImportBatch, table: Table) -> None:
@@ -114,17 +163,15 @@ def keep_table(batch: ImportBatch, table: Table) -> None:
         "encoding": table.encoding,
         "layout": {name: getattr(table, name) for name in KEPT_LAYOUT},
     }
-    kept_table_path(batch).write_text(json.dumps(payload, default=_json_cell), encoding="utf-8")
+    stored_put(kept_table_name(batch), json.dumps(payload, default=_json_cell).encode())
 
 
 def read_kept_table(batch: ImportBatch) -> Table | None:
     """The table kept at the preview, if it is there, of this very upload, and the upload too."""
     try:
-        if not stored_path(batch).is_file():
+        if not stored_exists(stored_name(batch)):
             return None  # the upload is the record of what was imported: without it, nothing
-        payload = json.loads(
-            kept_table_path(batch).read_text(encoding="utf-8"), object_hook=_cell_from_json
-        )
+        payload = json.loads(stored_bytes(kept_table_name(batch)), object_hook=_cell_from_json)
     except (OSError, ValueError, SheetRefused):
         return None
     if not isinstance(payload, dict) or payload.get("sha256") != batch.sha256:
@@ -172,8 +219,8 @@ def plan_basis(user) -> dict:
     }
 
 
-def kept_plan_path(batch: ImportBatch) -> Path:
-    return stored_path(batch).with_name(stored_path(batch).name + ".plan.json")
+def kept_plan_name(batch: ImportBatch) -> str:
+    return stored_name(batch, ".plan.json")
 
 
 def keep_plan(batch: ImportBatch, plan: Plan, basis: dict) -> None:
@@ -197,17 +244,15 @@ def keep_plan(batch: ImportBatch, plan: Plan, basis: dict) -> None:
         "column_changes": dict(plan.column_changes),
         "untouched": plan.untouched,
     }
-    kept_plan_path(batch).write_text(json.dumps(payload, default=_json_value), encoding="utf-8")
+    stored_put(kept_plan_name(batch), json.dumps(payload, default=_json_value).encode())
 
 
 def kept_plan(batch: ImportBatch, kind: SheetKind, basis: dict) -> Plan | None:
     """The plan kept at the preview, if it is of this upload and still holds; else None."""
     try:
-        if not stored_path(batch).is_file():
+        if not stored_exists(stored_name(batch)):
             return None  # the upload is the record of what was imported: without it, nothing
-        payload = json.loads(
-            kept_plan_path(batch).read_text(encoding="utf-8"), object_hook=_value_from_json
-        )
+        payload = json.loads(stored_bytes(kept_plan_name(batch)), object_hook=_value_from_json)
         if payload["sha256"] != batch.sha256 or payload["basis"] != basis:
             return None
         updates = payload["updates"]
@@ -296,9 +341,7 @@ def import_preview(*, kind: str, file_name: str, content: bytes, user) -> tuple[
         mapping=mapping.as_dict() if mapping is not None else {},
     )
     remember(batch, plan, table.headers)
-    path = stored_path(batch)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    stored_put(stored_name(batch), content)
     keep_table(batch, table)
     keep_plan(batch, plan, basis)
     batch._change_reason = _("Uploaded for preview")
@@ -348,7 +391,7 @@ def import_remap(
     locked.mapping = mapping.as_dict()
     keep_plan(locked, plan, basis)
     if plan.failed:
-        kept_plan_path(locked).unlink(missing_ok=True)  # an earlier mapping's plan must not stay
+        stored_delete(kept_plan_name(locked))  # an earlier mapping's plan must not stay
     locked._change_reason = _("Mapped: %(summary)s") % {"summary": plan.summary()}
     locked.save()
     batch.refresh_from_db()
@@ -495,16 +538,16 @@ def import_preview_expire(*, batch: ImportBatch) -> bool:
 
 
 def delete_kept_files(batch: ImportBatch) -> None:
-    """Delete a batch's upload and the table kept beside it; a file already gone is no matter."""
+    """Delete a batch's upload and the files kept beside it; a file already gone is no matter."""
     try:
-        paths = [stored_path(batch), kept_table_path(batch), kept_plan_path(batch)]
+        names = [stored_name(batch, suffix) for suffix in KEPT_SUFFIXES]
     except SheetRefused:
         return  # a stored name outside the import folder: nothing of ours to delete
-    for path in paths:
+    for name in names:
         try:
-            path.unlink(missing_ok=True)
-        except OSError as error:
-            log.warning("Could not delete %s of import batch %s: %s", path, batch.pk, error)
+            stored_delete(name)
+        except (OSError, SuspiciousFileOperation) as error:
+            log.warning("Could not delete %s of import batch %s: %s", name, batch.pk, error)
 
 
 # Writing a plan and undoing a batch: the only writes of records the engine makes.
