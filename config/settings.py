@@ -310,6 +310,12 @@ STORAGES["imports"] = {
 }
 # A preview not confirmed within this many days expires, and its kept files are deleted.
 IMPORT_PREVIEW_DAYS = int(os.environ.get("IMPORT_PREVIEW_DAYS", 7))
+# An upload of this many bytes or more is read, planned and written by a background worker
+# (`manage.py db_worker`), its page showing the progress; a smaller one within the request.
+IMPORT_BACKGROUND_BYTES = int(os.environ.get("IMPORT_BACKGROUND_BYTES", 512 * 1024))
+# A background import whose worker has not been heard from for this long has lost it: failed,
+# nothing written, and it can be run again.
+IMPORT_BACKGROUND_STALE_SECONDS = int(os.environ.get("IMPORT_BACKGROUND_STALE_SECONDS", 60))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

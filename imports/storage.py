@@ -12,6 +12,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils.translation import gettext as _
+
+from imports.formats import SheetRefused
+from imports.models import ImportBatch
 
 ALIAS = "imports"
 
@@ -39,3 +43,30 @@ class ImportFolder(FileSystemStorage):
 
 def import_storage() -> Storage:
     return storages[ALIAS]
+
+
+def stored_name(batch: ImportBatch, suffix: str = "") -> str:
+    """The name of a batch's upload (or of a file kept beside it) in the import storage."""
+    name = batch.stored_name
+    if not name or name in {".", ".."} or "/" in name or "\\" in name:
+        raise SheetRefused(_("This import's file is not in the import folder."))
+    return name + suffix
+
+
+def stored_exists(name: str) -> bool:
+    try:
+        return import_storage().exists(name)
+    except SuspiciousFileOperation as error:
+        raise SheetRefused(_("This import's file is not in the import folder.")) from error
+
+
+def stored_bytes(name: str) -> bytes:
+    """A kept file's content; ``FileNotFoundError`` (an ``OSError``) when it is not there."""
+    storage = import_storage()
+    try:
+        if not storage.exists(name):
+            raise FileNotFoundError(name)
+        with storage.open(name, "rb") as kept:
+            return kept.read()
+    except SuspiciousFileOperation as error:
+        raise SheetRefused(_("This import's file is not in the import folder.")) from error
