@@ -67,6 +67,8 @@ CONNECTION_LOST = gettext_noop(
 PREVIEWS_EXPIRED_PER_UPLOAD = 20
 # A background run writes this many records at a time, and tells its progress after each slice.
 WRITTEN_TOLD = 2_000
+# What waits for its steward, and expires after IMPORT_PREVIEW_DAYS with its files.
+WAITING = (ImportBatch.Status.PREVIEWED, ImportBatch.Status.FAILED)
 ROWS_FAIL_NOW = gettext_noop("Rows fail now; nothing was imported. See below.")
 
 
@@ -414,7 +416,8 @@ def import_confirm(*, batch: ImportBatch, user) -> Plan:
 
 
 def refuse_if_expired(batch: ImportBatch) -> None:
-    if batch.status == ImportBatch.Status.PREVIEWED and batch.created_at < preview_deadline():
+    """Refuse a batch that waited too long for its steward (expiring it, if nothing did yet)."""
+    if batch.status in WAITING and batch.created_at < preview_deadline():
         import_preview_expire(batch=batch)
         batch.refresh_from_db()
     if batch.status == ImportBatch.Status.EXPIRED:
@@ -533,11 +536,13 @@ def expired_message() -> str:
 
 
 def import_previews_expire(*, limit: int | None = None) -> int:
-    """Expire the previews not confirmed in time, the oldest first; how many expired."""
+    """Expire the previews not confirmed in time, the oldest first; how many expired.
+
+    A batch whose background run failed waits as a preview does (to be run again), and expires
+    alike.
+    """
     stale = (
-        ImportBatch.objects.filter(
-            status=ImportBatch.Status.PREVIEWED, created_at__lt=preview_deadline()
-        )
+        ImportBatch.objects.filter(status__in=WAITING, created_at__lt=preview_deadline())
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -552,9 +557,7 @@ def import_preview_expire(*, batch: ImportBatch) -> bool:
     """
     with transaction.atomic():
         locked = (
-            ImportBatch.objects.select_for_update()
-            .filter(pk=batch.pk, status=ImportBatch.Status.PREVIEWED)
-            .first()
+            ImportBatch.objects.select_for_update().filter(pk=batch.pk, status__in=WAITING).first()
         )
         if locked is None:
             return False
@@ -654,6 +657,7 @@ def import_confirm_queue(*, batch: ImportBatch, user, language: str) -> ImportBa
 def import_batch_retry(*, batch: ImportBatch, user, language: str) -> ImportBatch:
     """Queue a failed background run again: the preview, or the confirmation, it did not finish."""
     import_batch_reap(batch=batch)
+    refuse_if_expired(batch)
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != ImportBatch.Status.FAILED:

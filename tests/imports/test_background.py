@@ -8,8 +8,6 @@ that dies mid-run leaves nothing written and a failed batch, which can be run ag
 """
 
 import datetime as dt
-import json
-import re
 import time
 
 import pytest
@@ -252,7 +250,8 @@ def test_the_background_import_ends_as_the_import_in_the_request(
 
 
 def test_the_background_preview_finds_the_same_row_errors(client, steward, settings, at_once):
-    rows = [*partner_rows(5), ["", "", "TH", "", "", ""], ["University X", "", "Atlantis", "", "", ""]]
+    failing = [["", "", "TH", "", "", ""], ["University X", "", "Atlantis", "", "", ""]]
+    rows = [*partner_rows(5), *failing]
     content = partners_sheet(rows, "xlsx")
 
     synchronous, background = import_twice(client, steward, content, settings)
@@ -260,3 +259,293 @@ def test_the_background_preview_finds_the_same_row_errors(client, steward, setti
     assert background == synchronous
     assert background["status"] == "previewed" and background["counts"]["failed"] == 2
     assert background["records"] == [] and background["history"] == []
+
+
+# The progress, as the run goes ------------------------------------------------------------------
+
+
+@pytest.fixture
+def told_often(monkeypatch):
+    """Counts told every 10 rows, and every count a run keeps, as it keeps it."""
+    monkeypatch.setattr("imports.formats.ROWS_TOLD", 10)
+    monkeypatch.setattr("imports.engine.ROWS_TOLD", 10)
+    monkeypatch.setattr("imports.services.WRITTEN_TOLD", 10)
+    seen: list[dict] = []
+    update = Progress.update
+
+    def update_and_see(self, **counts):
+        update(self, **counts)
+        seen.append(self.snapshot())
+
+    monkeypatch.setattr(Progress, "update", update_and_see)
+    return seen
+
+
+def test_the_run_counts_the_rows_read_planned_and_written_as_it_goes(
+    client, steward, at_once, told_often
+):
+    upload(client, steward, partners_sheet(partner_rows(45), "xlsx"), "xlsx")
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    # Read in the confined child, which tells the rows it has read through a pipe of its own.
+    # The parent passes on the latest count the child told (it may have told several meanwhile).
+    read = [s["read"] for s in told_often if s["phase"] == "reading"]
+    assert read and read == sorted(read) and read[-1] == 40  # of 46: the header and 45 rows
+    assert set(read) <= {10, 20, 30, 40}
+    planning = [s for s in told_often if s["phase"] == "planning"]
+    assert planning[0]["rows"] == planning[0]["read"] == 45
+    assert [s["planned"] for s in planning] == [0, 0, 10, 20, 30, 40, 45]
+    assert {s["task"] for s in told_often} == {batch.task_id}
+
+    told_often.clear()
+    client.post(preview_url(batch))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+    # The plan of the preview still holds: written as it is, 10 records at a time.
+    assert told_often[0]["phase"] == "writing" and told_often[0]["to_write"] == 45
+    assert [s["written"] for s in told_often[1:]] == [10, 20, 30, 40, 45]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_status_endpoint_sends_what_the_running_worker_counted(client, steward, queued):
+    upload(client, steward, partners_sheet(partner_rows(30)))
+    batch = ImportBatch.objects.get()
+    # A worker has taken the task and kept its counts a moment ago.
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+    counts = {"phase": "planning", "read": 30, "rows": 30, "planned": 20}
+    keep_progress(batch, {**counts, "task": batch.task_id, "beat": time.time()})
+
+    status = status_of(client, batch)
+    assert status["running"] is True and status["status"] == "planning"
+    assert (status["phase"], status["phase_label"]) == ("planning", "Planning the rows")
+    assert (status["read"], status["rows"], status["planned"]) == (30, 30, 20)
+    # The page, without script, shows the same counts.
+    page = client.get(preview_url(batch)).content.decode()
+    assert '<span data-count="planned">20</span> / <span data-count="rows">30</span>' in page
+    assert '<progress data-bar="planned" data-of="rows" max="30" value="20">' in page
+
+    # Counts kept by another task (an earlier run of the batch) are not this run's.
+    keep_progress(batch, {**counts, "task": "another", "beat": time.time()})
+    assert status_of(client, batch)["planned"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_says_when_no_worker_has_taken_the_import_for_long(
+    client, steward, queued, settings
+):
+    upload(client, steward, partners_sheet(partner_rows(3)))
+    batch = ImportBatch.objects.get()
+    assert status_of(client, batch)["waiting_long"] is False
+    ImportBatch.objects.update(queued_at=timezone.now() - dt.timedelta(minutes=5))
+    status = status_of(client, batch)
+    assert (status["running"], status["waiting_long"]) == (True, True)  # waiting, not failed
+    page = client.get(preview_url(batch)).content.decode()
+    waiting = page.split('id="import-progress-waiting"')[1].split(">")[0]
+    assert "hidden" not in waiting and "manage.py db_worker" in page
+
+
+# Failures and retries ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def failing_writes(monkeypatch):
+    """The second slice of history rows a confirmation writes fails: a worker stopped midway."""
+    from imports import services
+
+    monkeypatch.setattr(services, "WRITTEN_TOLD", 10)
+    real, calls = services.write_history, []
+
+    def write_history(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the worker stopped")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "write_history", write_history)
+    return monkeypatch
+
+
+def test_a_run_that_fails_midway_writes_nothing_and_can_be_run_again(
+    client, steward, at_once, failing_writes
+):
+    upload(client, steward, partners_sheet(partner_rows(30)))
+    batch = ImportBatch.objects.get()
+    client.post(preview_url(batch))
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.stage) == (ImportBatch.Status.FAILED, ImportBatch.Stage.CONFIRM)
+    assert not PartnerInstitution.objects.exists() and not PartnerInstitution.history.exists()
+    page = client.get(preview_url(batch)).content.decode()
+    assert "The background run stopped with an error before it finished" in page
+    assert 'id="import-retry"' in page and "Run it again" in page
+    assert 'id="import-counts"' in page  # the preview it was confirming is still shown
+    assert status_of(client, batch)["running"] is False
+
+    failing_writes.undo()  # the worker is back
+    response = client.post(reverse("admin:imports_importbatch_retry", args=[batch.pk]))
+    assert response["Location"] == preview_url(batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED and batch.failure == {}
+    assert PartnerInstitution.objects.count() == 30
+    assert PartnerInstitution.history.count() == 30
+    reasons = list(batch.history.order_by("history_id").values_list("history_change_reason"))
+    assert [reason for (reason,) in reasons] == [
+        "Uploaded; read and planned in the background",
+        "Read and planned in the background",
+        "Confirmed; written in the background",
+        "Background run ended: The background run stopped with an error before it finished; "
+        "nothing was written. Run it again, or upload the file again.",
+        "Run again in the background",
+        "Confirmed",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_whose_task_is_gone_shows_as_failed_and_runs_again(client, steward, queued):
+    upload(client, steward, partners_sheet(partner_rows(30)))
+    batch = ImportBatch.objects.get()
+    DBTaskResult.objects.all().delete()  # pruned, or the queue lost it
+
+    status = status_of(client, batch)
+    assert (status["running"], status["status"]) == (False, "failed")
+    assert status["failure"].startswith("The background worker running this import stopped")
+    batch.refresh_from_db()
+    assert batch.history.latest().history_user is None  # the product found it, not the reader
+    page = client.get(preview_url(batch)).content.decode()
+    assert 'id="import-retry"' in page and 'id="import-counts"' not in page  # nothing previewed
+
+    client.post(reverse("admin:imports_importbatch_retry", args=[batch.pk]))
+    batch.refresh_from_db()
+    [task] = DBTaskResult.objects.all()
+    assert (batch.status, batch.task_id, task.status) == ("planning", str(task.id), "READY")
+    run_worker()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED and batch.counts["new"] == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_heartbeat_stopped_is_failed_and_a_beating_one_is_not(
+    client, steward, queued, settings
+):
+    settings.IMPORT_BACKGROUND_STALE_SECONDS = 60
+    upload(client, steward, partners_sheet(partner_rows(30)))
+    batch = ImportBatch.objects.get()
+    client.logout()
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+    keep_progress(batch, {"phase": "reading", "task": batch.task_id, "beat": time.time() - 30})
+    assert import_batch_reap(batch=batch) is False
+    assert batch.status == ImportBatch.Status.PLANNING
+
+    keep_progress(batch, {"phase": "reading", "task": batch.task_id, "beat": time.time() - 61})
+    assert import_batch_reap(batch=batch) is True
+    assert batch.status == ImportBatch.Status.FAILED
+
+    # Should the lost worker come back to life, its run finds the batch no longer waits for it.
+    from imports.services import import_batch_run
+
+    assert import_batch_run(batch=batch.pk, task=batch.task_id) == "skipped"
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and batch.counts == {}
+
+
+def test_a_file_the_background_preview_refuses_is_refused_on_its_page(client, steward, at_once):
+    response = upload(client, steward, b"PK\x03\x04 not really a workbook", "xlsx")
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == preview_url(batch)
+    assert batch.status == ImportBatch.Status.REFUSED
+    page = client.get(preview_url(batch)).content.decode()
+    assert 'id="import-failure"' in page and "Upload a file again" in page
+    assert 'id="import-retry"' not in page and 'id="import-counts"' not in page
+    assert not import_folder_of().exists() or not list(import_folder_of().iterdir())
+
+
+def test_what_needs_no_reading_is_refused_by_the_upload_itself(client, steward, at_once):
+    response = upload(client, steward, b"name\nX\n", "txt")
+    assert response.status_code == 200
+    assert "is not a CSV, XLSX or ODS file" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_only_a_failed_run_is_run_again_and_only_by_its_steward(client, steward, at_once):
+    upload(client, steward, partners_sheet(partner_rows(3)))
+    batch = ImportBatch.objects.get()
+    retry = reverse("admin:imports_importbatch_retry", args=[batch.pk])
+    page = client.post(retry, follow=True).content.decode()
+    assert "Only an import whose background run failed can be run again." in page
+    ImportBatch.objects.update(status=ImportBatch.Status.FAILED)
+    for other in (
+        user_with_role(DATA_STEWARD, username="ren", is_staff=True),
+        user_with_role(ADMINISTRATOR, username="root", is_staff=True),
+    ):
+        client.force_login(other)
+        assert client.post(retry).status_code == 403
+    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED
+
+
+def test_a_failed_run_waits_as_a_preview_does_and_expires_alike(client, steward, at_once):
+    upload(client, steward, partners_sheet(partner_rows(3)))
+    batch = ImportBatch.objects.get()
+    old = timezone.now() - dt.timedelta(days=30)
+    ImportBatch.objects.update(status=ImportBatch.Status.FAILED, created_at=old)
+    retry = reverse("admin:imports_importbatch_retry", args=[batch.pk])
+    page = client.post(retry, follow=True).content.decode()
+    assert "This preview expired" in page
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.EXPIRED
+    assert not (import_folder_of() / batch.stored_name).exists()
+
+
+# Who may read a batch's progress ----------------------------------------------------------------
+
+
+def test_the_status_is_for_those_who_may_read_the_batch_and_not_found_for_others(
+    client, steward, queued
+):
+    upload(client, steward, partners_sheet(partner_rows(3)))
+    batch = ImportBatch.objects.get()
+    url = reverse("admin:imports_importbatch_status", args=[batch.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url).status_code == 405
+    answers = {}
+    for name, user in {
+        "another steward": user_with_role(DATA_STEWARD, username="ren", is_staff=True),
+        "an editor": user_with_role(EDITOR, username="kenji", is_staff=True),
+        "an administrator": user_with_role(ADMINISTRATOR, username="root", is_staff=True),
+    }.items():
+        client.force_login(user)
+        answers[name] = client.get(url).status_code
+    assert answers == {"another steward": 404, "an editor": 404, "an administrator": 200}
+    client.logout()
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    no_such = reverse("admin:imports_importbatch_status", args=[batch.pk + 1])
+    client.force_login(steward)
+    assert client.get(no_such).status_code == 404
+
+
+# Through the storage, wherever it keeps the files -----------------------------------------------
+
+
+def test_the_worker_reads_the_upload_through_the_import_storage(client, steward, at_once, settings):
+    """Kept by a storage with no folder at all (as S3 is to the app servers): the worker reads
+    the upload from it, the confined reader still reading it in a child process."""
+    assert settings.IMPORT_READ_CONFINED
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "imports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    upload(client, steward, partners_sheet(partner_rows(12), "ods"), "ods")
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    client.post(preview_url(batch))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert PartnerInstitution.objects.count() == 12
+    assert not import_folder_of().exists()  # nothing went to the folder of the default storage
+
+    from imports.storage import import_storage
+
+    kept = sorted(import_storage().listdir("")[1])
+    assert kept == sorted(
+        stored_name(batch, suffix) for suffix in ("", ".table.json", ".plan.json")
+    )
