@@ -480,7 +480,14 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"preview_url": reverse("admin:imports_importbatch_preview", args=[object_id])}
+        extra = {
+            "preview_url": reverse("admin:imports_importbatch_preview", args=[object_id]),
+            "background_statuses": [
+                *RUNNING,
+                ImportBatch.Status.FAILED,
+                ImportBatch.Status.REFUSED,
+            ],
+        }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

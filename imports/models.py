@@ -22,7 +22,7 @@ class BatchStatus(models.TextChoices):
     # The background run stopped before it finished (its worker died): nothing was written,
     # and it can be run again. A file the background preview refuses is refused, as an upload
     # refused in the request is.
-    FAILED = "failed", gettext_lazy("Failed")
+    FAILED = "failed", gettext_lazy("Run failed")
     REFUSED = "refused", gettext_lazy("Refused")
 
 

@@ -549,3 +549,20 @@ def test_the_worker_reads_the_upload_through_the_import_storage(client, steward,
     assert kept == sorted(
         stored_name(batch, suffix) for suffix in ("", ".table.json", ".plan.json")
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_speaks_the_readers_language(client, steward, queued, settings):
+    upload(client, steward, partners_sheet(partner_rows(3)))
+    batch = ImportBatch.objects.get()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    page = client.get(preview_url(batch)).content.decode()
+    assert "読み込んだ行" in page and "確認した行" in page
+    assert "バックグラウンド処理の開始を待っています" in page
+    status = status_of(client, batch)
+    assert (status["status_label"], status["phase_label"]) == (
+        "読み込み中",
+        "バックグラウンド処理の開始を待っています",
+    )
+    change = client.get(reverse("admin:imports_importbatch_change", args=[batch.pk]))
+    assert f'href="{preview_url(batch)}"' in change.content.decode()
