@@ -170,6 +170,12 @@ def batch_progress(batch: ImportBatch, progress: dict | None) -> dict:
         counts["rows"] = counts["rows"] or total
         counts["read"] = counts["rows"]
         counts["planned"] = counts["planned"] or 0
+    if batch.status in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.APPLIED) and total:
+        # Done: every row read and planned, and once imported, every record written.
+        counts.update(read=total, rows=total, planned=total)
+        if batch.status == ImportBatch.Status.APPLIED:
+            written = batch.counts.get("new", 0) + batch.counts.get("updated", 0)
+            counts.update(to_write=written, written=written)
     running = batch.status in RUNNING
     phase = (progress or {}).get("phase") if running and progress else "queued"
     if not running:
