@@ -251,7 +251,10 @@ def verdict(met: bool) -> str:
 
 
 def report(label: str, rows: int, size: int, sync: dict, background: dict, worker: Worker) -> None:
-    print(f"\nBackground import on {label}, {os.cpu_count()} CPUs: {rows:,}-row activities XLSX")
+    print(
+        f"\nBackground import on {label}, {os.cpu_count()} CPUs: {rows:,}-row activities XLSX "
+        "(best of the repetitions; the slowest upload request)"
+    )
     print(f"  ({size / 1e6:.1f} MB; {', '.join(f'{k}={v}' for k, v in RAISED.items())})")
     print(f"{'path':<16}{'upload':>9}{'preview':>9}{'confirm':>9}{'total':>9}")
     print(
@@ -298,13 +301,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between status polls")
     parser.add_argument(
+        "--repeat", type=int, default=2, help="runs of each path, in alternating order (best kept)"
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="a tiny sheet and an unmigrated database: checks that the benchmark runs",
     )
     args = parser.parse_args()
     if args.smoke:
-        args.rows = SMOKE_ROWS
+        args.rows, args.repeat = SMOKE_ROWS, 1
     return args
 
 
@@ -328,23 +334,32 @@ def main() -> None:
             )
             content = base.sheet("activities", "xlsx", base.activity_rows(specs, ref))
             client = steward_client(ref.user)
-
-            sync = in_the_request(client, content)
-            digest = base.fingerprint("activities")
-            base.wipe("activities")
-
+            # One worker for every background run, started first, as a server's is.
             worker = Worker(base.WORKDIR / "worker.log")
+            runs: dict[str, list[dict]] = {"sync": [], "background": []}
+            digests = set()
             try:
                 worker.ready()
-                background = in_the_background(client, content, args.poll)
+                for repetition in range(args.repeat):
+                    order = ["sync", "background"][:: 1 if repetition % 2 == 0 else -1]
+                    for path in order:
+                        base.wipe("activities")
+                        if path == "sync":
+                            runs[path].append(in_the_request(client, content))
+                        else:
+                            runs[path].append(in_the_background(client, content, args.poll))
+                        digests.add(base.fingerprint("activities"))
+                        written = Activity.objects.count(), Activity.history.count()
+                        if written != (args.rows, args.rows):
+                            raise SystemExit(f"{path} wrote {written} rows and history rows")
+                        print(json.dumps({path: runs[path][-1]}, default=float), flush=True)
             finally:
                 worker.stop()
-            if base.fingerprint("activities") != digest:
+            if len(digests) != 1:
                 raise SystemExit("the background import wrote other records than the request")
-            written = Activity.objects.count(), Activity.history.count()
-            if written != (args.rows, args.rows):
-                raise SystemExit(f"the background import wrote {written} rows and history rows")
-            print(json.dumps({"sync": sync, "background": background}, default=float))
+            sync = min(runs["sync"], key=lambda run: run["seconds"])
+            background = min(runs["background"], key=lambda run: run["seconds"])
+            background["upload"] = max(run["upload"] for run in runs["background"])
         finally:
             base.drop_throwaway_database(original)
         report(label, args.rows, len(content), sync, background, worker)
