@@ -41,6 +41,7 @@ from imports.services import (
     import_preview,
     import_preview_queue,
     import_remap,
+    import_remap_queue,
     import_undo,
     runs_in_background,
 )
@@ -348,6 +349,15 @@ class ImportBatchAdmin(admin.ModelAdmin):
             return redirect("admin:imports_importbatch_preview", pk=batch.pk)
         mapping, save_for = mapping_from_post(batch, request.POST)
         try:
+            if runs_in_background(batch.size):  # read again by a worker; the page shows how far
+                import_remap_queue(
+                    batch=batch,
+                    user=request.user,
+                    mapping=mapping,
+                    save_for=save_for,
+                    language=get_language(),
+                )
+                return redirect("admin:imports_importbatch_preview", pk=batch.pk)
             plan = import_remap(batch=batch, user=request.user, mapping=mapping, save_for=save_for)
         except (SheetRefused, PermissionError) as refusal:
             messages.error(request, str(refusal) or _("That institution is outside your scope."))

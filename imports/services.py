@@ -376,20 +376,9 @@ def import_remap(
     With ``save_for`` (an institution's id) and a name, the mapping is also saved for that
     institution, and offered for every later sheet of this kind with the same headers.
     """
-    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if locked.status != ImportBatch.Status.PREVIEWED:
-        raise SheetRefused(_("Only a preview can be mapped again; upload the file again."))
+    locked = locked_to_remap(batch)
     table = batch_table(locked)
-    if save_for is not None and mapping.name:
-        store = mapping_store()
-        store.save(
-            user,
-            institution_id=save_for,
-            kind=locked.kind,
-            headers=table.headers,
-            mapping=mapping,
-            reason=_("Saved from import batch %(batch)s") % {"batch": locked.pk},
-        )
+    save_mapping(locked, user, mapping, save_for, table.headers)
     basis = plan_basis(user)
     plan = plan_import(KINDS[locked.kind](access_for(user)), table, mapping)
     remember(locked, plan, table.headers)
@@ -401,6 +390,28 @@ def import_remap(
     locked.save()
     batch.refresh_from_db()
     return plan
+
+
+def locked_to_remap(batch: ImportBatch) -> ImportBatch:
+    locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != ImportBatch.Status.PREVIEWED:
+        raise SheetRefused(_("Only a preview can be mapped again; upload the file again."))
+    return locked
+
+
+def save_mapping(
+    batch: ImportBatch, user, mapping: Mapping, save_for: int | None, headers: list[str]
+) -> None:
+    """Save the steward's mapping for an institution, when they named it and chose one."""
+    if save_for is not None and mapping.name:
+        mapping_store().save(
+            user,
+            institution_id=save_for,
+            kind=batch.kind,
+            headers=headers,
+            mapping=mapping,
+            reason=_("Saved from import batch %(batch)s") % {"batch": batch.pk},
+        )
 
 
 def import_confirm(*, batch: ImportBatch, user) -> Plan:
@@ -636,6 +647,24 @@ def import_preview_queue(
     return batch
 
 
+@transaction.atomic
+def import_remap_queue(
+    *, batch: ImportBatch, user, mapping: Mapping, save_for: int | None = None, language: str
+) -> ImportBatch:
+    """``import_remap`` of a large sheet: the mapping is saved (where asked) at once, and the
+    kept table read again through it by a background worker, the batch's page showing how far."""
+    locked = locked_to_remap(batch)
+    save_mapping(locked, user, mapping, save_for, (locked.columns or {}).get("headers") or [])
+    locked.mapping = mapping.as_dict()
+    locked.status, locked.stage = ImportBatch.Status.PLANNING, ImportBatch.Stage.PREVIEW
+    locked.task_id, locked.failure, locked.queued_at = "", {}, timezone.now()
+    locked._change_reason = _("Mapped; read again in the background")
+    locked.save()
+    queue_run(locked, language)
+    batch.refresh_from_db()
+    return batch
+
+
 def import_confirm_queue(*, batch: ImportBatch, user, language: str) -> ImportBatch:
     """Queue a preview's confirmation for a background worker: it writes every row, or none."""
     refuse_if_expired(batch)
@@ -736,12 +765,23 @@ def _claim(pk: int, task: str) -> ImportBatch | None:
 
 
 def _preview_run(batch: ImportBatch, task: str, progress: Progress) -> str:
-    """Read and plan the upload, keep the table and the plan, and show the preview."""
+    """Read and plan the upload, keep the table and the plan, and show the preview.
+
+    A batch with a mapping was mapped by its steward (``import_remap_queue``): its kept table is
+    planned again through that mapping, as ``import_remap`` does.
+    """
     try:
-        content = upload_bytes(batch)
-        table, mapping, basis, plan = read_and_plan(
-            batch.kind, batch.file_name, content, batch.user, progress
-        )
+        if batch.mapping:
+            table, mapping = batch_table(batch), Mapping.from_dict(batch.mapping)
+            progress.update(phase="planning", read=len(table.rows), rows=len(table.rows))
+            basis = plan_basis(batch.user)
+            kind = KINDS[batch.kind](access_for(batch.user))
+            plan = plan_import(kind, table, mapping, told=progress.told("planned"))
+        else:
+            content = upload_bytes(batch)
+            table, mapping, basis, plan = read_and_plan(
+                batch.kind, batch.file_name, content, batch.user, progress
+            )
     except SheetRefused as refusal:
         if _finish(batch, task, status=ImportBatch.Status.REFUSED, failure=str(refusal)):
             delete_kept_files(batch)  # nothing to confirm, as a refusal in the request keeps none
@@ -754,6 +794,8 @@ def _preview_run(batch: ImportBatch, task: str, progress: Progress) -> str:
         locked.mapping = mapping.as_dict() if mapping is not None else {}
         keep_table(locked, table)
         keep_plan(locked, plan, basis)
+        if plan.failed:
+            stored_delete(kept_plan_name(locked))  # an earlier mapping's plan must not stay
         locked.status, locked.failure = ImportBatch.Status.PREVIEWED, {}
         locked._history_user = locked.user
         locked._change_reason = _("Read and planned in the background")

@@ -566,3 +566,30 @@ def test_the_progress_speaks_the_readers_language(client, steward, queued, setti
     )
     change = client.get(reverse("admin:imports_importbatch_change", args=[batch.pk]))
     assert f'href="{preview_url(batch)}"' in change.content.decode()
+
+
+def test_a_large_sheet_is_mapped_again_in_the_background(client, steward, at_once):
+    """As a small sheet's mapping is (tests/imports/test_mapping.py), but read again by a
+    worker from the table kept at the preview."""
+    from imports.mapping import header_key, suggest
+    from tests.imports.test_mapping import KOREAN
+    from units.models import Institution
+
+    Institution.objects.create(code="KU", name="Kyoto University")
+    upload(client, steward, KOREAN.read_bytes())
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.PREVIEWED and batch.counts["new"] == 0
+    suggested = suggest(KINDS["partners"](), batch.columns["headers"])
+    form = {f"column-{index}": target for index, target in enumerate(suggested)}
+    response = client.post(reverse("admin:imports_importbatch_map", args=[batch.pk]), form)
+
+    assert response["Location"] == preview_url(batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    assert batch.counts["new"] == 12
+    assert batch.mapping["columns"][header_key("대학명")] == "name"
+    reasons = [row.history_change_reason for row in batch.history.order_by("history_id")][-2:]
+    assert reasons == [
+        "Mapped; read again in the background",
+        "Read and planned in the background",
+    ]
