@@ -326,23 +326,27 @@ def upload_name(file_name: str) -> str:
     return Path(file_name.replace("\\", "/")).name or "upload"
 
 
+def told_to(progress: Progress | None, count: str) -> dict:
+    """The keyword that tells a background run's ``progress`` a count; none for a request."""
+    return {"told": progress.told(count)} if progress else {}
+
+
 def read_and_plan(
     kind: str, file_name: str, content: bytes, user, progress: Progress | None = None
 ) -> tuple[Table, Mapping | None, dict, Plan]:
     """Read an upload (in a confined child) and plan its rows: the table, the saved mapping it
     was read with, what the plan was made from, and the plan."""
     sheet_kind = KINDS[kind](access_for(user))
-    told = progress.told("read") if progress else None
-    table = locate_table(sheet_kind, read_workbook(file_name, content, told=told))
+    # Told the counts only in a background run: the request's calls are as they always were.
+    told = told_to(progress, "read")
+    table = locate_table(sheet_kind, read_workbook(file_name, content, **told))
     if progress:
         progress.update(phase="planning", read=len(table.rows), rows=len(table.rows))
     store = mapping_store()
     # A sheet with the headers of one mapped before is read as it was then.
     mapping = store.find(user, kind, table.headers) if store is not None else None
     basis = plan_basis(user)  # before the plan: a write while it is made makes it stale
-    plan = plan_import(
-        sheet_kind, table, mapping, told=progress.told("planned") if progress else None
-    )
+    plan = plan_import(sheet_kind, table, mapping, **told_to(progress, "planned"))
     if mapping is not None:
         plan.notes.insert(
             0,
@@ -468,11 +472,10 @@ def _confirm(batch: ImportBatch, *, user, task: str = "", progress: Progress | N
     kind = KINDS[locked.kind](access_for(user))
     plan = kept_plan(locked, kind, plan_basis(user))
     if plan is None:  # the records or the steward's scope moved on: plan every row again
-        told = None
         if progress:
             progress.update(phase="planning")
-            told = progress.told("planned")
-        plan = plan_import(kind, batch_table(locked), Mapping.from_dict(locked.mapping), told=told)
+        table, mapping = batch_table(locked), Mapping.from_dict(locked.mapping)
+        plan = plan_import(kind, table, mapping, **told_to(progress, "planned"))
     remember(locked, plan)
     if not plan.failed:
         if progress:
