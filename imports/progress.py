@@ -13,6 +13,7 @@ no longer runs, has lost its worker: ``imports.services.import_batch_reap`` mark
 
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -105,10 +106,20 @@ class Progress:
             self.beat()
 
 
+def progress_name(batch: ImportBatch, task: str | None = None) -> str:
+    """Where the run of ``task`` (the batch's current one by default) keeps its counts: a file
+    of its own, so that a run that was given up for lost and comes back never overwrites the
+    counts of the run that replaced it."""
+    task = batch.task_id if task is None else task
+    return stored_name(batch, f".{re.sub(r'[^A-Za-z0-9-]', '', task)[:64]}{SUFFIX}")
+
+
 def kept_progress(batch: ImportBatch) -> dict | None:
     """The counts a run last kept, if they are there and of the batch's current task."""
+    if not batch.task_id:
+        return None
     try:
-        data = json.loads(stored_bytes(stored_name(batch, SUFFIX)))
+        data = json.loads(stored_bytes(progress_name(batch)))
     except (OSError, ValueError, SheetRefused):
         return None  # not yet kept, being rewritten this very moment, or gone
     if not isinstance(data, dict) or data.get("task") != batch.task_id:

@@ -53,8 +53,7 @@ from imports.engine import (
 from imports.formats import Limits, SheetRefused, Table, format_of, read_workbook
 from imports.mapping import Mapping, mapping_store
 from imports.models import RUNNING, ImportBatch
-from imports.progress import SUFFIX as PROGRESS
-from imports.progress import Progress, kept_progress, lost
+from imports.progress import Progress, kept_progress, lost, progress_name
 from imports.storage import import_storage, stored_bytes, stored_exists, stored_name
 
 log = logging.getLogger(__name__)
@@ -120,8 +119,8 @@ def batch_table(batch: ImportBatch) -> Table:
     return locate_table(KINDS[batch.kind](), read_workbook(batch.file_name, content))
 
 
-# The upload, and beside it the table read, the plan made and the progress of a background run.
-KEPT_SUFFIXES = ("", ".table.json", ".plan.json", ".progress.json")
+# The upload, and beside it the table read and the plan made (a background run's progress too).
+KEPT_SUFFIXES = ("", ".table.json", ".plan.json")
 # Where the table was found and what the layout hid, kept so the confirmation's notes say it too.
 KEPT_LAYOUT = ("sheet", "sheets", "header_row", "skipped", "hidden", "merged")
 
@@ -483,9 +482,7 @@ def _confirm(batch: ImportBatch, *, user, task: str = "", progress: Progress | N
             progress.update(phase="writing", planned=sum(plan.counts.values()), to_write=rows)
         try:
             with transaction.atomic():
-                apply_plan(
-                    plan, user=user, reason=locked.reason, progress=progress if task else None
-                )
+                apply_plan(plan, user=user, reason=locked.reason, progress=progress)
         except IntegrityError as error:
             raise SheetRefused(
                 _(
@@ -495,11 +492,10 @@ def _confirm(batch: ImportBatch, *, user, task: str = "", progress: Progress | N
                 % {"error": error.__class__.__name__}
             ) from error
         locked.status, locked.applied_at = ImportBatch.Status.APPLIED, timezone.now()
-    elif task:  # back to its preview, which shows the rows that fail now
-        locked.status = ImportBatch.Status.PREVIEWED
-        locked.failure = as_data(message(ROWS_FAIL_NOW))
-    if task:
-        locked.failure = locked.failure if plan.failed else {}
+    if task:  # a background run: the steward's, and back to its preview if rows fail now
+        locked.failure = as_data(message(ROWS_FAIL_NOW)) if plan.failed else {}
+        if plan.failed:
+            locked.status = ImportBatch.Status.PREVIEWED
         locked._history_user = locked.user
     locked._change_reason = _("Confirmed") if not plan.failed else _("Confirmation found errors")
     locked.save()
@@ -590,6 +586,7 @@ def delete_kept_files(batch: ImportBatch) -> None:
     """Delete a batch's upload and the files kept beside it; a file already gone is no matter."""
     try:
         names = [stored_name(batch, suffix) for suffix in KEPT_SUFFIXES]
+        names += [progress_name(batch)] if batch.task_id else []
     except SheetRefused:
         return  # a stored name outside the import folder: nothing of ours to delete
     for name in names:
@@ -695,6 +692,7 @@ def import_batch_retry(*, batch: ImportBatch, user, language: str) -> ImportBatc
         if locked.status != ImportBatch.Status.FAILED:
             raise SheetRefused(_("Only an import whose background run failed can be run again."))
         preview = locked.stage == ImportBatch.Stage.PREVIEW
+        forget_progress(locked, locked.task_id)
         locked.status = ImportBatch.Status.PLANNING if preview else ImportBatch.Status.APPLYING
         locked.task_id, locked.failure, locked.queued_at = "", {}, timezone.now()
         locked._change_reason = _("Run again in the background")
@@ -740,8 +738,7 @@ def import_batch_run(*, batch: int, task: str) -> str:
         _finish(claimed, task, status=ImportBatch.Status.FAILED, failure=message(RUN_FAILED))
         raise
     finally:
-        with contextlib.suppress(OSError, SheetRefused):
-            stored_delete(stored_name(claimed, PROGRESS))
+        forget_progress(claimed, task)
 
 
 # Marked here, shown in the reader's language.
@@ -844,7 +841,14 @@ def _finish(batch: ImportBatch, task: str, *, status: str, failure) -> bool:
 
 
 def keep_progress(batch: ImportBatch, counts: dict) -> None:
-    stored_put(stored_name(batch, PROGRESS), json.dumps(counts).encode())
+    """Keep a run's counts (``Progress.snapshot``: they name its task) beside the upload."""
+    stored_put(progress_name(batch, counts["task"]), json.dumps(counts).encode())
+
+
+def forget_progress(batch: ImportBatch, task: str) -> None:
+    """Delete the counts the run of ``task`` kept: it has ended, or was given up for lost."""
+    with contextlib.suppress(OSError, SheetRefused, SuspiciousFileOperation):
+        stored_delete(progress_name(batch, task))
 
 
 def import_batch_reap(*, batch: ImportBatch) -> bool:
