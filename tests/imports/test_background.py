@@ -171,6 +171,10 @@ def test_the_worker_previews_then_the_confirmation_is_written_in_the_background(
     assert history.count() == 30
     tasks = DBTaskResult.objects.values_list("status", flat=True)
     assert list(tasks) == ["SUCCESSFUL", "SUCCESSFUL"]
+    # The page the script reloads once the run has ended links to what it wrote.
+    page = client.get(preview_url(batch)).content.decode()
+    change = reverse("admin:imports_importbatch_change", args=[batch.pk])
+    assert f'<a href="{change}" id="import-records">' in page
     assert not list(import_folder_of().glob("*.progress.json"))  # each run forgot its counts
 
 
@@ -380,6 +384,7 @@ def test_a_run_that_fails_midway_writes_nothing_and_can_be_run_again(
     assert "The background run stopped with an error before it finished" in page
     assert 'id="import-retry"' in page and "Run it again" in page
     assert 'id="import-counts"' in page  # the preview it was confirming is still shown
+    assert "This import is" not in page
     assert status_of(client, batch)["running"] is False
 
     failing_writes.undo()  # the worker is back
