@@ -16,9 +16,10 @@ fails.
 
 ``--smoke`` takes the small catalogue and one set-up process for all files (a run of seconds,
 for CI); it checks the refusals and the readings, not the time and memory targets. ``--http``
-serves the product under gunicorn as ``make serve`` does and uploads every file through the
-admin's import form (``serve_and_upload``; ``tests/test_hostile_http.py`` runs it on the small
-catalogue).
+serves the product under gunicorn as ``make serve`` does, with the background worker
+(``manage.py db_worker``) beside it, and uploads every file through the admin's import form
+(``serve_and_upload``; ``tests/test_hostile_http.py`` runs it on the small catalogue): a file of
+``IMPORT_BACKGROUND_BYTES`` or more is read by the worker, and refused on its batch's page.
 
 How memory is measured. Each file is read in a process forked from one that has set Django up
 and read a small file of each format (so the readers' modules are loaded): a fresh interpreter
@@ -386,7 +387,10 @@ ADMIN = "hostile-admin"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 FIELD_ERRORS = re.compile(r'<ul class="errorlist"[^>]*>(.*?)</ul>', re.S)
 UPLOAD_PATH = "/admin/imports/importbatch/upload/"
-PREVIEW_PATH = re.compile(r"^/admin/imports/importbatch/\d+/preview/$")
+PREVIEW_PATH = re.compile(r"^/admin/imports/importbatch/(\d+)/preview/$")
+STATUS_PATH = "/admin/imports/importbatch/{}/status/"
+FAILURE_NOTE = re.compile(r'<p class="errornote" id="import-failure">(.*?)</p>', re.S)
+BACKGROUND_SECONDS = 120  # the longest a background run of one file may take here
 ACCESS_LOG = re.compile(r'^\S+ - - \[[^]]+\] "[A-Z]+ ')
 
 
@@ -469,6 +473,9 @@ class Server:
     port: int = 0
     password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     process: subprocess.Popen | None = None
+    # The background worker beside the server, as `make run` and a production install run one
+    # (README, "Background work"): it reads the uploads of IMPORT_BACKGROUND_BYTES or more.
+    background: subprocess.Popen | None = None
     master: int = 0
     batches_at_start: tuple[int, int] = (0, 0)
 
@@ -504,6 +511,16 @@ class Server:
             start_new_session=True,
             preexec_fn=limit_address_space,
         )
+        self.background = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=limit_address_space,
+        )
         try:
             self.wait_until_serving()
         except BaseException:
@@ -517,7 +534,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"make serve ended ({self.process.returncode}):\n{self.tail()}")
             self.master = self.master or self.find_master()
-            if self.master and len(self.worker_pids()) == self.workers:
+            if self.master and len(self.gunicorn_workers()) == self.workers:
                 with contextlib.suppress(OSError, http.client.HTTPException):
                     if Browser(self.port).request("GET", "/accounts/login/")[0] == 200:
                         return
@@ -531,8 +548,13 @@ class Server:
                 return pid
         return 0
 
-    def worker_pids(self) -> set[int]:
+    def gunicorn_workers(self) -> set[int]:
         return {pid for pid in children_of(self.master) if "gunicorn" in command_line(pid)}
+
+    def worker_pids(self) -> set[int]:
+        """The server's workers and the background worker, while they live."""
+        alive = self.background is not None and self.background.poll() is None
+        return self.gunicorn_workers() | ({self.background.pid} if alive else set())
 
     def tail(self, lines: int = 40) -> str:
         """The server's last words, without its access log."""
@@ -542,6 +564,13 @@ class Server:
         return "\n".join(said[-lines:])
 
     def __exit__(self, *exc_info) -> None:
+        if self.background is not None and self.background.poll() is None:
+            os.killpg(self.background.pid, signal.SIGTERM)
+            try:
+                self.background.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.background.pid, signal.SIGKILL)
+                self.background.wait()
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)  # make, gunicorn and its workers
             try:
@@ -615,6 +644,29 @@ class Browser:
             raise RuntimeError(f"the upload page answered {status} without a CSRF token")
         self.token = token[1]
 
+    def background_outcome(self, preview: str) -> tuple[str, str]:
+        """Where the batch an upload was sent to stands once its background run (if it has one)
+        has ended: its status and the refusal its page shows; ("", "") for a batch previewed in
+        the request."""
+        batch = PREVIEW_PATH.match(preview)[1]
+        deadline = time.monotonic() + BACKGROUND_SECONDS
+        while True:
+            status, _headers, text = self.request("GET", STATUS_PATH.format(batch))
+            if status != 200:
+                return f"status answered {status}", ""
+            answer = json.loads(text)
+            if not answer["stage"]:
+                return "", ""
+            if not answer["running"]:
+                break
+            if time.monotonic() > deadline:
+                return "still running", ""
+            time.sleep(0.5)
+        _status, _headers, page = self.request("GET", preview)
+        note = FAILURE_NOTE.search(page)
+        refusal = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", note[1]).split())) if note else ""
+        return answer["status"], refusal
+
     def upload(self, sample: Sample, kind: str = "partners") -> tuple[int, dict, str]:
         boundary = uuid.uuid4().hex
         fields = [("csrfmiddlewaretoken", self.token), ("kind", kind)]
@@ -637,6 +689,12 @@ class Upload:
     seconds: float
     workers_kept: bool
     failures: list[str] = field(default_factory=list)
+    # Where an upload sent to the background ended: "refused" or "previewed" ("" if it was not).
+    background: str = ""
+
+    @property
+    def previewed(self) -> bool:
+        return self.status == 302 and self.background in ("", "previewed")
 
 
 def refusal_on(page: str) -> str:
@@ -659,25 +717,37 @@ def upload_all(
             yield Upload(sample, hostile, "-", "not tried: out of time", 0.0, True, ["not tried"])
             continue
         started = time.perf_counter()
+        background = ""
         try:
             status, headers, page = browser.upload(sample)
             message = refusal_on(page) if status == 200 else headers.get("Location", "")
+            if status == 302 and PREVIEW_PATH.match(message):
+                # A large upload is read by the background worker; its page says what it found.
+                background, refusal = browser.background_outcome(message)
+                message = refusal or message
         except (OSError, http.client.HTTPException) as error:
             status, message = "dropped", f"{type(error).__name__}: {error}"
         seconds = time.perf_counter() - started
         now = server.worker_pids()
-        upload = Upload(sample, hostile, status, message, seconds, now == workers)
+        upload = Upload(sample, hostile, status, message, seconds, now == workers, [], background)
         if now != workers:
             upload.failures.append(f"workers {sorted(workers)} became {sorted(now)}")
             workers = now
-        if hostile:
+        if hostile and background:
+            if background != "refused":
+                upload.failures.append(f"its background run ended {background}, not refused")
+            elif not message:
+                upload.failures.append("no refusal on the batch's page")
+            elif not sample.names_what_is_wrong(message):
+                upload.failures.append(f"the refusal names none of {', '.join(sample.keywords)}")
+        elif hostile:
             if status != 200:
                 upload.failures.append(f"answered {status}, not the form with a refusal")
             elif not message:
                 upload.failures.append("no refusal on the page")
             elif not sample.names_what_is_wrong(message):
                 upload.failures.append(f"the refusal names none of {', '.join(sample.keywords)}")
-        elif status != 302 or not PREVIEW_PATH.match(message):
+        elif status != 302 or not upload.previewed:
             upload.failures.append(f"answered {status} {shorten(message, 80)}, not the preview")
         yield upload
 
@@ -685,13 +755,15 @@ def upload_all(
 def stored_batches(data_dir: Path) -> tuple[int, int]:
     """Import batches in the server's database, and uploads kept in its import folder (each
     with the table read from it and the plan made of it beside it, ``….table.json`` and
-    ``….plan.json``, which are not counted)."""
+    ``….plan.json``, which are not counted). A batch the background worker refused keeps no
+    file, and is not counted either: its page is where the refusal is read."""
     with contextlib.closing(sqlite3.connect(data_dir / "portfolio.sqlite3")) as db:
-        batches = db.execute("SELECT COUNT(*) FROM imports_importbatch").fetchone()[0]
+        count = "SELECT COUNT(*) FROM imports_importbatch WHERE status != 'refused'"
+        batches = db.execute(count).fetchone()[0]
     folder = data_dir / "imports"
     if not folder.exists():
         return batches, 0
-    kept_beside = (".table.json", ".plan.json")
+    kept_beside = (".table.json", ".plan.json", ".progress.json")
     return batches, sum(1 for path in folder.iterdir() if not path.name.endswith(kept_beside))
 
 
@@ -710,7 +782,7 @@ def serve_and_upload(
         problems = []
         if server.process.poll() is not None:
             problems.append("the server ended during the uploads")
-        accepted = sum(1 for u in uploads if u.status == 302)
+        accepted = sum(1 for u in uploads if u.previewed)
         batches, files = stored_batches(data_dir)
         batches -= server.batches_at_start[0]
         files -= server.batches_at_start[1]
@@ -735,15 +807,16 @@ def print_uploads(uploads: list[Upload], problems: list[str], markdown: bool) ->
     for u in uploads:
         verdict = "PASS" if not u.failures else "FAIL: " + "; ".join(u.failures)
         kept = "same" if u.workers_kept else "CHANGED"
+        status = f"{u.status} {u.background}" if u.background else u.status
         if markdown:
             page = shorten(u.message, 90).replace("|", "\\|")
             print(
-                f"| `{u.sample.name}` | {u.sample.kind} | {u.status} | {page} | "
+                f"| `{u.sample.name}` | {u.sample.kind} | {status} | {page} | "
                 f"{u.seconds:.2f} | {kept} | {verdict} |"
             )
         else:
             print(
-                f"{u.sample.name:46} {u.sample.kind:18} {u.status!s:>7} {u.seconds:6.2f} "
+                f"{u.sample.name:46} {u.sample.kind:18} {status!s:>7} {u.seconds:6.2f} "
                 f"{kept:7}  {verdict}  {shorten(u.message, 100)}"
             )
     for problem in problems:

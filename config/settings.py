@@ -5,6 +5,7 @@ names (PostgreSQL for any shared installation). DEBUG is off unless DJANGO_DEBUG
 with DEBUG off the process refuses to start without DJANGO_SECRET_KEY.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -299,8 +300,22 @@ IMPORT_READ_CONFINED = os.environ.get("IMPORT_READ_CONFINED", "1") != "0"
 IMPORT_READ_MEMORY_BYTES = int(os.environ.get("IMPORT_READ_MEMORY_BYTES", 1024 * 1024 * 1024))
 IMPORT_READ_SECONDS = int(os.environ.get("IMPORT_READ_SECONDS", 60))
 IMPORT_DIR = Path(os.environ.get("IMPORT_DIR", DATA_DIR / "imports"))
+# Uploads and the files kept beside them go through a storage of Django's (imports/storage.py):
+# the folder IMPORT_DIR by default; IMPORT_STORAGE names another backend and
+# IMPORT_STORAGE_OPTIONS its options as JSON (S3-compatible storage shared by several app
+# servers and workers: README, "Uploads on shared storage").
+STORAGES["imports"] = {
+    "BACKEND": os.environ.get("IMPORT_STORAGE", "imports.storage.ImportFolder"),
+    "OPTIONS": json.loads(os.environ.get("IMPORT_STORAGE_OPTIONS") or "{}"),
+}
 # A preview not confirmed within this many days expires, and its kept files are deleted.
 IMPORT_PREVIEW_DAYS = int(os.environ.get("IMPORT_PREVIEW_DAYS", 7))
+# An upload of this many bytes or more is read, planned and written by a background worker
+# (`manage.py db_worker`), its page showing the progress; a smaller one within the request.
+IMPORT_BACKGROUND_BYTES = int(os.environ.get("IMPORT_BACKGROUND_BYTES", 512 * 1024))
+# A background import whose worker has not been heard from for this long has lost it: failed,
+# nothing written, and it can be run again.
+IMPORT_BACKGROUND_STALE_SECONDS = int(os.environ.get("IMPORT_BACKGROUND_STALE_SECONDS", 60))
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -6,13 +6,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from common.access import Access, access_for, reach_of
 from common.messages import from_data
@@ -28,15 +28,22 @@ from imports.engine import (
     template_table,
 )
 from imports.formats import CSV_ENCODINGS, FORMATS, ExportRefused, SheetRefused
-from imports.models import ImportBatch
+from imports.models import RUNNING, ImportBatch
+from imports.progress import batch_progress, kept_progress
 from imports.roles import IMPORT, UNDO_IMPORT, UNDO_OWN_IMPORT
 from imports.services import (
     UndoRefused,
     batch_table,
+    import_batch_reap,
+    import_batch_retry,
     import_confirm,
+    import_confirm_queue,
     import_preview,
+    import_preview_queue,
     import_remap,
+    import_remap_queue,
     import_undo,
+    runs_in_background,
 )
 
 ERRORS_SHOWN = 500
@@ -174,6 +181,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
             path("<int:pk>/preview/", view(self.preview_view), name="imports_importbatch_preview"),
             path("<int:pk>/errors/", view(self.errors_view), name="imports_importbatch_errors"),
             path("<int:pk>/map/", view(self.map_view), name="imports_importbatch_map"),
+            path("<int:pk>/status/", view(self.status_view), name="imports_importbatch_status"),
+            path("<int:pk>/retry/", view(self.retry_view), name="imports_importbatch_retry"),
             path("<int:pk>/undo/", view(self.undo_view), name="imports_importbatch_undo"),
             path(
                 "template/<str:kind>/<str:file_format>/",
@@ -237,13 +246,23 @@ class ImportBatchAdmin(admin.ModelAdmin):
         )
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            content = upload.read()
             try:
-                batch, _plan = import_preview(
-                    kind=form.cleaned_data["kind"],
-                    file_name=upload.name,
-                    content=upload.read(),
-                    user=request.user,
-                )
+                if runs_in_background(len(content)):
+                    batch = import_preview_queue(
+                        kind=form.cleaned_data["kind"],
+                        file_name=upload.name,
+                        content=content,
+                        user=request.user,
+                        language=get_language(),
+                    )
+                else:
+                    batch, _plan = import_preview(
+                        kind=form.cleaned_data["kind"],
+                        file_name=upload.name,
+                        content=content,
+                        user=request.user,
+                    )
             except SheetRefused as refusal:
                 form.add_error("file", str(refusal))
             else:
@@ -272,6 +291,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, pk: int):
         batch = self.own_batch(request, pk, to_confirm=request.method == "POST")
+        if request.method == "POST" and runs_in_background(batch.size):
+            try:
+                import_confirm_queue(batch=batch, user=request.user, language=get_language())
+            except SheetRefused as refusal:
+                messages.error(request, str(refusal))
+            return redirect("admin:imports_importbatch_preview", pk=batch.pk)
         if request.method == "POST":
             try:
                 plan = import_confirm(batch=batch, user=request.user)
@@ -287,6 +312,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                     return redirect("admin:imports_importbatch_change", batch.pk)
             return redirect("admin:imports_importbatch_preview", pk=batch.pk)
         kind = KINDS[batch.kind]()
+        import_batch_reap(batch=batch)
         return TemplateResponse(
             request,
             "admin/imports/importbatch/preview.html",
@@ -294,6 +320,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 request,
                 title=_("Preview of %(file)s") % {"file": batch.file_name},
                 batch=batch,
+                **self.background_context(request, batch),
                 sample=[
                     {**row, "status": ROW_STATUS.get(row["status"], row["status"])}
                     for row in batch.sample
@@ -322,6 +349,15 @@ class ImportBatchAdmin(admin.ModelAdmin):
             return redirect("admin:imports_importbatch_preview", pk=batch.pk)
         mapping, save_for = mapping_from_post(batch, request.POST)
         try:
+            if runs_in_background(batch.size):  # read again by a worker; the page shows how far
+                import_remap_queue(
+                    batch=batch,
+                    user=request.user,
+                    mapping=mapping,
+                    save_for=save_for,
+                    language=get_language(),
+                )
+                return redirect("admin:imports_importbatch_preview", pk=batch.pk)
             plan = import_remap(batch=batch, user=request.user, mapping=mapping, save_for=save_for)
         except (SheetRefused, PermissionError) as refusal:
             messages.error(request, str(refusal) or _("That institution is outside your scope."))
@@ -330,6 +366,44 @@ class ImportBatchAdmin(admin.ModelAdmin):
             messages.success(
                 request, _("Read again with the mapping: %(summary)s.") % {"summary": summary}
             )
+        return redirect("admin:imports_importbatch_preview", pk=batch.pk)
+
+    def background_context(self, request, batch: ImportBatch) -> dict:
+        """What the batch's page shows of a background run: its progress, why it stopped."""
+        without_preview = batch.status in (ImportBatch.Status.PLANNING, ImportBatch.Status.REFUSED)
+        if batch.status == ImportBatch.Status.FAILED:
+            without_preview = batch.stage == ImportBatch.Stage.PREVIEW
+        return {
+            "progress": batch_progress(batch, kept_progress(batch)),
+            "failure": from_data(batch.failure) if batch.failure else "",
+            "may_retry": batch.status == ImportBatch.Status.FAILED
+            and batch.user_id == request.user.pk,
+            "has_preview": not without_preview,
+        }
+
+    def status_view(self, request, pk: int):
+        """The progress of a batch's background run, as JSON, for its page to show as it goes
+        (``static/admin/js/import_progress.js``). Not found for anyone who may not read it."""
+        try:
+            batch = self.own_batch(request, pk)
+        except PermissionDenied as error:
+            raise Http404(_("No import batch with this id is yours to see.")) from error
+        if request.method != "GET":
+            return HttpResponse(status=405, headers={"Allow": "GET"})
+        if batch.status in RUNNING:
+            import_batch_reap(batch=batch)
+        status = batch_progress(batch, kept_progress(batch))
+        status["failure"] = str(from_data(batch.failure)) if batch.failure else ""
+        return JsonResponse(status, headers={"Cache-Control": "no-store"})
+
+    def retry_view(self, request, pk: int):
+        """Run a failed background run again: the preview, or the confirmation, it left."""
+        batch = self.own_batch(request, pk, to_confirm=True)
+        if request.method == "POST":
+            try:
+                import_batch_retry(batch=batch, user=request.user, language=get_language())
+            except SheetRefused as refusal:
+                messages.error(request, str(refusal))
         return redirect("admin:imports_importbatch_preview", pk=batch.pk)
 
     def errors_view(self, request, pk: int):
@@ -416,7 +490,14 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"preview_url": reverse("admin:imports_importbatch_preview", args=[object_id])}
+        extra = {
+            "preview_url": reverse("admin:imports_importbatch_preview", args=[object_id]),
+            "background_statuses": [
+                *RUNNING,
+                ImportBatch.Status.FAILED,
+                ImportBatch.Status.REFUSED,
+            ],
+        }
         return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -41,6 +41,7 @@ from common.parsing import (
 )
 from common.text import code_key
 from imports.formats import (
+    ROWS_TOLD,
     Sheet,
     SheetRefused,
     Table,
@@ -420,9 +421,15 @@ def no_header_anywhere(kind: SheetKind, workbook: Workbook) -> str:
     }
 
 
-def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) -> Plan:
+def plan_import(
+    kind: SheetKind,
+    table: Table,
+    chosen: Mapping | None = None,
+    told: Callable[[int], None] | None = None,
+) -> Plan:
     """Sort every row into new, updated, unchanged and failed; ``chosen`` is the steward's
-    mapping of the sheet's headers and values, where it needs one."""
+    mapping of the sheet's headers and values, where it needs one. ``told`` is told the rows
+    planned so far every ``ROWS_TOLD`` rows (a background import's progress)."""
     if chosen:
         mapping, missing, unknown, ignored = apply_columns(kind, table.headers, chosen, _header_map)
     else:
@@ -475,7 +482,9 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
     parsed_rows: list[tuple[int, Parsed]] = []
     first_row_of: dict[Hashable, int] = {}
     repaired, examples = 0, []
-    for number, raw in zip(table.numbers, raws, strict=True):
+    for index, (number, raw) in enumerate(zip(table.numbers, raws, strict=True)):
+        if told is not None and index % ROWS_TOLD == 0:
+            told(index)
         if is_example(raw.get(kind.columns[0].name)):
             examples.append(number)
             continue
@@ -528,6 +537,8 @@ def plan_import(kind: SheetKind, table: Table, chosen: Mapping | None = None) ->
             )
             % {"rows": ", ".join(map(str, examples)), "mark": EXAMPLE_MARK}
         )
+    if told is not None:
+        told(len(raws))
     existing = kind.existing([kind.key_of(parsed) for _number, parsed in parsed_rows])
     editable = kind.editable([obj.pk for obj in existing.values()])
     current = kind.current_links([obj.pk for obj in existing.values()]) if kind.link_fields else {}

@@ -14,8 +14,8 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -41,6 +41,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 files and encry
 CSV_BLANK_LINES_PER_ROW = 1
 LAST_ROW = 1_048_576  # of Excel and LibreOffice Calc
 MERGED_KEPT = 1_000  # merged ranges kept per sheet, for the preview to name; the rest are not
+ROWS_TOLD = 1_000  # a reader that is asked tells the rows it has read every this many
 
 
 class SheetRefused(Exception):
@@ -59,6 +60,8 @@ class Limits:
     max_cells: int = 250_000
     max_cell_chars: int = 32_767
     max_sheet_chars: int = 20_000_000
+    # Told the rows read so far, every ``ROWS_TOLD`` of them (a background import's progress).
+    told: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -133,6 +136,7 @@ class Tally:
         self.limits = limits
         self.rows = self.cells = self.chars = 0
         self.cell_elements = 0  # of an XLSX, empty cells included (``imports.workbooks``)
+        self.read = self.read_told = 0  # rows of every sheet so far, and as last told
 
     def next_sheet(self) -> None:
         """Rows are counted per sheet; cells and characters across the workbook."""
@@ -149,6 +153,10 @@ class Tally:
                 % {"row": f"{number + copies - 1:,}", "last": f"{LAST_ROW:,}"}
             )
         self.rows += copies
+        self.read += copies
+        if self.limits.told is not None and self.read - self.read_told >= ROWS_TOLD:
+            self.read_told = self.read
+            self.limits.told(self.read)
         if self.rows > self.limits.max_rows + 1:  # the header, then the rows of data
             raise SheetRefused(
                 _(
@@ -221,7 +229,12 @@ def format_of(name: str) -> str:
     return extension
 
 
-def read_workbook(name: str, content: bytes, limits: Limits | None = None) -> Workbook:
+def read_workbook(
+    name: str,
+    content: bytes,
+    limits: Limits | None = None,
+    told: Callable[[int], None] | None = None,
+) -> Workbook:
     """Every sheet of a file, after every check; raises ``SheetRefused`` with a clear message.
 
     The file is read in a child process with a memory and CPU limit (``imports.isolation``). The
@@ -229,7 +242,8 @@ def read_workbook(name: str, content: bytes, limits: Limits | None = None) -> Wo
     which are counted per sheet: a cover sheet does not shorten the data sheet after it, and a
     row held has a cell, so the cells bound them all the same. Which sheet holds the table, and
     in which row its header lies, depends on the kind of sheet: the caller chooses
-    (``imports.engine.locate_table``), in this process.
+    (``imports.engine.locate_table``), in this process. ``told`` is told the rows read so far,
+    every ``ROWS_TOLD`` of them, as the child reads.
     """
     from imports.isolation import run_confined
 
@@ -240,7 +254,7 @@ def read_workbook(name: str, content: bytes, limits: Limits | None = None) -> Wo
             _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
             % {"size": f"{len(content) / 1e6:.1f}", "limit": f"{limits.max_bytes / 1e6:.0f}"}
         )
-    return run_confined(read_workbook_here, kind, content, limits)
+    return run_confined(read_workbook_here, kind, content, limits, told=told)
 
 
 def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table:
@@ -253,8 +267,12 @@ def read_table(name: str, content: bytes, limits: Limits | None = None) -> Table
     return table_of(workbook, workbook.sheets[0])
 
 
-def read_workbook_here(kind: str, content: bytes, limits: Limits) -> Workbook:
+def read_workbook_here(
+    kind: str, content: bytes, limits: Limits, told: Callable[[int], None] | None = None
+) -> Workbook:
     """The sheets, read in this process: ``read_workbook`` calls it in a confined child."""
+    if told is not None:
+        limits = replace(limits, told=told)
     if kind == "csv":
         return _read_csv(content, limits)
     from imports.workbooks import read_ods, read_xlsx

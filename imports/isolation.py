@@ -16,6 +16,7 @@ import pickle
 import resource
 import select
 import signal
+import struct
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,26 +29,40 @@ from imports.formats import SheetRefused
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+TOLD = struct.Struct("<Q")  # a count the child tells as it goes: 8 bytes, written whole to a pipe
 
 
-def run_confined(function: Callable[..., Result], *args: object) -> Result:
+def run_confined(
+    function: Callable[..., Result], *args: object, told: Callable[[int], None] | None = None
+) -> Result:
     """``function(*args)``, run in a confined child; its ``SheetRefused`` is raised here.
 
+    With ``told``, the function is called with ``told=`` a function it tells a count as it goes
+    (the rows read so far): the child's counts reach ``told`` here, through a pipe of their own.
     Where the platform cannot fork (or ``IMPORT_READ_CONFINED`` is off), it runs here, with the
     readers' own counts as the only bound.
     """
+    extra = {"told": told} if told is not None else {}
     if not settings.IMPORT_READ_CONFINED or not hasattr(os, "fork"):
-        return function(*args)
+        return function(*args, **extra)
     read_end, write_end = os.pipe()
+    counts = os.pipe() if told is not None else None
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
-        _child(write_end, function, args)
+        if counts is not None:
+            os.close(counts[0])
+            extra = {"told": _teller(counts[1])}
+        _child(write_end, function, args, extra)
     os.close(write_end)
+    if counts is not None:
+        os.close(counts[1])
     try:
-        payload, timed_out = _receive(read_end, pid)
+        payload, timed_out = _receive(read_end, pid, counts[0] if counts else None, told)
     finally:
         os.close(read_end)
+        if counts is not None:
+            os.close(counts[0])
     _pid, status = os.waitpid(pid, 0)
     if timed_out or not payload:
         log.warning("a confined reader ended without an answer (status %s)", status)
@@ -90,7 +105,19 @@ def _beyond_limits() -> str:
     }
 
 
-def _child(pipe: int, function: Callable, args: tuple) -> None:
+def _teller(pipe: int) -> Callable[[int], None]:
+    """In the child: tell the parent a count, never waiting for it (a count it misses is
+    followed by the next one)."""
+    os.set_blocking(pipe, False)
+
+    def tell(count: int) -> None:
+        with contextlib.suppress(OSError):  # the pipe is full, or the parent stopped listening
+            os.write(pipe, TOLD.pack(count))
+
+    return tell
+
+
+def _child(pipe: int, function: Callable, args: tuple, extra: dict) -> None:
     """Confine this process, run the function, send its outcome and leave without cleaning up."""
     status = 0
     try:
@@ -99,7 +126,7 @@ def _child(pipe: int, function: Callable, args: tuple) -> None:
         try:
             _confine()
             gc.disable()  # the child lives for one read, and a table has no cycles to collect
-            outcome = ("table", function(*args))
+            outcome = ("table", function(*args, **extra))
         except SheetRefused as refusal:
             outcome = ("refused", str(refusal))
         except MemoryError:
@@ -147,17 +174,34 @@ def _write_all(pipe: int, payload: bytes) -> None:
     os.close(pipe)
 
 
-def _receive(pipe: int, pid: int) -> tuple[bytes, bool]:
-    """All the child writes until it closes the pipe, or until time is up (then it is killed)."""
+def _receive(
+    pipe: int, pid: int, counts: int | None = None, told: Callable[[int], None] | None = None
+) -> tuple[bytes, bool]:
+    """All the child writes until it closes the pipe, or until time is up (then it is killed).
+
+    Meanwhile the counts the child tells on ``counts`` are passed on to ``told``, the latest of
+    those waiting first.
+    """
     deadline = time.monotonic() + 2 * settings.IMPORT_READ_SECONDS
     chunks: list[bytes] = []
+    listening = [pipe] if counts is None else [pipe, counts]
+    pending = b""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             _kill(pid)
             return b"", True
-        ready, _w, _x = select.select([pipe], [], [], left)
-        if not ready:
+        ready, _w, _x = select.select(listening, [], [], left)
+        if counts in ready:
+            told_bytes = os.read(counts, TOLD.size * 1024)
+            if not told_bytes:
+                listening.remove(counts)
+            pending += told_bytes
+            whole = len(pending) - len(pending) % TOLD.size
+            if whole:
+                told(TOLD.unpack_from(pending, whole - TOLD.size)[0])
+                pending = pending[whole:]
+        if pipe not in ready:
             continue
         chunk = os.read(pipe, 1 << 20)
         if not chunk:

@@ -16,6 +16,25 @@ class BatchStatus(models.TextChoices):
     APPLIED = "applied", gettext_lazy("Imported")
     UNDONE = "undone", gettext_lazy("Undone")
     EXPIRED = "expired", gettext_lazy("Expired")
+    # A large sheet is read and planned, and later written, by a background worker.
+    PLANNING = "planning", gettext_lazy("Being read")
+    APPLYING = "applying", gettext_lazy("Being imported")
+    # The background run stopped before it finished (its worker died): nothing was written,
+    # and it can be run again. A file the background preview refuses is refused, as an upload
+    # refused in the request is.
+    FAILED = "failed", gettext_lazy("Run failed")
+    REFUSED = "refused", gettext_lazy("Refused")
+
+
+class BatchStage(models.TextChoices):
+    """What a background run of a batch does: the preview, or the confirmation's writes."""
+
+    PREVIEW = "preview", gettext_lazy("preview")
+    CONFIRM = "confirm", gettext_lazy("confirmation")
+
+
+# A batch in one of these is being worked on by a background worker, or waits for one.
+RUNNING = (BatchStatus.PLANNING, BatchStatus.APPLYING)
 
 
 class ImportBatch(models.Model):
@@ -27,6 +46,7 @@ class ImportBatch(models.Model):
     """
 
     Status = BatchStatus
+    Stage = BatchStage
 
     kind = models.CharField(gettext_lazy("kind"), max_length=30)
     file_name = models.CharField(gettext_lazy("file name"), max_length=255)
@@ -70,6 +90,27 @@ class ImportBatch(models.Model):
             "How the sheet's headers and values were read, as the steward chose them."
         ),
     )
+    size = models.PositiveBigIntegerField(
+        gettext_lazy("size"), default=0, help_text=gettext_lazy("Bytes of the uploaded file.")
+    )
+    stage = models.CharField(
+        gettext_lazy("background stage"),
+        max_length=10,
+        choices=BatchStage.choices,
+        blank=True,
+        help_text=gettext_lazy("What the background worker does, or did last, for this batch."),
+    )
+    task_id = models.CharField(gettext_lazy("task"), max_length=64, blank=True, editable=False)
+    queued_at = models.DateTimeField(gettext_lazy("queued at"), null=True, blank=True)
+    failure = models.JSONField(
+        gettext_lazy("failure"),
+        default=dict,
+        blank=True,
+        help_text=gettext_lazy(
+            "Why the last background run did not finish, or what it refused (shown in the "
+            "reader's language)."
+        ),
+    )
     created_at = models.DateTimeField(gettext_lazy("created at"), auto_now_add=True)
     applied_at = models.DateTimeField(gettext_lazy("applied at"), null=True, blank=True)
     undone_at = models.DateTimeField(gettext_lazy("undone at"), null=True, blank=True)
@@ -97,7 +138,13 @@ class ImportBatch(models.Model):
             ("undo_importbatch", "Can undo an import batch"),
             ("undo_own_importbatch", "Can undo their own import batches"),
         ]
-        constraints = [in_choices("status", BatchStatus, "%(app_label)s_%(class)s_status_valid")]
+        constraints = [
+            in_choices("status", BatchStatus, "%(app_label)s_%(class)s_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(stage="") | models.Q(stage__in=BatchStage.values),
+                name="%(app_label)s_%(class)s_stage_valid",
+            ),
+        ]
         indexes = [models.Index(fields=["kind", "sha256"], name="imports_importbatch_content")]
 
     def __str__(self) -> str:

@@ -45,6 +45,7 @@ def test_the_benchmarks_are_found():
         "import_bench.py",
         "dashboard_bench.py",
         "load.py",
+        "background_import_bench.py",
         "reminders_bench.py",
         "admin_bench.py",
         "bulk_data.py",

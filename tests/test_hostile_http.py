@@ -6,8 +6,11 @@ database of its own in a temporary data directory. A superuser made by `manage.p
 createsuperuser` signs in through the admin's login form and uploads every file of the small
 hostile catalogue through the import form (``bench/hostile.py``, ``serve_and_upload``). Each
 answer must be the form again (200) with a refusal naming what is wrong, never a 500, a 502 or
-a dropped connection; the gunicorn workers must be the same processes after every upload; and
-nothing may be kept of a refused file. The benign files must reach their preview.
+a dropped connection; a file of ``IMPORT_BACKGROUND_BYTES`` or more goes to the background
+worker (``manage.py db_worker``, run beside the server), and its batch's page must say so once
+the worker has read it. The gunicorn workers and the background worker must be the same
+processes after every upload; and nothing may be kept of a refused file. The benign files must
+reach their preview.
 
 The server's database is a copy of this test session's database, which pytest-django migrated
 (so the test does not spend a minute migrating again); `make serve` migrates it as well, which

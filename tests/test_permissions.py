@@ -142,7 +142,11 @@ admin:imports_importbatch_(add|delete)      302  302    302    403       403    
 admin:imports_importbatch_upload            302  302    302    403       403       200       403       200       403
 admin:imports_importbatch_preview           302  302    302    403       403       200|302*  403       200|403   403
 admin:imports_importbatch_errors            302  302    302    403       403       200       403       200       403
-admin:imports_importbatch_map               302  302    302    403       403       302*      403       403       403
+# Mapping a preview, or running a failed background run again: its uploader's, as confirming is.
+admin:imports_importbatch_(map|retry)       302  302    302    403       403       302*      403       403       403
+# A background run's progress, as JSON for its page: whoever may read the batch; nobody else
+# learns that it exists.
+admin:imports_importbatch_status            302  302    302    404       404       200|405   404       200|405   404
 admin:imports_importbatch_undo              302  302    302    403       403       200|302*  403       200|302*  403
 admin:imports_importbatch_(template|export) 302  302    302    200       200       200       200       200       200
 # The dashboards: read-only pages of the reader's institutions.

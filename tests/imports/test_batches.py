@@ -14,7 +14,7 @@ from common.roles import ADMINISTRATOR, DATA_STEWARD
 from imports import admin as imports_admin
 from imports.formats import SheetRefused, write_table
 from imports.models import ImportBatch
-from imports.services import import_confirm, kept_plan_path, kept_table_path, stored_path
+from imports.services import import_confirm, stored_name
 from portfolio.models import PartnerInstitution
 from tests.factories import PartnerFactory, user_with_role
 from tests.imports.test_import_admin import UPLOAD, partners_file
@@ -25,6 +25,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def import_folder(settings, tmp_path):
     settings.IMPORT_DIR = tmp_path / "imports"
+
+
+def stored_path(batch: ImportBatch, suffix: str = ""):
+    """Where the import folder keeps a batch's upload (or a file kept beside it)."""
+    from django.conf import settings
+
+    return settings.IMPORT_DIR / stored_name(batch, suffix)
 
 
 def steward(username: str):
@@ -191,7 +198,7 @@ def test_the_command_expires_old_previews_and_deletes_their_files(client, settin
     kana = steward("kana")
     old = upload(client, kana, partners_file("Kasetsart"))
     fresh = upload(client, kana, partners_file("Mahidol"))
-    files = [stored_path(old), kept_table_path(old), kept_plan_path(old)]
+    files = [stored_path(old, suffix) for suffix in ["", ".table.json", ".plan.json"]]
     assert all(path.is_file() for path in files)
     make_old(old, days=8)
     make_old(fresh, days=6)

@@ -8,7 +8,7 @@ import pytest
 
 from imports import services
 from imports.formats import write_table
-from imports.services import import_confirm, import_preview, kept_plan_path, kept_table_path
+from imports.services import import_confirm, import_preview, kept_plan_name, kept_table_name
 from portfolio.models import PartnerInstitution
 from tests.imports.test_imports_faults import PARTNER_HEADERS, steward_named
 
@@ -93,7 +93,7 @@ def test_a_kept_plan_of_other_content_is_ignored_and_the_rows_planned_again(
     steward, import_folder, plans
 ):
     batch = preview(steward)
-    path = kept_plan_path(batch)
+    path = import_folder / kept_plan_name(batch)
     kept = json.loads(path.read_text())
     kept["sha256"] = "0" * 64
     kept["new"][0][0]["name"] = "Smuggled University"
@@ -118,8 +118,8 @@ def test_a_kept_table_of_other_content_is_ignored_and_the_file_read_again(
     steward, import_folder, reads
 ):
     batch = preview(steward)
-    kept_plan_path(batch).unlink()  # so that the confirmation needs the table
-    path = kept_table_path(batch)
+    (import_folder / kept_plan_name(batch)).unlink()  # so that the confirmation needs the table
+    path = import_folder / kept_table_name(batch)
     kept = json.loads(path.read_text())
     kept["sha256"] = "0" * 64
     kept["rows"] = [["Smuggled University", "", "TH"]]
