@@ -10,6 +10,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.test import RequestFactory
 from django.urls import resolve, reverse
+from simple_history.signals import post_create_historical_record
 
 from common import routers
 from common.routers import (
@@ -20,6 +21,7 @@ from common.routers import (
     replica_reads,
 )
 from portfolio.models import Initiative
+from tests.factories import InitiativeFactory
 from tests.test_setup import settings_in_subprocess
 
 User = get_user_model()
@@ -131,6 +133,7 @@ def kept(settings):
     """The shared cache, here one process's memory."""
     local = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     settings.CACHES = {"default": local, routers.SHARED_CACHE: local}
+    caches[routers.SHARED_CACHE].clear()  # (every local-memory cache of the process is one)
     return caches[routers.SHARED_CACHE]
 
 
@@ -178,6 +181,7 @@ scoped_everywhere(UserFactory(username="reader", is_staff=True, is_superuser=Tru
 RENAME = """
 from common.services import record_save
 from portfolio.models import Initiative
+from simple_history.signals import post_create_historical_record
 initiative = Initiative.objects.get(code="ONSITE")
 initiative.title = TITLE
 record_save(initiative, user=None, reason="test")
@@ -187,6 +191,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.test import Client
 from portfolio.models import Initiative
+from simple_history.signals import post_create_historical_record
 client = Client(HTTP_HOST="localhost")
 client.force_login(get_user_model().objects.get(username="reader"))
 pk = Initiative.objects.get(code="ONSITE").pk
@@ -229,3 +234,23 @@ def test_a_dashboard_page_shows_the_replica_and_the_admin_the_primary(tmp_path):
     seen = json.loads(out.strip().splitlines()[-1])
     # [status, shows the replica's title, shows the primary's]
     assert seen == {"dashboard": [200, True, False], "admin": [200, False, True]}
+
+
+@pytest.fixture
+def noting():
+    """What common/apps.py connects where a replica is configured (here, under a name of its
+    own, so that a run with a replica keeps the app's)."""
+    post_create_historical_record.connect(routers.records_written, dispatch_uid="test_noting")
+    yield
+    post_create_historical_record.disconnect(dispatch_uid="test_noting")
+
+
+@pytest.mark.django_db
+def test_a_write_of_records_notes_the_primarys_position_once_it_commits(
+    monkeypatch, kept, noting, django_capture_on_commit_callbacks
+):
+    Positions(monkeypatch, primary=4096, replayed=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        InitiativeFactory()  # its history row is what tells
+        assert kept.get(routers.POSITION_KEY) is None  # not before the commit
+    assert kept.get(routers.POSITION_KEY) == 4096

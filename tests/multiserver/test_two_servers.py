@@ -85,6 +85,9 @@ def servers(transactional_db, services, static_files, tmp_path):
     common = {
         **services,
         "DATABASE_URL": database_url(),
+        # The dashboards read through the replica's router; the replica is the primary itself
+        # (no standby on one machine), so this proves the routing, not the replication.
+        "DATABASE_REPLICA_URL": database_url(),
         "DJANGO_SECRET_KEY": new_secret_key(),  # one key for the installation: sessions hold
         "DJANGO_MEDIA_ROOT": str(shared),
         # The uploads of previews, until they go through the storage above too.
