@@ -17,18 +17,22 @@ such a request a read goes to the replica unless:
   a page built from a lagging replica just after an edit would be cached under the records' new
   version and shown, stale, to every reader until the next write.
 
-Writes always go to the primary, and ``migrate`` never runs on the replica (it copies the
-primary's schema). Outside PostgreSQL there is no write-ahead log to compare: the replica counts
-as caught up (the tests' two SQLite files are copies made by hand).
+A replica that does not answer is passed over the same way, request by request (give its URL a
+``connect_timeout``). Writes always go to the primary, and ``migrate`` never runs on the replica
+(it copies the primary's schema). Outside PostgreSQL there is no write-ahead log to compare: the
+replica counts as caught up (the tests' two SQLite files are copies made by hand).
 """
 
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 PRIMARY = "default"
 REPLICA = "replica"
@@ -132,7 +136,12 @@ def replica_caught_up() -> bool:
     written = caches[SHARED_CACHE].get(POSITION_KEY)
     if written is None:
         written = wal_position(PRIMARY, "pg_current_wal_lsn")
-    replayed = wal_position(REPLICA, "pg_last_wal_replay_lsn")
+    try:
+        replayed = wal_position(REPLICA, "pg_last_wal_replay_lsn")
+    except DatabaseError:
+        # A replica that is away costs the primary some reads, never a reader their page.
+        logger.warning("The read replica does not answer: reading from the primary.", exc_info=True)
+        return False
     # None: the replica is no standby (a test mirror of the primary), so it has all there is.
     return replayed is None or replayed >= written
 

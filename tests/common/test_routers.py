@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 from simple_history.signals import post_create_historical_record
@@ -160,6 +160,18 @@ def test_a_server_that_is_no_standby_has_all_there_is(monkeypatch, kept):
     Positions(monkeypatch, primary=1000, replayed=None)
     routers.note_primary_position()
     assert routers.replica_caught_up() is True
+
+
+def test_a_replica_that_does_not_answer_is_passed_over(monkeypatch, kept):
+    positions = Positions(monkeypatch, primary=1000, replayed=1000)
+
+    def away(alias: str, function: str) -> int | None:
+        if alias == REPLICA:
+            raise OperationalError("could not connect to server")
+        return positions.primary
+
+    monkeypatch.setattr(routers, "wal_position", away)
+    assert routers.replica_caught_up() is False
 
 
 def test_a_position_noted_late_never_moves_the_kept_one_back(monkeypatch, kept):
