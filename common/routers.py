@@ -117,6 +117,11 @@ class replica_reads:
         _reads.reset(self.token)
 
 
+def shared_cache():
+    """The cache every server process shares; the default one where no other is configured."""
+    return caches[SHARED_CACHE if SHARED_CACHE in settings.CACHES else "default"]
+
+
 def wal_position(alias: str, function: str) -> int | None:
     """A PostgreSQL write-ahead-log position as a number of bytes, or None (not PostgreSQL, or a
     function that has no answer there: a server that is no standby replays nothing)."""
@@ -133,7 +138,7 @@ def replica_caught_up() -> bool:
     until one is noted, the primary's position now)."""
     if connections[REPLICA].vendor != "postgresql":
         return True
-    written = caches[SHARED_CACHE].get(POSITION_KEY)
+    written = shared_cache().get(POSITION_KEY)
     if written is None:
         written = wal_position(PRIMARY, "pg_current_wal_lsn")
     try:
@@ -152,7 +157,7 @@ def note_primary_position() -> None:
     position = wal_position(PRIMARY, "pg_current_wal_lsn")
     if position is None:
         return
-    cache = caches[SHARED_CACHE]
+    cache = shared_cache()
     for _ in range(3):
         kept = cache.get(POSITION_KEY)
         if kept is not None and kept >= position:

@@ -266,6 +266,10 @@ if TASKS_BACKEND == RQ_BACKEND:
     RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 1800}}
     # The job class that runs a django-tasks task: `rqworker` needs no --job-class for it.
     RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    # No django-rq pages in the admin, as none of django-tasks-db's: they would show every queued
+    # digest to any staff user, outside the product's access rules and languages. The queue is
+    # read with `manage.py rqstats`.
+    RQ_SHOW_ADMIN_LINK = False
 REMINDER_CHECK_MINUTES = int(os.environ.get("REMINDER_CHECK_MINUTES", 15))
 
 # HTTPS. Behind one reverse proxy (DJANGO_BEHIND_PROXY=1) the proxy ends TLS, sets

@@ -87,7 +87,12 @@ def test_a_manage_py_command_of_the_readme_starts_as_written(line, tmp_path):
 
 
 @pytest.mark.parametrize("line", MANAGE)
-def test_a_manage_py_command_of_the_readme_takes_its_arguments_as_written(line):
+def test_a_manage_py_command_of_the_readme_takes_its_arguments_as_written(line, settings):
+    # As the local installation has them: `db_worker` takes only a database queue.
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
     name, *arguments = split(line)[1][2:]
     command = load_command_class(get_commands()[name], name)
     command.create_parser("manage.py", name).parse_args(arguments)  # CommandError if not
