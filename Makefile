@@ -7,13 +7,13 @@ DEV := DJANGO_DEBUG=1
 # The port `make run` and `make serve` listen on: `make run PORT=8080` or `PORT=8080 make run`.
 PORT ?= 8000
 
-.PHONY: install run serve setup test test-browser test-libreoffice lint messages clean
+.PHONY: install run serve setup test test-browser test-libreoffice test-multiserver lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[dev,bench]"
+	$(PY) -m pip install --quiet ".[dev,bench,redis,s3]"
 	rm -rf build *.egg-info
 	touch $(STAMP)
 
@@ -73,6 +73,11 @@ test-browser: $(STAMP) $(NODE_STAMP)
 ## Files the product writes, read back by Debian's LibreOffice (apt-get install libreoffice-calc-nogui).
 test-libreoffice: $(STAMP)
 	$(PY) -m pytest -m libreoffice
+
+## Two app servers sharing PostgreSQL, Redis and one file folder (docs/DEPLOY.md): needs
+## DATABASE_URL naming PostgreSQL and REDIS_URL naming a Redis server, and fails without them.
+test-multiserver: $(STAMP)
+	$(PY) -m pytest -m multiserver --create-db
 
 ## The Japanese catalogue: collect every string marked for translation in the Python code and the
 ## templates into locale/ja/LC_MESSAGES/django.po (msgmerge keeps the translations it holds; needs

@@ -119,6 +119,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
 
+# A read replica of the primary (PostgreSQL streaming replication): the dashboards' pages read
+# from it, every other query and every write goes to the primary (common/routers.py), and none
+# from a replica that has not replayed the last write (kept in the "dashboards" cache below).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+# The URL namespaces whose GET requests read from the replica.
+DATABASE_REPLICA_NAMESPACES = ["dashboards"]
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    # Tests read the primary's test database through the replica's alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["common.routers.PrimaryReplicaRouter"]
+    # After authentication (the reader is read from the primary), before django-axes, which
+    # must stay last.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("axes.middleware.AxesMiddleware"),
+        "common.routers.ReplicaReadsMiddleware",
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -154,8 +174,36 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# The files the product keeps (a report's evidence): in MEDIA_ROOT on this host's disk, a folder
+# every server process must share (one host, or a network file system), unless STORAGE_S3_BUCKET
+# names a bucket of S3-compatible storage (django-storages, the `s3` extra). Its credentials are
+# not settings: boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment, or
+# the host's role (docs/DEPLOY.md).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", DATA_DIR / "media"))
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    file_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_S3_BUCKET,
+            # Unset: Amazon S3 itself; else the address of MinIO, Ceph, Wasabi, a cloud's own.
+            "endpoint_url": os.environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("STORAGE_S3_REGION") or None,
+            # A folder in the bucket, so that one bucket can serve several installations.
+            "location": os.environ.get("STORAGE_S3_PREFIX", ""),
+            # "path" for servers that have no per-bucket host names (MinIO without DNS).
+            "addressing_style": os.environ.get("STORAGE_S3_ADDRESSING_STYLE") or None,
+            # Evidence is private: no public ACL, and every link the storage makes is signed.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Two uploads of one name keep both files, as on disk.
+            "file_overwrite": False,
+        },
+    }
+else:
+    file_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -164,7 +212,6 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = DATA_DIR / "media"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboards:overview"
@@ -192,17 +239,38 @@ EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
 # The address the product is reached at, for the links in its mails (no request to ask).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Background tasks (django-tasks with django-tasks-db): queued in the database, run by
-# `manage.py db_worker` (any number of them; each task is taken by one). `manage.py
-# run_scheduler` queues the reminders' check every REMINDER_CHECK_MINUTES.
+# Redis, for an installation of several server hosts (docs/DEPLOY.md): with REDIS_URL set the
+# caches below live there, shared by every host; unset, nothing needs a Redis server.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
+# Background tasks (django-tasks): by default queued in the database (django-tasks-db) and run by
+# `manage.py db_worker` (any number of them; each task is taken by one). With TASKS_BACKEND set to
+# django_tasks_rq.RQBackend they are queued in Redis (TASKS_REDIS_URL, else REDIS_URL) and run by
+# `manage.py rqworker default` (django-rq, the `redis` extra).
+# `manage.py run_scheduler` queues the reminders' check every REMINDER_CHECK_MINUTES either way.
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    },
+    "default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]},
     # Runs a task at once, in the process that queues it: `run_scheduler --now` sends this way.
     "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
 }
+if TASKS_BACKEND == RQ_BACKEND:
+    # Its own Redis database, apart from the caches': clearing a cache empties its whole database.
+    TASKS_REDIS_URL = os.environ.get("TASKS_REDIS_URL", REDIS_URL)
+    if not TASKS_REDIS_URL:
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND={RQ_BACKEND} queues tasks in Redis: set TASKS_REDIS_URL or REDIS_URL."
+        )
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    # A task still running after this many seconds is stopped (the database queue has no limit).
+    RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL, "DEFAULT_TIMEOUT": 1800}}
+    # The job class that runs a django-tasks task: `rqworker` needs no --job-class for it.
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    # No django-rq pages in the admin, as none of django-tasks-db's: they would show every queued
+    # digest to any staff user, outside the product's access rules and languages. The queue is
+    # read with `manage.py rqstats`.
+    RQ_SHOW_ADMIN_LINK = False
 REMINDER_CHECK_MINUTES = int(os.environ.get("REMINDER_CHECK_MINUTES", 15))
 
 # HTTPS. Behind one reverse proxy (DJANGO_BEHIND_PROXY=1) the proxy ends TLS, sets
@@ -320,13 +388,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Rendered dashboard pages and the records' version (portfolio.dashboards.cache), shared by every
-# server process through files in the data folder; any write makes every kept page stale.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "dashboards": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": DATA_DIR / "cache" / "dashboards",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
-    },
-}
+# server process; any write makes every kept page stale. Without REDIS_URL: files in
+# DASHBOARD_CACHE_DIR (every process of one host shares them), and the default cache local to each
+# process. With it: both in Redis, each under its own key prefix, shared by every host. Nothing
+# else keeps state in the default cache: sessions and login throttling (django-axes' database
+# handler) are in the database, so they hold across processes and hosts either way.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portfolio",
+        },
+        "dashboards": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portfolio-dashboards",
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "dashboards": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": Path(
+                os.environ.get("DASHBOARD_CACHE_DIR", DATA_DIR / "cache" / "dashboards")
+            ),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        },
+    }
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 600))

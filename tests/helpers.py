@@ -6,6 +6,11 @@ from contextlib import contextmanager
 import pytest
 from django.db import IntegrityError, transaction
 
+# The settings a run of the suite may take from its environment that a test of the defaults, in a
+# process of its own, must not inherit: the tests' own and a deployment's (.ci/run runs the suite
+# once with Redis as cache and task queue).
+RUN_SETTINGS = ("DJANGO_", "DATABASE_", "REDIS_", "TASKS_", "STORAGE_")
+
 
 @contextmanager
 def refused_by_database(rule: str | None = None) -> Iterator[None]:

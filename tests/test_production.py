@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from common.middleware import LAST_ACTIVITY_KEY
 from tests.factories import UserFactory
+from tests.helpers import RUN_SETTINGS
 
 PROJECT = Path(settings.BASE_DIR)
 # style-src lets one more thing through: the single style attribute of django-simple-history's
@@ -38,7 +39,7 @@ def quick_password_hashing(settings):
 
 def production_env(tmp_path: Path, **extra: str) -> dict:
     """The environment of a production server: none of the tests' own DJANGO_ settings."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(RUN_SETTINGS)}
     return {
         **clean,
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -17,6 +17,8 @@ import pytest
 from django.conf import settings
 from django.core.management import get_commands, load_command_class
 
+from tests.helpers import RUN_SETTINGS
+
 PROJECT = settings.BASE_DIR
 README = (PROJECT / "README.md").read_text()
 ASSIGNMENT = re.compile(r"[A-Z_][A-Z0-9_]*=")
@@ -58,7 +60,7 @@ def clean_environment(data_dir) -> dict[str, str]:
     kept = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "DATABASE_", "PORTFOLIO_", "IMPORT_", "PORT"))
+        if not name.startswith((*RUN_SETTINGS, "PORTFOLIO_", "IMPORT_", "PORT"))
     }
     return {**kept, "PORTFOLIO_DATA_DIR": str(data_dir)}
 
@@ -85,7 +87,12 @@ def test_a_manage_py_command_of_the_readme_starts_as_written(line, tmp_path):
 
 
 @pytest.mark.parametrize("line", MANAGE)
-def test_a_manage_py_command_of_the_readme_takes_its_arguments_as_written(line):
+def test_a_manage_py_command_of_the_readme_takes_its_arguments_as_written(line, settings):
+    # As the local installation has them: `db_worker` takes only a database queue.
+    settings.TASKS = {
+        **settings.TASKS,
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    }
     name, *arguments = split(line)[1][2:]
     command = load_command_class(get_commands()[name], name)
     command.create_parser("manage.py", name).parse_args(arguments)  # CommandError if not

@@ -17,6 +17,7 @@ from policies.models import Goal
 from portfolio.models import Activity, Initiative, PartnerInstitution, ProgressUpdate
 from reporting.models import EDITABLE, Report, ReportingCycle, State
 from reporting.selectors import figures_owed_by, reports_owed_by
+from tests.helpers import RUN_SETTINGS
 from units.models import Institution, Person
 
 User = get_user_model()
@@ -25,7 +26,7 @@ PROJECT = settings.BASE_DIR
 
 
 def settings_in_subprocess(env: dict, code: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(RUN_SETTINGS)}
     return subprocess.run(
         [
             sys.executable,

@@ -208,7 +208,8 @@ def database_strings() -> set[str]:
     """
     found: set[str] = set()
     for model in apps.get_models():
-        if model._meta.label_lower in BOOKKEEPING:
+        # (An unmanaged model has no table: django-rq's, installed with the RQ task queue.)
+        if model._meta.label_lower in BOOKKEEPING or not model._meta.managed:
             continue
         fields = [f for f in model._meta.concrete_fields if not f.is_relation and not f.choices]
         for row in model._default_manager.all():
