@@ -37,16 +37,18 @@ def readings(filters: Filters) -> dict:
     return seen
 
 
-def every_filter() -> list[Filters]:
-    """A reader of everything, each fiscal year of the records, each institution or none, and
-    each status and region once."""
+def every_filter(years: list[int] | None = None) -> list[Filters]:
+    """A reader of everything, each fiscal year of the records (or those given), each
+    institution or none, and each status and region once."""
     span = Activity.objects.aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
     current = current_fiscal_year()
     first, last = span["first"] or current, max(span["last"] or current, current)
+    if years is None:
+        years = list(range(first, last + 1))
     regions = list(Region.objects.all())
     base = Filters(fiscal_year=current, access=EVERYTHING, regions=regions, today=fiscal_today())
     chosen = []
-    for year in range(first, last + 1):
+    for year in years:
         for institution in [None, *Institution.objects.order_by("code")]:
             chosen.append(replace(base, fiscal_year=year, institution=institution))
     for status in InitiativeStatus.values:

@@ -28,7 +28,12 @@ def demo(sources):
 
 
 def every_difference() -> list[str]:
-    return [line for f in checks.every_filter() for line in checks.differences(f)]
+    """Under every institution, status and region, in the running year (whole months and the
+    running month's days), the year before (compared up to the same day) and a year over (the
+    one the generated dates cross the fiscal year's first day in)."""
+    current = fiscal_today().year if fiscal_today().month >= 4 else fiscal_today().year - 1
+    years = [current, current - 1, 2024]
+    return [line for f in checks.every_filter(years) for line in checks.differences(f)]
 
 
 def grow(count: int, rng: random.Random) -> None:
