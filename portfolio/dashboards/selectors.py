@@ -32,8 +32,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Max,
-    Min,
     Model,
     OuterRef,
     Q,
@@ -222,35 +220,47 @@ def node_of(field_name: str, level: dict[int, list[int]]) -> Case:
     )
 
 
-def grouped(inner: QuerySet, select: str, group: str, params: list | None = None) -> list[tuple]:
-    """Aggregate over the distinct rows of ``inner`` (so nothing reached twice counts twice)."""
-    sql, inner_params = inner.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {group}, {select} FROM ({sql}) picked GROUP BY {group}",
-            [*inner_params, *(params or [])],
-        )
-        return cursor.fetchall()
+def tree_of(nodes: Iterable[Node]) -> str:
+    """The nodes' subtrees as a relation of (node, goal) rows: ``column1`` a node, ``column2`` a
+    goal its figures cover (the name both PostgreSQL and SQLite give a VALUES list's columns).
+    The ids are the database's own integers, written into the SQL as such."""
+    rows = ", ".join(f"({int(node.id)}, {int(goal)})" for node in nodes for goal in node.subtree)
+    return f"(VALUES {rows})"
 
 
-def joined(rows: QuerySet, pairs: QuerySet, key: str, select: str, group: str) -> list[tuple]:
-    """Aggregate ``rows`` joined on ``key`` to ``pairs`` (the distinct (node, key) pairs)."""
-    rows_sql, rows_params = rows.query.sql_with_params()
-    pairs_sql, pairs_params = pairs.query.sql_with_params()
+def reached(nodes: list[Node], inner: QuerySet, record: list[str]) -> tuple[str, list]:
+    """SQL of the distinct (``node``, ``record``) pairs of the rows of ``inner``, each row
+    reaching every node whose subtree holds the row's ``goal_id``: a record reached twice under
+    one node (an initiative serving two of its goals) is one pair."""
+    sql, params = inner.query.sql_with_params()
+    columns = ", ".join(f"picked.{column}" for column in record)
+    return (
+        f"SELECT DISTINCT tree.column1 AS node, {columns} FROM ({sql}) picked "
+        f"JOIN {tree_of(nodes)} tree ON picked.goal_id = tree.column2",
+        list(params),
+    )
+
+
+def per_node(
+    nodes: list[Node], inner: QuerySet, record: list[str], select: str, group: str = ""
+) -> list[tuple]:
+    """Aggregate the rows of ``inner`` per node, each record counted once per node (``reached``);
+    ``select`` and ``group`` name the columns of ``record``. (Distinct pairs first, then the
+    counts: PostgreSQL hashes the pairs, where a ``COUNT(DISTINCT …)`` per group sorts them.)
+    """
+    sql, params = reached(nodes, inner, record)
+    by = f"node{', ' + group if group else ''}"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {group}, {select} FROM ({rows_sql}) picked "
-            f"JOIN ({pairs_sql}) pairs ON picked.{key} = pairs.{key} GROUP BY {group}",
-            [*rows_params, *pairs_params],
-        )
+        cursor.execute(f"SELECT {by}, {select} FROM ({sql}) pairs GROUP BY {by}", params)
         return cursor.fetchall()
 
 
 def compute(nodes: list[Node], filters: Filters) -> None:
-    """Fill each node's figures: five queries per group of nodes, whatever the row count.
+    """Fill each node's figures: four or five queries, whatever the row count and the tree.
 
-    Rows are first reduced to distinct (node, record) pairs, then counted and summed, so an
-    initiative serving two goals under one mission, and its activities, count once for it.
+    Each query joins its rows to the nodes' subtrees (``per_node``) and counts each record once
+    per node, so an initiative serving two goals under one mission, and its activities, count
+    once for it.
     """
     fy = filters.fiscal_year
     for node in nodes:
@@ -274,44 +284,44 @@ def compute(nodes: list[Node], filters: Filters) -> None:
             measured_to=None,
             units=0,
         )
+    if not nodes:
+        return
     by_id = {node.id: node for node in nodes}
+    goal_ids = sorted({goal for node in nodes for goal in node.subtree})
     kept = filters.figures_kept()
     if kept:
         add_kept_figures(by_id, filters)
-    initiatives = filters.initiatives().values("pk")
-    for level in by_level(nodes):
-        goal_ids = [goal for subtree in level.values() for goal in subtree]
-        links = Links.objects.filter(goal_id__in=goal_ids, initiative_id__in=initiatives)
+    links = Links.objects.filter(
+        goal_id__in=goal_ids, initiative_id__in=filters.initiatives().values("pk")
+    )
 
-        # 1. Initiatives by status and health.
-        pairs = (
-            links.annotate(
-                node=node_of("goal_id", level),
-                state=F("initiative__status"),
-                wellbeing=F("initiative__health"),
-            )
-            .values("node", "initiative_id", "state", "wellbeing")
-            .distinct()
-        )
-        for node_id, status, health, n in grouped(pairs, "COUNT(*)", "node, state, wellbeing"):
-            figures = by_id[node_id].figures
-            figures["initiatives"] += n
-            figures["by_status"][status] = figures["by_status"].get(status, 0) + n
-            figures["by_health"][health] = figures["by_health"].get(health, 0) + n
+    # 1. Initiatives by status and health (an initiative has one of each).
+    for node_id, status, health, n in per_node(
+        nodes,
+        links.values(
+            "goal_id",
+            "initiative_id",
+            state=F("initiative__status"),
+            wellbeing=F("initiative__health"),
+        ),
+        ["initiative_id", "state", "wellbeing"],
+        "COUNT(*)",
+        "state, wellbeing",
+    ):
+        figures = by_id[node_id].figures
+        figures["initiatives"] += n
+        figures["by_status"][status] = figures["by_status"].get(status, 0) + n
+        figures["by_health"][health] = figures["by_health"].get(health, 0) + n
 
-        # 2. Activities, participants and partners engaged, this fiscal year and the one before.
-        # An activity has one initiative, so joining the activities to the distinct (node,
-        # initiative) pairs reaches each activity at most once per node. Where the figures are
-        # kept, only the running month's days are counted here (the rest is added below).
-        served = (
-            Links.objects.filter(goal_id__in=goal_ids)
-            .annotate(node=node_of("goal_id", level))
-            .values("node", "initiative_id")
-            .distinct()
-        )
-        reached = (
+    # 2. Activities, participants and partners engaged, this fiscal year and the one before.
+    # An activity has one initiative, so joining the activities to the distinct (node,
+    # initiative) pairs reaches each activity at most once per node. Where the figures are
+    # kept, only the running month's days are counted here (none once the year is over).
+    counted = days_counted(filters, kept)
+    if counted is not None:
+        reached_activities = (
             filters.activities()
-            .filter(days_counted(filters, kept), initiative__isnull=False)
+            .filter(counted, initiative__isnull=False)
             .order_by()
             .values(
                 "initiative_id",
@@ -321,14 +331,23 @@ def compute(nodes: list[Node], filters: Filters) -> None:
                 "partner_id",
             )
         )
-        for node_id, year, n, inbound, outbound, partners in joined(
-            reached,
-            served,
-            "initiative_id",
-            "COUNT(*), SUM(inbound_participants), SUM(outbound_participants), "
-            "COUNT(DISTINCT partner_id)",
-            "node, fiscal_year",
-        ):
+        rows_sql, rows_params = reached_activities.query.sql_with_params()
+        pairs_sql, pairs_params = reached(
+            nodes,
+            Links.objects.filter(goal_id__in=goal_ids).values("goal_id", "initiative_id"),
+            ["initiative_id"],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pairs.node, picked.fiscal_year, COUNT(*), "
+                "SUM(picked.inbound_participants), SUM(picked.outbound_participants), "
+                f"COUNT(DISTINCT picked.partner_id) FROM ({rows_sql}) picked "
+                f"JOIN ({pairs_sql}) pairs ON picked.initiative_id = pairs.initiative_id "
+                "GROUP BY pairs.node, picked.fiscal_year",
+                [*rows_params, *pairs_params],
+            )
+            totals = cursor.fetchall()
+        for node_id, year, n, inbound, outbound, partners in totals:
             label = "fy" if year == fy else "prev"
             figures = by_id[node_id].figures
             figures[f"activities_{label}"] += n
@@ -337,66 +356,70 @@ def compute(nodes: list[Node], filters: Filters) -> None:
             if label == "fy" and not kept:
                 figures["partners"] = partners
 
-        # 3. Indicators: how many there are, and each judged on its latest actual up to the
-        # chosen year against the target of that actual's year.
-        for row in (
-            Indicator.objects.filter(goal_id__in=goal_ids)
-            .annotate(node=node_of("goal_id", level))
-            .values("node")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            by_id[row["node"]].figures["indicators"] = row["n"]
-        latest_year = (
-            IndicatorValue.objects.filter(
-                indicator_id=OuterRef("indicator_id"), actual__isnull=False, fiscal_year__lte=fy
-            )
-            .order_by("-fiscal_year")
-            .values("fiscal_year")[:1]
+    # 3. Indicators: how many there are, and each judged on its latest actual up to the
+    # chosen year against the target of that actual's year. (An indicator has one goal, so it
+    # is reached once per node.)
+    for node_id, n in per_node(
+        nodes,
+        Indicator.objects.filter(goal_id__in=goal_ids).values("goal_id", "id"),
+        ["id"],
+        "COUNT(*)",
+    ):
+        by_id[node_id].figures["indicators"] = n
+    latest_year = (
+        IndicatorValue.objects.filter(
+            indicator_id=OuterRef("indicator_id"), actual__isnull=False, fiscal_year__lte=fy
         )
-        on_track = Q(indicator__higher_is_better=True, actual__gte=F("target")) | Q(
-            indicator__higher_is_better=False, actual__lte=F("target")
-        )
-        latest = (
-            IndicatorValue.objects.filter(
-                indicator__goal_id__in=goal_ids,
-                actual__isnull=False,
-                fiscal_year=Subquery(latest_year),
+        .order_by("-fiscal_year")
+        .values("fiscal_year")[:1]
+    )
+    judged = Q(target__isnull=False)
+    on_track = judged & (
+        Q(indicator__higher_is_better=True, actual__gte=F("target"))
+        | Q(indicator__higher_is_better=False, actual__lte=F("target"))
+    )
+    latest = IndicatorValue.objects.filter(
+        indicator__goal_id__in=goal_ids, actual__isnull=False, fiscal_year=Subquery(latest_year)
+    ).values(
+        "id",
+        "fiscal_year",
+        goal_id=F("indicator__goal_id"),
+        judged=one_if(judged),
+        on_track=one_if(on_track),
+        this_year=one_if(Q(fiscal_year=fy)),
+    )
+    for node_id, *row in per_node(
+        nodes,
+        latest,
+        ["id", "fiscal_year", "judged", "on_track", "this_year"],
+        "COUNT(*), SUM(judged), SUM(on_track), SUM(this_year), MIN(fiscal_year), MAX(fiscal_year)",
+    ):
+        by_id[node_id].figures.update(
+            zip(
+                ("measured", "judged", "on_track", "measured_fy", "measured_from", "measured_to"),
+                row,
+                strict=True,
             )
-            .annotate(node=node_of("indicator__goal_id", level))
-            .values("node")
-            .annotate(
-                measured=Count("pk"),
-                judged=Count("pk", filter=Q(target__isnull=False)),
-                on_track=Count("pk", filter=Q(target__isnull=False) & on_track),
-                measured_fy=Count("pk", filter=Q(fiscal_year=fy)),
-                measured_from=Min("fiscal_year"),
-                measured_to=Max("fiscal_year"),
-            )
-            .order_by()
         )
-        for row in latest:
-            by_id[row.pop("node")].figures.update(row)
 
-        # 4. Units contributing: pursuing a goal of the subtree, leading or contributing to one
-        # of its initiatives.
-        pursuing = (
-            UnitLinks.objects.filter(goal_id__in=goal_ids)
-            .annotate(node=node_of("goal_id", level), who=F("unit_id"))
-            .values("node", "who")
-        )
-        leading = (
-            links.filter(initiative__lead_unit__isnull=False)
-            .annotate(node=node_of("goal_id", level), who=F("initiative__lead_unit_id"))
-            .values("node", "who")
-        )
-        helping = (
-            links.filter(initiative__contributing_units__isnull=False)
-            .annotate(node=node_of("goal_id", level), who=F("initiative__contributing_units__id"))
-            .values("node", "who")
-        )
-        for node_id, n in grouped(pursuing.union(leading, helping), "COUNT(*)", "node"):
-            by_id[node_id].figures["units"] = n
+    # 4. Units contributing: pursuing a goal of the subtree, leading or contributing to one
+    # of its initiatives.
+    pursuing = UnitLinks.objects.filter(goal_id__in=goal_ids).values("goal_id", who=F("unit_id"))
+    leading = links.filter(initiative__lead_unit__isnull=False).values(
+        "goal_id", who=F("initiative__lead_unit_id")
+    )
+    helping = links.filter(initiative__contributing_units__isnull=False).values(
+        "goal_id", who=F("initiative__contributing_units__id")
+    )
+    for node_id, n in per_node(
+        nodes, pursuing.union(leading, helping, all=True), ["who"], "COUNT(*)"
+    ):
+        by_id[node_id].figures["units"] = n
+
+
+def one_if(condition: Q) -> Case:
+    """1 where ``condition`` holds, else 0: a count once summed."""
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def add_kept_figures(by_id: dict[int, Node], filters: Filters) -> None:
@@ -417,7 +440,7 @@ def add_kept_figures(by_id: dict[int, Node], filters: Filters) -> None:
         by_id[node_id].figures["partners"] = n
 
 
-def days_counted(filters: Filters, kept: bool) -> Q:
+def days_counted(filters: Filters, kept: bool) -> Q | None:
     """The activities counted from the records: all of both years compared, or, where the
     figures are kept, only the running month's days up to the cutoff (none once a year is over).
     """
@@ -425,7 +448,7 @@ def days_counted(filters: Filters, kept: bool) -> Q:
         return years_compared(filters)
     cutoff = filters.year_so_far
     if cutoff is None:
-        return Q(pk__isnull=True)  # none (a year that is over is kept whole)
+        return None  # none: a year that is over is kept whole
     before = same_day_a_year_before(cutoff)
     return Q(
         fiscal_year=filters.fiscal_year, start_date__range=(cutoff.replace(day=1), cutoff)
@@ -887,7 +910,7 @@ def crosswalk_cells(row_nodes, col_nodes, filters: Filters) -> list[dict]:
     """Per pair of goals: alignments between their subtrees, and initiatives on common ground.
 
     Initiatives on common ground serve both goals (frameworks of one institution) or, where the
-    two goals are aligned, either of them. Two queries for the whole matrix.
+    two goals are aligned, either of them. Four queries for the whole matrix.
     """
     pairs = [(r, c) for r in row_nodes for c in col_nodes]
     alignments = Alignment.objects.aggregate(
@@ -902,26 +925,31 @@ def crosswalk_cells(row_nodes, col_nodes, filters: Filters) -> list[dict]:
             for r, c in pairs
         }
     )
-    both = filters.initiatives().aggregate(
-        **{
-            f"b{r.id}_{c.id}": Count(
-                "pk", filter=Q(pk__in=serving(r.subtree)) & Q(pk__in=serving(c.subtree))
-            )
-            for r, c in pairs
-        }
-        | {
-            f"e{r.id}_{c.id}": Count(
-                "pk", filter=Q(pk__in=serving(r.subtree)) | Q(pk__in=serving(c.subtree))
-            )
-            for r, c in pairs
-        }
-    )
+    goal_ids = {goal for node in [*row_nodes, *col_nodes] for goal in node.subtree}
+    links = Links.objects.filter(
+        goal_id__in=sorted(goal_ids), initiative_id__in=filters.initiatives().values("pk")
+    ).values("goal_id", "initiative_id")
+    # Initiatives serving each row's goals, each column's, and both: serving either is the
+    # two counts less those serving both.
+    serving_row = dict(per_node(row_nodes, links, ["initiative_id"], "COUNT(*)"))
+    serving_col = dict(per_node(col_nodes, links, ["initiative_id"], "COUNT(*)"))
+    rows_sql, rows_params = reached(row_nodes, links, ["initiative_id"])
+    cols_sql, cols_params = reached(col_nodes, links, ["initiative_id"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.node, c.node, COUNT(*) FROM ({rows_sql}) r JOIN ({cols_sql}) c "
+            "ON r.initiative_id = c.initiative_id GROUP BY r.node, c.node",
+            [*rows_params, *cols_params],
+        )
+        both = {(r, c): n for r, c, n in cursor.fetchall()}
     matrix = []
     for r in row_nodes:
         cells = []
         for c in col_nodes:
             aligned = alignments[f"a{r.id}_{c.id}"]
-            initiatives = both[f"e{r.id}_{c.id}"] if aligned else both[f"b{r.id}_{c.id}"]
+            common = both.get((r.id, c.id), 0)
+            either = serving_row.get(r.id, 0) + serving_col.get(c.id, 0) - common
+            initiatives = either if aligned else common
             cells.append({"col": c, "alignments": aligned, "initiatives": initiatives})
         matrix.append({"node": r, "cells": cells})
     return matrix

@@ -9,6 +9,8 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from common.fiscal import fiscal_year_label
@@ -79,3 +81,28 @@ def cell(value: object) -> object:
     if isinstance(value, dt.date):
         return day(value)
     return figure(value)
+
+
+@register.simple_tag
+def table_body(rows: list[list[object]], query: str) -> str:
+    """The rows of a dashboard table (``tables.Table``): the first cell of each a row header, a
+    figure's cell carrying its plain value for the charts, a link's cell its link with the page's
+    filters (``query``). Written here in one pass: a 200-row table cell by cell in the template
+    language cost a page tens of milliseconds."""
+    rows_html = []
+    for row in rows:
+        cells = []
+        for n, value in enumerate(row):
+            url = getattr(value, "url", None)
+            if url is not None:
+                shown = format_html('<a href="{}?{}">{}</a>', url, query, value.text)
+            else:
+                shown = conditional_escape(cell(value))
+            if n == 0:
+                cells.append(format_html('<th scope="row">{}</th>', shown))
+            elif is_figure(value):
+                cells.append(format_html('<td data-value="{}">{}</td>', str(value), shown))
+            else:
+                cells.append(format_html("<td>{}</td>", shown))
+        rows_html.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))
+    return mark_safe("".join(rows_html))
