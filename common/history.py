@@ -19,7 +19,9 @@ BATCH = 500
 
 # Sent after history rows are written in bulk, which sends none of simple-history's own signals:
 # whatever keeps copies of the records (the dashboards' kept figures and cache) learns they
-# changed. ``records``: the history rows written (or the records, in their new state).
+# changed. ``records``: the history rows written (or the records, in their new state);
+# ``links``: the name of the many-to-many field whose links the rows hold, where that is what
+# changed.
 history_written_in_bulk = Signal()
 
 
@@ -75,7 +77,7 @@ def write_link_history(
         for through_id, target_id in links.get(history_row.id, [])
     ]
     snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
-    history_written_in_bulk.send(sender=model, records=list(history_rows))
+    history_written_in_bulk.send(sender=model, records=list(history_rows), links=field_name)
 
 
 def chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:

@@ -607,6 +607,19 @@ class PartnerFigure(KeptFigure):
         indexes = [models.Index(fields=["fiscal_year", "goal"], name="portfolio_partfig_year")]
 
 
+class UnitFigure(KeptFigure):
+    """Every activity of a unit (of an initiative or not) per fiscal year, country and partner:
+    a unit's page, which counts what the unit carried out. ``goal`` stays empty."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey(
+        PartnerInstitution, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "fiscal_year"], name="portfolio_unitfig_unit")]
+
+
 class FigureSlice(models.Model):
     """One institution's fiscal year of kept figures: locked while it is rebuilt, so that two
     rebuilds of one slice never interleave. (Every activity has a unit or an initiative, so

@@ -11,7 +11,7 @@ from policies.models import Goal
 from portfolio.dashboards import selectors
 from portfolio.dashboards.filters import Filters
 from portfolio.models import Activity, InitiativeStatus
-from units.models import Institution, Region
+from units.models import Institution, Region, Unit
 
 
 def readings(filters: Filters) -> dict:
@@ -32,6 +32,10 @@ def readings(filters: Filters) -> dict:
         seen[f"goal {node.code} ({node.framework_id}) by type"] = sorted(
             (r["activity_type"], r["n"]) for r in by_type
         )
+    for unit in Unit.objects.order_by("pk"):
+        by_country, by_year = selectors.unit_activity_tables(filters, unit)
+        seen[f"unit {unit.code} ({unit.pk}) by country"] = [dict(r) for r in by_country]
+        seen[f"unit {unit.code} ({unit.pk}) by year"] = [dict(r) for r in by_year]
     seen["countries"] = {k: t.figures for k, t in tallies.by_country.items()}
     seen["regions"] = {k: t.figures for k, t in tallies.by_region.items()}
     return seen

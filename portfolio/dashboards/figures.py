@@ -10,13 +10,14 @@ initiative's status, the country):
 - ``TypeFigure``: the same per activity type (no month: the goal page's table is of a year);
 - ``PartnerFigure``: the same per partner, with the first day each partner was engaged in the
   year, so that "distinct partners up to a day" is exact; rows without a goal hold every
-  activity of the slice (the regions page, which also counts activities of no initiative).
+  activity of the slice (the regions page, which also counts activities of no initiative);
+- ``UnitFigure``: every activity of a unit per partner (a unit's page).
 
 ``services`` marks and rebuilds them; this module builds the statements and reads. While a
 fiscal year is still running its figures are compared up to the same day of the year before:
 whole months come from the kept rows, the current month's days from the records (a month of
-activities, through the index on the start date). A unit filter is not kept (a unit's
-activities are few and read through their index): the pages then count from the records.
+activities, through the index on the start date). Under a unit filter the pages count from
+the records, but for the unit's own page, whose two tables ``UnitFigure`` keeps.
 """
 
 import datetime as dt
@@ -27,7 +28,14 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from policies.models import Goal
-from portfolio.models import Activity, ActivityFigure, Initiative, PartnerFigure, TypeFigure
+from portfolio.models import (
+    Activity,
+    ActivityFigure,
+    Initiative,
+    PartnerFigure,
+    TypeFigure,
+    UnitFigure,
+)
 
 Links = Initiative.goals.through
 
@@ -114,10 +122,11 @@ def build_statements(slices: list[tuple[int, int]]) -> list[tuple[str, list]]:
             (TypeFigure, ["activity_type"], ["activity_type"], ""),
             (PartnerFigure, ["partner_id"], ["partner_id"], ", MIN(picked.start_date)"),
         ):
+            of_initiatives = activities.filter(initiative__isnull=False)
+            if model is ActivityFigure:
+                of_initiatives = of_initiatives.annotate(month_start=TruncMonth("start_date"))
             rows = picked(
-                activities.filter(initiative__isnull=False).annotate(
-                    month_start=TruncMonth("start_date")
-                ),
+                of_initiatives,
                 *extra,
                 *(["start_date"] if model is PartnerFigure else []),
             )
@@ -151,6 +160,18 @@ def build_statements(slices: list[tuple[int, int]]) -> list[tuple[str, list]]:
             f"{common}, picked.partner_id, {sums}, MIN(picked.start_date)",
             f"({rows_sql}) picked",
             f"{common}, picked.partner_id",
+            rows_params,
+        )
+    )
+    rows = picked(activities.filter(unit__isnull=False), "unit_id", "partner_id")
+    rows_sql, rows_params = rows.query.sql_with_params()
+    statements.append(
+        insert(
+            UnitFigure,
+            [*TARGET_COMMON, "unit_id", "partner_id", "activities", "inbound", "outbound"],
+            f"{common}, picked.unit_id, picked.partner_id, {sums}",
+            f"({rows_sql}) picked",
+            f"{common}, picked.unit_id, picked.partner_id",
             rows_params,
         )
     )
@@ -235,4 +256,32 @@ def by_country_and_partner(filters) -> QuerySet:
         .values("country", "partner_id")
         .annotate(n=Sum("activities"), inbound=Sum("inbound"), outbound=Sum("outbound"))
         .order_by()
+    )
+
+
+def unit_by_year(filters, unit_id: int) -> QuerySet:
+    """A unit's activities per fiscal year, oldest first."""
+    return (
+        narrowed(UnitFigure, filters)
+        .filter(unit_id=unit_id)
+        .values("fiscal_year")
+        .annotate(n=Sum("activities"))
+        .order_by("fiscal_year")
+    )
+
+
+def unit_by_country(filters, unit_id: int) -> QuerySet:
+    """A unit's activities of the chosen year per country, with participants and distinct
+    partners, the most frequent first."""
+    return (
+        narrowed(UnitFigure, filters)
+        .filter(unit_id=unit_id, fiscal_year=filters.fiscal_year)
+        .values("country")
+        .annotate(
+            n=Sum("activities"),
+            inbound=Sum("inbound"),
+            outbound=Sum("outbound"),
+            partners=Count("partner_id", distinct=True),
+        )
+        .order_by("-n", "country")
     )

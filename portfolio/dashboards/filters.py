@@ -72,15 +72,16 @@ class Filters:
         """What the figures of the chosen year are set against, as the pages label it."""
         return Compared.of(self)
 
-    def figures_kept(self) -> bool:
+    def figures_kept(self, *, per_unit: bool = False) -> bool:
         """Whether the figures may be read from the kept ones (``figures``): everywhere but
-        under a unit filter. Brings them up to date first, once a request."""
+        under a unit filter, unless those asked for are kept per unit (``per_unit``: a unit's
+        page). Brings them up to date first, once a request."""
         if not self.fresh:
             from portfolio.dashboards.services import ensure_fresh
 
             ensure_fresh()
             self.fresh = True
-        return self.unit is None and not self.from_records
+        return (per_unit or self.unit is None) and not self.from_records
 
     def of_unit(self, unit: Unit) -> "Filters":
         """The filters of a unit's page: the page's unit stands for the unit filter."""

@@ -771,6 +771,19 @@ def unit_activities(filters: Filters, unit: Unit) -> QuerySet:
     return filters.of_unit(unit).activities()
 
 
+def unit_activity_tables(filters: Filters, unit: Unit) -> tuple[QuerySet, QuerySet]:
+    """The unit's activities of the chosen year per country, and per fiscal year."""
+    if filters.figures_kept(per_unit=True):
+        return kept_figures.unit_by_country(filters, unit.pk), kept_figures.unit_by_year(
+            filters, unit.pk
+        )
+    activities = unit_activities(filters, unit)
+    return (
+        activities_by_country(activities, filters.fiscal_year),
+        activities_by_year(activities, participants=False),
+    )
+
+
 def unit_agreements(unit: Unit) -> list[Agreement]:
     """The unit's agreements, soonest to expire first, each marked expired or expiring soon."""
     soon = timezone.localdate() + dt.timedelta(days=EXPIRY_WARNING_DAYS)

@@ -1,9 +1,10 @@
 """The kept figures' writes: slices marked stale by the writes of records, and rebuilt.
 
-The dashboards read their activity figures from ``ActivityFigure`` and ``PartnerFigure``
-(``figures``), kept per goal, fiscal year and what the filters narrow by. They are kept in
-slices: one institution's fiscal year, the institution being an activity's initiative's (its
-unit's where it has none), so that every activity lies in exactly one slice.
+The dashboards read their activity figures from ``ActivityFigure``, ``TypeFigure``,
+``PartnerFigure`` and ``UnitFigure`` (``figures``), kept per goal or unit, fiscal year and
+what the filters narrow by. They are kept in slices: one institution's fiscal year, the
+institution being an activity's initiative's (its unit's where it has none), so that every
+activity lies in exactly one slice.
 
 - **Marked**: every write of a record leaves a history row (one at a time, or in bulk); the
   slices it may change get their ``version`` raised in the writer's own transaction
@@ -38,6 +39,7 @@ from portfolio.models import (
     Initiative,
     PartnerFigure,
     TypeFigure,
+    UnitFigure,
 )
 from units.models import Unit
 
@@ -113,6 +115,36 @@ def activity_states(ids: list[int], new: Iterable) -> set[Slice]:
     return owners(states)
 
 
+# What the kept figures hold of an initiative: its activities are counted under its status and
+# its institution (its goals are links, marked by ``links_changed``).
+COUNTED_INITIATIVE_FIELDS = ("status", "institution_id")
+
+
+def counted_differently(records: list) -> list[int]:
+    """The initiatives whose figures the writes may change: every one written but those whose
+    change (a history row of type ``~``) left their status and institution as they were, such as
+    a new title, a health or a description, so that an edit of those rebuilds nothing."""
+    changed = [r for r in records if getattr(r, "history_type", None) == "~"]
+    ids = {r.id for r in records} - {r.id for r in changed}
+    history_ids = {r.history_id for r in changed}
+    earlier: dict[int, tuple] = {}
+    for part in chunks(sorted({r.id for r in changed})):
+        rows = (
+            Initiative.history.filter(id__in=part)
+            .exclude(history_id__in=history_ids)
+            .order_by("id", "history_date", "history_id")
+            .values_list("id", "history_date", *COUNTED_INITIATIVE_FIELDS)
+        )
+        for row in rows:
+            earlier.setdefault(row[0], []).append(row)
+    for record in changed:
+        before = [row[2:] for row in earlier.get(record.id, []) if row[1] <= record.history_date]
+        now = tuple(getattr(record, f) for f in COUNTED_INITIATIVE_FIELDS)
+        if not before or before[-1] != now:
+            ids.add(record.id)
+    return sorted(ids)
+
+
 def initiatives_touched(ids: list[int]) -> set[Slice]:
     """The slices of the initiatives' activities, under each institution they have belonged to."""
     slices: set[Slice] = set()
@@ -143,8 +175,9 @@ def institutions_of(model: type, records: list) -> set[int]:
     return set(Framework.objects.filter(pk__in=frameworks).values_list("institution_id", flat=True))
 
 
-def records_written(model: type, records: list) -> None:
-    """Mark what the written records (their new states, or their history rows) may change."""
+def records_written(model: type, records: list, *, links: bool = False) -> None:
+    """Mark what the written records (their new states, or their history rows) may change;
+    ``links``: the rows hold a change of the records' links (an initiative's goals)."""
     if not records:
         return
     model = getattr(model, "instance_type", model)
@@ -152,7 +185,7 @@ def records_written(model: type, records: list) -> None:
     if model is Activity:
         mark(activity_states(ids, records))
     elif model is Initiative:
-        mark(initiatives_touched(ids))
+        mark(initiatives_touched(ids if links else counted_differently(records)))
     elif model in (Goal, Framework, Unit):
         mark_institutions(institutions_of(model, records))
         if model is Unit:
@@ -163,8 +196,8 @@ def history_written(sender, history_instance, **kwargs) -> None:
     records_written(history_instance.instance_type, [history_instance])
 
 
-def written_in_bulk(sender, records=(), **kwargs) -> None:
-    records_written(sender, list(records))
+def written_in_bulk(sender, records=(), links=None, **kwargs) -> None:
+    records_written(sender, list(records), links=links is not None)
 
 
 def links_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs) -> None:
@@ -220,6 +253,7 @@ def refresh() -> int:
         ActivityFigure.objects.filter(where).delete()
         PartnerFigure.objects.filter(where).delete()
         TypeFigure.objects.filter(where).delete()
+        UnitFigure.objects.filter(where).delete()
         with connection.cursor() as cursor:
             for sql, params in figures.build_statements(slices):
                 cursor.execute(sql, params)

@@ -148,11 +148,11 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     unit = selectors.unit(filters, pk)
     initiatives = selectors.unit_initiatives(filters, unit)
-    activities = selectors.unit_activities(filters, unit)
+    by_country, by_year = selectors.unit_activity_tables(filters, unit)
     tables = unit_tables(
         filters,
-        selectors.activities_by_country(activities, filters.fiscal_year),
-        selectors.activities_by_year(activities, participants=False),
+        by_country,
+        by_year,
         selectors.unit_agreements(unit),
         initiatives,
     )

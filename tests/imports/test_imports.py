@@ -1,5 +1,6 @@
 """Imports as data stewards run them: complete, all or nothing, attributed, reversible, fast."""
 
+import datetime as dt
 import io
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +18,10 @@ from imports.formats import SheetRefused, read_table, write_table
 from imports.models import ImportBatch
 from imports.services import UndoRefused, import_confirm, import_preview, import_undo
 from policies.models import Goal
+from portfolio.dashboards import services
 from portfolio.models import Activity, ActivityType, Initiative, PartnerInstitution
 from tests.factories import (
+    ActivityFactory,
     IndicatorFactory,
     InitiativeFactory,
     PartnerFactory,
@@ -240,6 +243,18 @@ def test_initiatives_import_links_and_their_history(world, steward):
     assert latest.history_change_reason == batch2.reason
     assert [link.goal.code for link in latest.goals.all()] == ["PROMOTE.3"]
     assert [g.code for g in initiative.goals.all()] == ["PROMOTE.3"]
+
+
+def test_an_import_that_moves_an_initiatives_goals_recounts_its_figures(world, steward):
+    """Goals changed by a sheet, its status and title as they were: the dashboards' figures of
+    the initiative's activities move to the new goals."""
+    run("initiatives", "i.xlsx", initiative_sheet("ISO-KU:PROMOTE.3"), steward)
+    initiative = Initiative.objects.get(code="NEW-1")
+    ActivityFactory(initiative=initiative, start_date=dt.date(2025, 6, 1))
+    services.refresh()
+    assert services.stale() == []
+    run("initiatives", "i2.xlsx", initiative_sheet("ISO-KU:CONNECT"), steward)
+    assert services.stale() == [(initiative.institution_id, 2025)]
 
 
 def test_initiative_goal_of_another_institution_is_a_row_error(world, steward):

@@ -14,7 +14,14 @@ from common.fiscal import fiscal_today
 from common.services import record_delete, record_save
 from policies.models import Goal
 from portfolio.dashboards import checks, services
-from portfolio.models import Activity, ActivityFigure, FigureSlice, Initiative, PartnerInstitution
+from portfolio.models import (
+    Activity,
+    ActivityFigure,
+    FigureSlice,
+    Initiative,
+    PartnerInstitution,
+    UnitFigure,
+)
 from portfolio.services import activities_create
 from tests.factories import ActivityFactory, InitiativeFactory, PartnerFactory
 from units.models import Institution, Unit
@@ -152,4 +159,33 @@ def test_partners_engaged_count_each_partner_once_up_to_the_day(demo):
     today = fiscal_today()
     ActivityFactory(initiative=initiative, partner=partner, start_date=today.replace(day=1))
     ActivityFactory(initiative=initiative, partner=partner, start_date=today)
+    assert every_difference() == []
+
+
+def test_a_units_page_reads_its_kept_figures(demo):
+    """A unit's tables (per country, per year) come from the kept figures, and the check names
+    a unit whose kept figures differ from its records."""
+    services.refresh()
+    unit = Unit.objects.filter(institution__code="KU").order_by("pk").first()
+    ActivityFactory(initiative=None, unit=unit, country="TH", start_date=fiscal_today())
+    services.refresh()
+    assert UnitFigure.objects.filter(unit=unit).exists()
+    assert every_difference() == []
+    UnitFigure.objects.filter(unit=unit).update(activities=999)
+    assert any(line.startswith(f"unit {unit.code} ") for line in every_difference())
+
+
+def test_an_initiative_edit_rebuilds_only_where_its_figures_change(demo):
+    """A new title or health leaves every figure as it was: nothing is counted again. A new
+    status moves its activities' figures: their slices are."""
+    services.refresh()
+    initiative = Initiative.objects.filter(activities__isnull=False).order_by("pk").first()
+    initiative.title = "Renamed"
+    initiative.health = "at_risk" if initiative.health != "at_risk" else "on_track"
+    record_save(initiative, user=None, reason="title")
+    assert services.stale() == []
+    initiative.status = "on_hold" if initiative.status != "on_hold" else "active"
+    record_save(initiative, user=None, reason="status")
+    years = set(initiative.activities.values_list("fiscal_year", flat=True))
+    assert set(services.stale()) == {(initiative.institution_id, y) for y in years}
     assert every_difference() == []
