@@ -13,11 +13,16 @@ and serves it again. A page is kept under:
   pages are kept under. A reader's page is kept under the tokens of the institutions they reach.
   The tokens are read before a page is built, and replaced only after the write is committed, so
   a page is never kept under a version newer than the records it shows;
-- the signed-in user (pages show only what the user's scope reaches, and their name) and their
-  CSRF secret (the page's log-out form carries a token made from it);
+- the reader's scope: the institutions (and units) they reach and the permissions they hold
+  (``scope_of``), so every reader alike in both is served the one page built for the first of
+  them: a write costs one build per scope and page, not one per reader. The page is kept without
+  the reader's own part, the site header (their name, their links, the log-out form's CSRF
+  token), which is rendered for each reader as the page is served (``personal``); a page that
+  used a CSRF token anywhere else is not kept;
 - the full URL with its query string, the active language and time zone, the request headers
-  the response varies on (Django's own ``learn_cache_key``), and today's date (the default
-  fiscal year and "expiring within 180 days" move with it).
+  the response varies on but the cookie, whose part is the reader's own (Django's
+  ``learn_cache_key``), and today's date (the default fiscal year and "expiring within 180
+  days" move with it).
 
 Only GET responses with status 200 that set no cookie, ask for no ``no-store``/``no-cache`` and
 vary on no ``*`` are kept; the session and CSRF cookies are set afresh on every response by the
@@ -42,7 +47,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_cache_key, has_vary_header, learn_cache_key
 from simple_history.signals import post_create_historical_record
@@ -50,6 +55,7 @@ from simple_history.signals import post_create_historical_record
 from common.access import EVERYTHING, Access, access_for, reach_of, value_at
 from common.history import history_written_in_bulk
 from policies.models import Alignment, Framework, Goal
+from portfolio.dashboards.filters import page_query
 
 ALIAS = "dashboards"
 VERSION_KEY = "dashboards:records-version"
@@ -58,6 +64,8 @@ ANY_KEY = "dashboards:any-institution-version"
 # framework's goals): their writes make every page stale.
 SHOWN_EVERYWHERE = (Framework, Goal, Alignment)
 DEFAULT_SECONDS = 600
+# Where a kept page had its reader's own header (templates/portfolio/base.html).
+PERSONAL_MARK = b"<!--personal:site-header-->"
 
 View = Callable[..., HttpResponse]
 
@@ -136,19 +144,49 @@ def institutions_written(history_row) -> frozenset[int] | None:
     return frozenset(found) or None
 
 
+def scope_of(user) -> str:
+    """What decides a page's content besides its URL: the institutions (and units) the user
+    reaches and every permission they hold. Readers alike in both are served the same page."""
+    permissions = ",".join(sorted(user.get_all_permissions()))
+    held = f"{access_for(user).cache_key()}|{user.is_staff}|{user.is_superuser}|{permissions}"
+    return hashlib.sha256(held.encode()).hexdigest()[:24]
+
+
 def key_prefix(request: HttpRequest, version: str) -> str:
-    secret = request.META["CSRF_COOKIE"]
-    csrf = hashlib.sha256(secret.encode()).hexdigest()[:16]
-    return f"dashboards.{version}.{request.user.pk}.{csrf}.{timezone.localdate().isoformat()}"
+    return f"dashboards.{version}.{scope_of(request.user)}.{timezone.localdate().isoformat()}"
+
+
+# The one varied header whose part is the reader's own (their session, their CSRF and language
+# cookies): what it decides is in the key (scope, language) or in the personal header.
+PERSONAL_HEADERS = {"cookie"}
+
+
+def learn_key(request: HttpRequest, response: HttpResponse, prefix: str, cache: BaseCache) -> str:
+    """The key of the response, learning the headers it varies on but the reader's own."""
+    varied = cc_delim_re.split(response.get("Vary", "")) if response.has_header("Vary") else []
+    probe = HttpResponse()
+    kept = [h for h in varied if h.strip() and h.strip().lower() not in PERSONAL_HEADERS]
+    if kept:
+        probe["Vary"] = ", ".join(kept)
+    return learn_cache_key(request, probe, timeout(), prefix, cache=cache)
+
+
+def personal(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The page with the reader's own header where the kept copy has its mark."""
+    if response.streaming or PERSONAL_MARK not in response.content:
+        return response
+    header = render_to_string(
+        "portfolio/_site_header.html", {"query": page_query(request)}, request=request
+    )
+    response.content = response.content.replace(PERSONAL_MARK, header.encode(), 1)
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    return response
 
 
 def may_use_cache(request: HttpRequest) -> bool:
     return (
-        request.method == "GET"
-        and request.user.is_authenticated
-        # Without the cookie the page would carry a token for a secret the reader does not hold.
-        and "CSRF_COOKIE" in request.META
-        and not connection.in_atomic_block
+        request.method == "GET" and request.user.is_authenticated and not connection.in_atomic_block
     )
 
 
@@ -167,26 +205,20 @@ def may_keep(response: HttpResponse, session_written: bool) -> bool:
     )
 
 
-def stored(request: HttpRequest, response: HttpResponse) -> dict:
-    return {
-        "content": response.content,
-        "headers": list(response.items()),
-        # The page carries a CSRF token: a served copy refreshes the cookie as the original did.
-        "csrf": bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE")),
-    }
+def stored(response: HttpResponse) -> dict:
+    return {"content": response.content, "headers": list(response.items())}
 
 
-def served(request: HttpRequest, entry: dict) -> HttpResponse:
+def served(entry: dict) -> HttpResponse:
     response = HttpResponse(entry["content"])
     for name, value in entry["headers"]:
         response[name] = value
-    if entry["csrf"]:
-        get_token(request)
     return response
 
 
 def cached_dashboard(view: View) -> View:
-    """Serve the page from the cache where it is kept for this reader and version, else build it."""
+    """Serve the page kept for the reader's scope and the records' version, else build it; in
+    either case with the reader's own header."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -197,13 +229,21 @@ def cached_dashboard(view: View) -> View:
         key = get_cache_key(request, prefix, "GET", cache=cache)
         entry = cache.get(key) if key else None
         if entry is not None:
-            return served(request, entry)
+            return personal(request, served(entry))
         session_was_written = request.session.modified
-        response = view(request, *args, **kwargs)
-        if may_keep(response, request.session.modified and not session_was_written):
-            key = learn_cache_key(request, response, timeout(), prefix, cache=cache)
-            cache.set(key, stored(request, response), timeout())
-        return response
+        token_was_used = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+        request.dashboard_shared = True  # the base template leaves a mark for the header
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            request.dashboard_shared = False
+        # A CSRF token in the page itself is the reader's own: such a page is never shared.
+        token_in_page = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and not token_was_used
+        if not token_in_page and may_keep(
+            response, request.session.modified and not session_was_written
+        ):
+            cache.set(learn_key(request, response, prefix, cache), stored(response), timeout())
+        return personal(request, response)
 
     return wrapper
 

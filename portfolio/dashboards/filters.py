@@ -229,3 +229,10 @@ def filter_notes(filters: Filters) -> list[str]:
             (_("region"), filters.region or everything),
         )
     ]
+
+
+def page_query(request: HttpRequest) -> str:
+    """The page's query string without its CSV download: the filters its links carry on."""
+    query = request.GET.copy()
+    query.pop("csv", None)
+    return query.urlencode()

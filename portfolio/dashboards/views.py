@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from portfolio.dashboards import selectors
-from portfolio.dashboards.filters import read_filters
+from portfolio.dashboards.filters import page_query, read_filters
 from portfolio.dashboards.hooks import panels_of
 from portfolio.dashboards.tables import (
     crosswalk_table,
@@ -56,9 +56,7 @@ def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
         if table is not None:
             name = download_name(request.resolver_match.url_name, context, table)
             return download(table, context["filters"], name)
-    query = request.GET.copy()
-    query.pop("csv", None)
-    context["query"] = query.urlencode()
+    context["query"] = page_query(request)
     context["status_choices"] = InitiativeStatus.choices
     return render(request, template, context)
 

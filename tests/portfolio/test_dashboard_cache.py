@@ -14,6 +14,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
@@ -166,6 +167,25 @@ def test_a_page_changes_after_an_import_and_after_its_undo(sources, superuser):
     assert thailand(leader) == before
 
 
+def test_readers_of_one_scope_are_served_one_page_each_with_their_own_header(sources):
+    """A page built for one reader is served to every reader who reaches the same and holds the
+    same permissions, with their own name and log-out token; a reader of another scope gets a
+    page built for theirs."""
+    ku = Institution.objects.get(code="KU")
+    first, second = reader("president"), reader("vice-president")
+    of_ku = Client()
+    of_ku.force_login(user_with_role(LEADERSHIP, institutions=[ku], username="ku-only"))
+    goal = Goal.objects.get(code="CONNECT")
+    page = url_of("framework")
+    assert goal.title in text(first, page)
+    # Behind the product's back: only a page built again shows it.
+    Goal.objects.filter(pk=goal.pk).update(title="Written behind the back of the product")
+    mine = text(second, page)
+    assert goal.title in mine and "Log out vice-president<" in mine
+    assert "Log out president<" not in mine
+    assert "Written behind the back of the product" in text(of_ku, page)
+
+
 def test_two_readers_never_see_each_others_page(sources):
     first, second = reader("president"), reader("vice-president")
     for page in PAGES:
@@ -204,8 +224,9 @@ def test_a_served_page_costs_the_same_few_queries_whatever_the_data(
         for url in map(url_of, PAGES):
             text(leader, url, fy=2025)  # built and kept
             # session, user, the reader's scope (which institutions' versions the page is kept
-            # under); then the page comes from the cache's files, with no query.
-            with django_assert_num_queries(5):
+            # under) and permissions (which page of their scope is theirs); then the page comes
+            # from the cache's files, with no query.
+            with django_assert_num_queries(7):
                 text(leader, url, fy=2025)
 
 
@@ -239,6 +260,24 @@ def test_a_response_is_kept_per_value_of_the_headers_it_varies_on():
         response = view(signed_in_request(user, HTTP_X_UNIT=unit))
         assert response.content.decode() == f"unit {unit}"
     assert built == ["A", "B"]
+
+
+def test_a_page_holding_a_csrf_token_of_its_own_is_never_served_to_another_reader():
+    built = []
+
+    def with_form(request):
+        built.append(request.user.username)
+        return HttpResponse(f'<input name="csrfmiddlewaretoken" value="{get_token(request)}">')
+
+    def plain(request):
+        built.append(request.user.username)
+        return HttpResponse("figures")
+
+    alike = [UserFactory(username="one"), UserFactory(username="two")]
+    for view in [with_form, plain]:
+        for user in alike:
+            cached_dashboard(view)(signed_in_request(user))
+    assert built == ["one", "two", "one"]
 
 
 def test_responses_that_set_cookies_or_refuse_storage_are_not_kept():
