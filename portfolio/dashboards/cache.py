@@ -24,6 +24,11 @@ and serves it again. A page is kept under:
   ``learn_cache_key``), and today's date (the default fiscal year and "expiring within 180
   days" move with it).
 
+A served page reads no table: the reader's version keys and scope, and their header, are kept
+too, under the version of every record (which any change of a user, a role or a scope
+replaces). Readers who ask for a page while it is being built wait for that build (up to
+``BUILD_WAIT_SECONDS``) instead of building it each: after a write, one build per scope and page.
+
 Only GET responses with status 200 that set no cookie, ask for no ``no-store``/``no-cache`` and
 vary on no ``*`` are kept; the session and CSRF cookies are set afresh on every response by the
 middleware outside the view. Nothing is read from or written to the cache while the request runs
@@ -34,6 +39,7 @@ The version must be visible to every process: where the configured cache is loca
 """
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from functools import partial, wraps
@@ -47,15 +53,18 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_cache_key, has_vary_header, learn_cache_key
+from django.utils.translation import get_language
 from simple_history.signals import post_create_historical_record
 
-from common.access import EVERYTHING, Access, access_for, reach_of, value_at
+from common.access import Access, access_for, reach_of, value_at
 from common.history import history_written_in_bulk
 from policies.models import Alignment, Framework, Goal
 from portfolio.dashboards.filters import page_query
+from units.models import UserScope
 
 ALIAS = "dashboards"
 VERSION_KEY = "dashboards:records-version"
@@ -66,6 +75,10 @@ SHOWN_EVERYWHERE = (Framework, Goal, Alignment)
 DEFAULT_SECONDS = 600
 # Where a kept page had its reader's own header (templates/portfolio/base.html).
 PERSONAL_MARK = b"<!--personal:site-header-->"
+# How long a reader waits at most for a page that another request is building, and how often
+# they look whether it is kept.
+BUILD_WAIT_SECONDS = 15
+BUILD_POLL_SECONDS = 0.05
 
 View = Callable[..., HttpResponse]
 
@@ -94,8 +107,7 @@ def version_keys(access: Access) -> list[str]:
     return [VERSION_KEY, *map(institution_key, sorted(access.institution_ids))]
 
 
-def data_version(cache: BaseCache, access: Access = EVERYTHING) -> str:
-    keys = version_keys(access)
+def tokens_of(cache: BaseCache, keys: list[str]) -> dict[str, str]:
     tokens = cache.get_many(keys)
     if len(tokens) < len(keys):
         # First use, or a token was culled: any fresh token is as good as a new version.
@@ -103,6 +115,11 @@ def data_version(cache: BaseCache, access: Access = EVERYTHING) -> str:
             if key not in tokens:
                 cache.add(key, uuid.uuid4().hex, timeout=None)
         tokens = cache.get_many(keys)
+    return tokens
+
+
+def data_version(cache: BaseCache, keys: list[str]) -> str:
+    tokens = tokens_of(cache, keys)
     joined = ".".join(tokens.get(key, "") for key in keys)
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
@@ -152,8 +169,22 @@ def scope_of(user) -> str:
     return hashlib.sha256(held.encode()).hexdigest()[:24]
 
 
-def key_prefix(request: HttpRequest, version: str) -> str:
-    return f"dashboards.{version}.{scope_of(request.user)}.{timezone.localdate().isoformat()}"
+def reader(cache: BaseCache, user) -> tuple[list[str], str]:
+    """The reader's version keys and scope, remembered under the version of every record (which
+    a change of any user, role or scope replaces), so that a served page reads neither."""
+    everyone = tokens_of(cache, [VERSION_KEY])[VERSION_KEY]
+    key = f"dashboards:reader:{user.pk}:{everyone}"
+    found = cache.get(key)
+    if found is None:
+        found = (version_keys(access_for(user)), scope_of(user))
+        cache.set(key, found, timeout())
+    return found
+
+
+def key_prefix(request: HttpRequest, cache: BaseCache) -> str:
+    keys, scope = reader(cache, request.user)
+    version = data_version(cache, keys)
+    return f"dashboards.{version}.{scope}.{timezone.localdate().isoformat()}"
 
 
 # The one varied header whose part is the reader's own (their session, their CSRF and language
@@ -171,13 +202,32 @@ def learn_key(request: HttpRequest, response: HttpResponse, prefix: str, cache: 
     return learn_cache_key(request, probe, timeout(), prefix, cache=cache)
 
 
-def personal(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """The page with the reader's own header where the kept copy has its mark."""
-    if response.streaming or PERSONAL_MARK not in response.content:
-        return response
+def header_of(request: HttpRequest, cache: BaseCache) -> str:
+    """The reader's own header, kept per reader, CSRF secret, language and page, under the
+    version of every record (a user's name or roles replace it)."""
+    secret = request.META.get("CSRF_COOKIE")
+    key = None
+    if secret:
+        everyone = tokens_of(cache, [VERSION_KEY])[VERSION_KEY]
+        held = f"{request.user.pk}.{secret}.{get_language()}.{request.get_full_path()}"
+        key = f"dashboards:header:{everyone}:{hashlib.sha256(held.encode()).hexdigest()[:32]}"
+        header = cache.get(key)
+        if header is not None:
+            get_token(request)  # the CSRF cookie is sent again, as with a header rendered now
+            return header
     header = render_to_string(
         "portfolio/_site_header.html", {"query": page_query(request)}, request=request
     )
+    if key:
+        cache.set(key, header, timeout())
+    return header
+
+
+def personal(request: HttpRequest, response: HttpResponse, cache: BaseCache) -> HttpResponse:
+    """The page with the reader's own header where the kept copy has its mark."""
+    if response.streaming or PERSONAL_MARK not in response.content:
+        return response
+    header = header_of(request, cache)
     response.content = response.content.replace(PERSONAL_MARK, header.encode(), 1)
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(response.content))
@@ -225,27 +275,59 @@ def cached_dashboard(view: View) -> View:
         cache = page_cache()
         if cache is None or not may_use_cache(request):
             return view(request, *args, **kwargs)
-        prefix = key_prefix(request, data_version(cache, access_for(request.user)))
-        key = get_cache_key(request, prefix, "GET", cache=cache)
-        entry = cache.get(key) if key else None
+        prefix = key_prefix(request, cache)
+        entry = kept(request, prefix, cache)
         if entry is not None:
-            return personal(request, served(entry))
-        session_was_written = request.session.modified
-        token_was_used = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
-        request.dashboard_shared = True  # the base template leaves a mark for the header
+            return personal(request, served(entry), cache)
+        # One build of a page at a time: the readers who ask for it meanwhile (after a write, at
+        # a cold start) wait for that build rather than each building the page again.
+        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        building = f"{prefix}.building.{path}"
+        if not cache.add(building, True, timeout=BUILD_WAIT_SECONDS):
+            entry = awaited(request, prefix, cache, building)
+            if entry is not None:
+                return personal(request, served(entry), cache)
         try:
-            response = view(request, *args, **kwargs)
+            return built(view, request, args, kwargs, prefix, cache)
         finally:
-            request.dashboard_shared = False
-        # A CSRF token in the page itself is the reader's own: such a page is never shared.
-        token_in_page = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and not token_was_used
-        if not token_in_page and may_keep(
-            response, request.session.modified and not session_was_written
-        ):
-            cache.set(learn_key(request, response, prefix, cache), stored(response), timeout())
-        return personal(request, response)
+            cache.delete(building)
 
     return wrapper
+
+
+def kept(request: HttpRequest, prefix: str, cache: BaseCache) -> dict | None:
+    key = get_cache_key(request, prefix, "GET", cache=cache)
+    return cache.get(key) if key else None
+
+
+def awaited(request: HttpRequest, prefix: str, cache: BaseCache, building: str) -> dict | None:
+    """The page another request is building, once kept; None where that build ended without
+    keeping it (an error, a page that is not kept), or takes longer than a reader should wait."""
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(BUILD_POLL_SECONDS)
+        entry = kept(request, prefix, cache)
+        if entry is not None or cache.get(building) is None:
+            return entry
+    return None
+
+
+def built(view: View, request: HttpRequest, args, kwargs, prefix: str, cache) -> HttpResponse:
+    """The page built for this reader, and kept for their scope where it may be."""
+    session_was_written = request.session.modified
+    token_was_used = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
+    request.dashboard_shared = True  # the base template leaves a mark for the header
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        request.dashboard_shared = False
+    # A CSRF token in the page itself is the reader's own: such a page is never shared.
+    token_in_page = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and not token_was_used
+    if not token_in_page and may_keep(
+        response, request.session.modified and not session_was_written
+    ):
+        cache.set(learn_key(request, response, prefix, cache), stored(response), timeout())
+    return personal(request, response, cache)
 
 
 # Every write of a record leaves a history row; rows written in bulk send a signal of their own.
@@ -272,12 +354,25 @@ def roles_changed(sender, action: str, **kwargs) -> None:
         data_changed()
 
 
+# A user's scope decides what they reach, and which pages they are served.
+def scope_written(sender, **kwargs) -> None:
+    data_changed()
+
+
 User = get_user_model()
 post_create_historical_record.connect(history_written, dispatch_uid="dashboards_history")
 history_written_in_bulk.connect(written_in_bulk, dispatch_uid="dashboards_bulk_history")
 post_save.connect(user_saved, sender=User, dispatch_uid="dashboards_user_saved")
 post_delete.connect(user_deleted, sender=User, dispatch_uid="dashboards_user_deleted")
-for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+post_save.connect(scope_written, sender=UserScope, dispatch_uid="dashboards_scope_saved")
+post_delete.connect(scope_written, sender=UserScope, dispatch_uid="dashboards_scope_deleted")
+for through in (
+    User.groups.through,
+    User.user_permissions.through,
+    Group.permissions.through,
+    UserScope.institutions.through,
+    UserScope.units.through,
+):
     m2m_changed.connect(
         roles_changed, sender=through, dispatch_uid=f"dashboards_{through._meta.label}"
     )

@@ -8,11 +8,14 @@ stale only once it is committed.
 import csv
 import io
 import re
+import threading
+import time
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
@@ -186,6 +189,19 @@ def test_readers_of_one_scope_are_served_one_page_each_with_their_own_header(sou
     assert "Written behind the back of the product" in text(of_ku, page)
 
 
+def test_a_reader_whose_scope_loses_an_institution_is_served_none_of_its_pages(sources):
+    ku, tmu = Institution.objects.get(code="KU"), Institution.objects.get(code="TMU")
+    user = user_with_role(LEADERSHIP, institutions=[ku], username="ku-only")
+    browser = Client()
+    browser.force_login(user)
+    browser.get(reverse("login"))
+    page = url_of("framework")  # Kyoto's framework
+    assert Goal.objects.get(code="CONNECT").title in text(browser, page)
+    text(browser, page)  # served from the cache
+    user.scope.institutions.set([tmu])
+    assert browser.get(page).status_code == 404
+
+
 def test_two_readers_never_see_each_others_page(sources):
     first, second = reader("president"), reader("vice-president")
     for page in PAGES:
@@ -223,10 +239,9 @@ def test_a_served_page_costs_the_same_few_queries_whatever_the_data(
         ActivityFactory.create_batch(more, initiative=initiative)
         for url in map(url_of, PAGES):
             text(leader, url, fy=2025)  # built and kept
-            # session, user, the reader's scope (which institutions' versions the page is kept
-            # under) and permissions (which page of their scope is theirs); then the page comes
-            # from the cache's files, with no query.
-            with django_assert_num_queries(7):
+            # session and user; the reader's scope, their header and the page come from the
+            # cache's files, with no query.
+            with django_assert_num_queries(2):
                 text(leader, url, fy=2025)
 
 
@@ -278,6 +293,37 @@ def test_a_page_holding_a_csrf_token_of_its_own_is_never_served_to_another_reade
         for user in alike:
             cached_dashboard(view)(signed_in_request(user))
     assert built == ["one", "two", "one"]
+
+
+def test_readers_who_ask_for_a_page_being_built_are_served_that_build():
+    """After a write or at a cold start, readers of one scope asking for a page at once cost one
+    build of it, not one each."""
+    built = []
+
+    def slow(request):
+        built.append(request.user.username)
+        time.sleep(0.5)
+        return HttpResponse("figures")
+
+    view = cached_dashboard(slow)
+    readers = [UserFactory(username=f"reader-{n}") for n in range(3)]
+    pages = []
+
+    def read(user):
+        try:
+            pages.append(view(signed_in_request(user)).content)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(user,)) for user in readers]
+    threads[0].start()
+    time.sleep(0.2)  # the first reader's build is under way
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == ["reader-0"]
+    assert pages == [b"figures"] * 3
 
 
 def test_responses_that_set_cookies_or_refuse_storage_are_not_kept():
