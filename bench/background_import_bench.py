@@ -43,6 +43,9 @@ from urllib.parse import quote
 RAISED = {"IMPORT_MAX_CELLS": "1000000", "IMPORT_MAX_SHEET_CHARS": "40000000"}
 for _name, _value in RAISED.items():
     os.environ.setdefault(_name, _value)
+# Its tasks wait in the throwaway database, for the db_worker it starts, whatever queue the
+# environment names.
+os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_bench as base  # sets up Django on a temporary directory of its own

@@ -426,7 +426,10 @@ def server_env(data_dir: Path, port: int, workers: int) -> dict[str, str]:
     clean = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "GUNICORN_", "PORTFOLIO_", "IMPORT_"))
+        # (Nor Redis: a laptop's tasks wait in the database, for the db_worker started here.)
+        if not key.startswith(
+            ("DJANGO_", "DATABASE_", "GUNICORN_", "PORTFOLIO_", "IMPORT_", "REDIS_", "TASKS_")
+        )
     }
     return {
         **clean,

@@ -52,6 +52,38 @@ def pytest_configure(config):
         "postgresql: needs PostgreSQL (server processes, row locks); runs only where DATABASE_URL "
         "names a PostgreSQL database, and is deselected, not skipped, elsewhere",
     )
+    redis_databases_of_this_worker()
+
+
+def redis_databases_of_this_worker() -> None:
+    """With Redis as cache and task queue (REDIS_URL), each parallel worker (pytest-xdist) keeps
+    its caches and its queue in Redis databases of its own, for itself and the processes its
+    tests start: a test that empties a cache (Redis' FLUSHDB) or drains the queue in one worker
+    leaves the other's as they were."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    number = int(worker.removeprefix("gw"))
+
+    def database(url: str, index: int) -> str:
+        return urlunsplit(urlsplit(url)._replace(path=f"/{index}"))
+
+    caches_url = database(settings.REDIS_URL, 2 + 2 * number)
+    os.environ["REDIS_URL"] = caches_url
+    for cache in settings.CACHES.values():
+        if cache["BACKEND"].endswith("RedisCache"):
+            cache["LOCATION"] = caches_url
+    queues = getattr(settings, "RQ_QUEUES", None)
+    if queues:
+        queue_url = database(queues["default"]["URL"], 3 + 2 * number)
+        os.environ["TASKS_REDIS_URL"] = queue_url
+        for queue in queues.values():
+            queue["URL"] = queue_url
 
 
 def pytest_collection_modifyitems(config, items):
