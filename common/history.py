@@ -20,8 +20,8 @@ BATCH = 500
 # Sent after history rows are written in bulk, which sends none of simple-history's own signals:
 # whatever keeps copies of the records (the dashboards' kept figures and cache) learns they
 # changed. ``records``: the history rows written (or the records, in their new state);
-# ``links``: the name of the many-to-many field whose links the rows hold, where that is what
-# changed.
+# ``links``: the name of the many-to-many field whose links the rows hold, where those are what
+# the rows record; ``changed``: the ids of the records whose links changed (None: any of them).
 history_written_in_bulk = Signal()
 
 
@@ -61,8 +61,10 @@ def write_link_history(
     field_name: str,
     history_rows: Iterable[models.Model],
     links: dict[int, list[tuple[int, int]]],
+    changed: Iterable[int] | None = None,
 ) -> None:
-    """Snapshot an object's links (through id, target id) under each of its new history rows."""
+    """Snapshot an object's links (through id, target id) under each of its new history rows;
+    ``changed``: the objects whose links these rows changed, where the caller knows them."""
     field = model._meta.get_field(field_name)
     source_attname = field.m2m_column_name()
     target_attname = field.m2m_reverse_name()
@@ -77,7 +79,12 @@ def write_link_history(
         for through_id, target_id in links.get(history_row.id, [])
     ]
     snapshot_model.objects.bulk_create(rows, batch_size=BATCH)
-    history_written_in_bulk.send(sender=model, records=list(history_rows), links=field_name)
+    history_written_in_bulk.send(
+        sender=model,
+        records=list(history_rows),
+        links=field_name,
+        changed=None if changed is None else frozenset(changed),
+    )
 
 
 def chunks(items: Sequence, size: int = 900) -> Iterable[Sequence]:
@@ -100,7 +107,9 @@ def record_links(obj: models.Model, row: models.Model) -> None:
         m2m_history_model(model, field.name).objects.filter(history=row).delete()
         links = field.remote_field.through.objects.filter(**{field.m2m_field_name(): obj.pk})
         pairs = list(links.values_list("pk", field.m2m_reverse_field_name()))
-        write_link_history(model, field.name, [row], {obj.pk: pairs})
+        # The links as they are: each change of them was signalled as it was made (Django's
+        # m2m_changed), so this snapshot changes none.
+        write_link_history(model, field.name, [row], {obj.pk: pairs}, changed=())
 
 
 @contextmanager

@@ -961,7 +961,9 @@ def set_links(
                     snapshot.setdefault(owner, []).append((through_pk, linked))
         for row in fresh:
             snapshot.setdefault(getattr(row, source), []).append((row.pk, getattr(row, target)))
-        write_link_history(model, name, history, snapshot)
+        changed = {owner for owner, links in have.items() if set(links) - wanted_of[owner]}
+        changed |= {getattr(row, source) for row in fresh}
+        write_link_history(model, name, history, snapshot, changed=changed)
 
 
 class UndoRefused(Exception):

@@ -335,7 +335,10 @@ def history_written(sender, history_instance, **kwargs) -> None:
     data_changed(institutions_written(history_instance))
 
 
-def written_in_bulk(sender, **kwargs) -> None:
+def written_in_bulk(sender, records=(), changed=None, **kwargs) -> None:
+    # (Links snapshot as they were, under rows whose own writes were signalled, change nothing.)
+    if changed is not None and not any(r.id in changed for r in records):
+        return
     data_changed()
 
 

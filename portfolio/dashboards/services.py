@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, pre_save
 from django.utils import timezone
 from simple_history.signals import post_create_historical_record
 
@@ -175,9 +175,9 @@ def institutions_of(model: type, records: list) -> set[int]:
     return set(Framework.objects.filter(pk__in=frameworks).values_list("institution_id", flat=True))
 
 
-def records_written(model: type, records: list, *, links: bool = False) -> None:
+def records_written(model: type, records: list, *, links: str | None = None) -> None:
     """Mark what the written records (their new states, or their history rows) may change;
-    ``links``: the rows hold a change of the records' links (an initiative's goals)."""
+    ``links``: the rows are history rows that now hold the records' links of that field."""
     if not records:
         return
     model = getattr(model, "instance_type", model)
@@ -185,19 +185,41 @@ def records_written(model: type, records: list, *, links: bool = False) -> None:
     if model is Activity:
         mark(activity_states(ids, records))
     elif model is Initiative:
-        mark(initiatives_touched(ids if links else counted_differently(records)))
+        if links is None:
+            mark(initiatives_touched(counted_differently(records)))
+        elif links == "goals":  # (its partners and contributing units are in no figure)
+            mark(initiatives_touched(ids))
     elif model in (Goal, Framework, Unit):
         mark_institutions(institutions_of(model, records))
         if model is Unit:
             mark(figures.slices_of_activities(Activity.objects.filter(unit_id__in=ids)))
 
 
-def history_written(sender, history_instance, **kwargs) -> None:
+def initiative_to_be_saved(sender, instance, raw: bool = False, **kwargs) -> None:
+    """Note what the figures count of an initiative as it is stored, before a save changes it."""
+    if instance.pk is not None and not raw:
+        instance._counted_before = (
+            Initiative.objects.filter(pk=instance.pk)
+            .values_list(*COUNTED_INITIATIVE_FIELDS)
+            .first()
+        )
+
+
+def history_written(sender, history_instance, instance=None, **kwargs) -> None:
+    before = getattr(instance, "_counted_before", None)
+    if isinstance(instance, Initiative) and history_instance.history_type == "~" and before:
+        # A save through the ORM: compared with the row it replaced, history or not.
+        if before != tuple(getattr(instance, f) for f in COUNTED_INITIATIVE_FIELDS):
+            mark(initiatives_touched([instance.pk]))
+        return
     records_written(history_instance.instance_type, [history_instance])
 
 
-def written_in_bulk(sender, records=(), links=None, **kwargs) -> None:
-    records_written(sender, list(records), links=links is not None)
+def written_in_bulk(sender, records=(), links=None, changed=None, **kwargs) -> None:
+    """History rows written in bulk; where they hold links, only those of the records in
+    ``changed`` changed (all of them, where it is None)."""
+    records = [r for r in records if changed is None or r.id in changed]
+    records_written(sender, records, links=links)
 
 
 def links_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs) -> None:
@@ -216,6 +238,7 @@ def links_changed(sender, instance, action: str, reverse: bool, pk_set=None, **k
         mark_institutions([instance.framework.institution_id])
 
 
+pre_save.connect(initiative_to_be_saved, sender=Initiative, dispatch_uid="figures_initiative")
 post_create_historical_record.connect(history_written, dispatch_uid="figures_history")
 history_written_in_bulk.connect(written_in_bulk, dispatch_uid="figures_bulk_history")
 for through in (Initiative.goals.through, Goal.realises.through):

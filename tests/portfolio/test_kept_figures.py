@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from common.fiscal import fiscal_today
 from common.services import record_delete, record_save
@@ -23,6 +24,7 @@ from portfolio.models import (
     UnitFigure,
 )
 from portfolio.services import activities_create
+from tests.admin_forms import form_data
 from tests.factories import ActivityFactory, InitiativeFactory, PartnerFactory
 from units.models import Institution, Unit
 
@@ -186,6 +188,31 @@ def test_an_initiative_edit_rebuilds_only_where_its_figures_change(demo):
     assert services.stale() == []
     initiative.status = "on_hold" if initiative.status != "on_hold" else "active"
     record_save(initiative, user=None, reason="status")
+    years = set(initiative.activities.values_list("fiscal_year", flat=True))
+    assert set(services.stale()) == {(initiative.institution_id, y) for y in years}
+    assert every_difference() == []
+
+
+def test_an_initiative_renamed_in_the_admin_counts_nothing_again_and_new_goals_do(
+    demo, admin_client
+):
+    """Its history rows hold its links as well: a save that leaves them as they were changes no
+    figure, whether or not the initiative has history from before (rows loaded past the
+    product, as a restore writes them)."""
+    services.refresh()
+    initiative = Initiative.objects.filter(activities__isnull=False).order_by("pk").first()
+    Initiative.history.filter(id=initiative.pk).delete()
+    change = reverse("admin:portfolio_initiative_change", args=[initiative.pk])
+    data = form_data(admin_client.get(change))
+    data["title"] = "Renamed in the admin"
+    data["change_reason"] = "Wording"
+    assert admin_client.post(change, data).status_code == 302
+    assert services.stale() == []
+
+    data = form_data(admin_client.get(change))  # the version the first save left
+    data["goals"] = [str(Goal.objects.get(code="PROMOTE").pk)]
+    data["change_reason"] = "Goals"
+    assert admin_client.post(change, data).status_code == 302
     years = set(initiative.activities.values_list("fiscal_year", flat=True))
     assert set(services.stale()) == {(initiative.institution_id, y) for y in years}
     assert every_difference() == []
