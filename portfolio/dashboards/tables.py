@@ -223,6 +223,12 @@ def activities_by_year_table(by_year: Iterable[dict], *, participants: bool = Tr
 # --- A goal's, a unit's and an initiative's page -------------------------------------------------
 
 
+def choice_labels(model: type[Model], field: str) -> dict:
+    """A field's choices as the reader reads them, translated once for a whole table (a model's
+    ``get_FOO_display`` builds its dictionary of choices again for every row)."""
+    return {value: str(label) for value, label in model._meta.get_field(field).flatchoices}
+
+
 def goal_tables(
     filters: Filters,
     initiatives: list[Initiative],
@@ -232,6 +238,8 @@ def goal_tables(
     units: Iterable[Unit],
 ) -> list[Table]:
     type_labels = dict(ActivityType.choices)
+    status, health = choice_labels(Initiative, "status"), choice_labels(Initiative, "health")
+    kinds = choice_labels(Unit, "kind")
     return [
         Table(
             "initiatives",
@@ -241,8 +249,8 @@ def goal_tables(
                 [
                     initiative_link(i),
                     i.shown("title").text,
-                    i.get_status_display(),
-                    i.get_health_display(),
+                    status.get(i.status, i.status),
+                    health.get(i.health, i.health),
                     str(i.lead_unit) if i.lead_unit else "",
                     i.start_date,
                     i.end_date,
@@ -263,7 +271,7 @@ def goal_tables(
             "units",
             _("Contributing units"),
             [_("unit"), _("kind")],
-            [[str(u), u.get_kind_display()] for u in units],
+            [[str(u), kinds.get(u.kind, u.kind)] for u in units],
         ),
     ]
 
@@ -276,6 +284,8 @@ def unit_tables(
     initiatives: list[Initiative],
 ) -> list[Table]:
     names = dict(countries)
+    status, health = choice_labels(Initiative, "status"), choice_labels(Initiative, "health")
+    kinds = choice_labels(Agreement, "kind")
     return [
         Table(
             "activities-by-country",
@@ -301,7 +311,7 @@ def unit_tables(
             [
                 [
                     a.partner.shown("name").text,
-                    a.get_kind_display(),
+                    kinds.get(a.kind, a.kind),
                     a.signed_on,
                     a.expires_on,
                     _("expired") if a.expired else (_("yes") if a.expiring else ""),
@@ -317,8 +327,8 @@ def unit_tables(
                 [
                     initiative_link(i),
                     i.shown("title").text,
-                    i.get_status_display(),
-                    i.get_health_display(),
+                    status.get(i.status, i.status),
+                    health.get(i.health, i.health),
                     str(i.lead_unit) if i.lead_unit else "",
                 ]
                 for i in initiatives
