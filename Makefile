@@ -46,7 +46,7 @@ run: setup
 
 ## Serve the product as in production: gunicorn, DEBUG off, every setting from the environment
 ## (README, "Production"). Static files are compiled into STATIC_ROOT and the database migrated
-## first. GUNICORN_BIND (default 127.0.0.1:$PORT, PORT 8000), GUNICORN_WORKERS (3) and
+## first. GUNICORN_BIND (default 127.0.0.1:$PORT, PORT 8000), GUNICORN_WORKERS (2 per core, and one) and
 ## GUNICORN_TIMEOUT (120 s: a large import's preview) tune the server.
 PROD := env DJANGO_DEBUG=0
 serve: $(STAMP) $(NODE_STAMP)
@@ -56,7 +56,7 @@ serve: $(STAMP) $(NODE_STAMP)
 	$(PROD) $(PY) manage.py migrate --noinput
 	exec $(PROD) $(VENV)/bin/gunicorn config.wsgi \
 		--bind "$${GUNICORN_BIND:-127.0.0.1:$(PORT)}" \
-		--workers "$${GUNICORN_WORKERS:-3}" \
+		--workers "$${GUNICORN_WORKERS:-$$(( 2 * $$(nproc) + 1 ))}" \
 		--timeout "$${GUNICORN_TIMEOUT:-120}" \
 		--access-logfile - --error-logfile -
 
