@@ -151,28 +151,36 @@ def build_statements(slices: list[tuple[int, int]]) -> list[tuple[str, list]]:
                     [*rows_params, *pairs_params],
                 )
             )
-    rows = picked(activities, "partner_id", "start_date")
-    rows_sql, rows_params = rows.query.sql_with_params()
-    statements.append(
-        insert(
-            PartnerFigure,
-            [*TARGET_COMMON, "partner_id", "activities", "inbound", "outbound", "first_start"],
-            f"{common}, picked.partner_id, {sums}, MIN(picked.start_date)",
+
+    def of_every_activity(model, rows: QuerySet, keys: list[str], extra: list[str], more: str):
+        """The rows of ``model`` that hold every activity of the slices (no goal) per ``keys``."""
+        rows_sql, rows_params = rows.query.sql_with_params()
+        by = ", ".join([common, *(f"picked.{key}" for key in keys)])
+        return insert(
+            model,
+            [*TARGET_COMMON, *keys, "activities", "inbound", "outbound", *extra],
+            f"{by}, {sums}{more}",
             f"({rows_sql}) picked",
-            f"{common}, picked.partner_id",
+            by,
             rows_params,
         )
-    )
-    rows = picked(activities.filter(unit__isnull=False), "unit_id", "partner_id")
-    rows_sql, rows_params = rows.query.sql_with_params()
+
     statements.append(
-        insert(
+        of_every_activity(
+            PartnerFigure,
+            picked(activities, "partner_id", "start_date"),
+            ["partner_id"],
+            ["first_start"],
+            ", MIN(picked.start_date)",
+        )
+    )
+    statements.append(
+        of_every_activity(
             UnitFigure,
-            [*TARGET_COMMON, "unit_id", "partner_id", "activities", "inbound", "outbound"],
-            f"{common}, picked.unit_id, picked.partner_id, {sums}",
-            f"({rows_sql}) picked",
-            f"{common}, picked.unit_id, picked.partner_id",
-            rows_params,
+            picked(activities.filter(unit__isnull=False), "unit_id", "partner_id"),
+            ["unit_id", "partner_id"],
+            [],
+            "",
         )
     )
     return statements
