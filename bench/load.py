@@ -467,9 +467,11 @@ def report(phases: dict[str, Phase], args) -> bool:
         print(row(label, phases[name].samples, seconds[name]))
     if phases["edits"].samples:
         print(row("initiative saved", phases["edits"].samples, seconds["edits"]))
-    for page in PAGES:
-        mine = [s for s in phases["dashboards"].samples if s.page.rstrip("*") == page]
-        print(row(f"  {page}", mine, seconds["dashboards"]))
+    for name in ("first", "dashboards"):
+        print(f"{labels[name]}, per page:")
+        for page in PAGES:
+            mine = [s for s in phases[name].samples if s.page.rstrip("*") == page]
+            print(row(f"  {page}", mine, seconds[name]))
     problems = [s for phase in phases.values() for s in phase.samples if not s.ok]
     for sample in problems[:10]:
         print(f"  error: {sample.phase} {sample.page}: {sample.problem}")
