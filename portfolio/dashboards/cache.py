@@ -225,7 +225,9 @@ def header_of(request: HttpRequest, cache: BaseCache) -> str:
 
 def personal(request: HttpRequest, response: HttpResponse, cache: BaseCache) -> HttpResponse:
     """The page with the reader's own header where the kept copy has its mark."""
-    if response.streaming or PERSONAL_MARK not in response.content:
+    # (A page's HTML escapes the mark wherever a record's text holds it; a CSV download does not.)
+    html = response.get("Content-Type", "").startswith("text/html")
+    if response.streaming or not html or PERSONAL_MARK not in response.content:
         return response
     header = header_of(request, cache)
     response.content = response.content.replace(PERSONAL_MARK, header.encode(), 1)

@@ -202,6 +202,21 @@ def test_a_reader_whose_scope_loses_an_institution_is_served_none_of_its_pages(s
     assert browser.get(page).status_code == 404
 
 
+def test_a_download_whose_text_holds_the_pages_mark_is_served_as_written(sources):
+    """The mark where a kept page gets its reader's header is escaped in a page, not in a CSV:
+    a title holding it comes out as it is, with no one's header in it."""
+    ku = Institution.objects.get(code="KU")
+    title = "Drills <!--personal:site-header--> 2025"
+    initiative = InitiativeFactory(institution=ku, lead_unit=ku.units.get(code="ISO-KU"))
+    initiative.title = title
+    initiative.save()
+    initiative.goals.add(Goal.objects.get(code="CONNECT"))
+    leader = reader("president")
+    for _ in range(2):  # built, then served from the cache
+        table = download_table(text(leader, url_of("goal"), csv="initiatives"))
+        assert title in table and "Log out" not in table
+
+
 def test_two_readers_never_see_each_others_page(sources):
     first, second = reader("president"), reader("vice-president")
     for page in PAGES:
