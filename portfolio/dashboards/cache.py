@@ -169,10 +169,9 @@ def scope_of(user) -> str:
     return hashlib.sha256(held.encode()).hexdigest()[:24]
 
 
-def reader(cache: BaseCache, user) -> tuple[list[str], str]:
-    """The reader's version keys and scope, remembered under the version of every record (which
-    a change of any user, role or scope replaces), so that a served page reads neither."""
-    everyone = tokens_of(cache, [VERSION_KEY])[VERSION_KEY]
+def reader(cache: BaseCache, user, everyone: str) -> tuple[list[str], str]:
+    """The reader's version keys and scope, remembered under ``everyone``, the version of every
+    record (which a change of any user, role or scope replaces), so a served page reads neither."""
     key = f"dashboards:reader:{user.pk}:{everyone}"
     found = cache.get(key)
     if found is None:
@@ -181,8 +180,8 @@ def reader(cache: BaseCache, user) -> tuple[list[str], str]:
     return found
 
 
-def key_prefix(request: HttpRequest, cache: BaseCache) -> str:
-    keys, scope = reader(cache, request.user)
+def key_prefix(request: HttpRequest, cache: BaseCache, everyone: str) -> str:
+    keys, scope = reader(cache, request.user, everyone)
     version = data_version(cache, keys)
     return f"dashboards.{version}.{scope}.{timezone.localdate().isoformat()}"
 
@@ -202,13 +201,12 @@ def learn_key(request: HttpRequest, response: HttpResponse, prefix: str, cache: 
     return learn_cache_key(request, probe, timeout(), prefix, cache=cache)
 
 
-def header_of(request: HttpRequest, cache: BaseCache) -> str:
-    """The reader's own header, kept per reader, CSRF secret, language and page, under the
-    version of every record (a user's name or roles replace it)."""
+def header_of(request: HttpRequest, cache: BaseCache, everyone: str) -> str:
+    """The reader's own header, kept per reader, CSRF secret, language and page, under
+    ``everyone``, the version of every record (a user's name or roles replace it)."""
     secret = request.META.get("CSRF_COOKIE")
     key = None
     if secret:
-        everyone = tokens_of(cache, [VERSION_KEY])[VERSION_KEY]
         held = f"{request.user.pk}.{secret}.{get_language()}.{request.get_full_path()}"
         key = f"dashboards:header:{everyone}:{hashlib.sha256(held.encode()).hexdigest()[:32]}"
         header = cache.get(key)
@@ -223,13 +221,13 @@ def header_of(request: HttpRequest, cache: BaseCache) -> str:
     return header
 
 
-def personal(request: HttpRequest, response: HttpResponse, cache: BaseCache) -> HttpResponse:
+def personal(request: HttpRequest, response: HttpResponse, cache, everyone: str) -> HttpResponse:
     """The page with the reader's own header where the kept copy has its mark."""
     # (A page's HTML escapes the mark wherever a record's text holds it; a CSV download does not.)
     html = response.get("Content-Type", "").startswith("text/html")
     if response.streaming or not html or PERSONAL_MARK not in response.content:
         return response
-    header = header_of(request, cache)
+    header = header_of(request, cache, everyone)
     response.content = response.content.replace(PERSONAL_MARK, header.encode(), 1)
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(response.content))
@@ -277,10 +275,11 @@ def cached_dashboard(view: View) -> View:
         cache = page_cache()
         if cache is None or not may_use_cache(request):
             return view(request, *args, **kwargs)
-        prefix = key_prefix(request, cache)
+        everyone = tokens_of(cache, [VERSION_KEY])[VERSION_KEY]
+        prefix = key_prefix(request, cache, everyone)
         entry = kept(request, prefix, cache)
         if entry is not None:
-            return personal(request, served(entry), cache)
+            return personal(request, served(entry), cache, everyone)
         # One build of a page at a time: the readers who ask for it meanwhile (after a write, at
         # a cold start) wait for that build rather than each building the page again.
         path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
@@ -288,9 +287,11 @@ def cached_dashboard(view: View) -> View:
         if not cache.add(building, True, timeout=BUILD_WAIT_SECONDS):
             entry = awaited(request, prefix, cache, building)
             if entry is not None:
-                return personal(request, served(entry), cache)
+                return personal(request, served(entry), cache, everyone)
         try:
-            return built(view, request, args, kwargs, prefix, cache)
+            return personal(
+                request, built(view, request, args, kwargs, prefix, cache), cache, everyone
+            )
         finally:
             cache.delete(building)
 
@@ -315,7 +316,8 @@ def awaited(request: HttpRequest, prefix: str, cache: BaseCache, building: str) 
 
 
 def built(view: View, request: HttpRequest, args, kwargs, prefix: str, cache) -> HttpResponse:
-    """The page built for this reader, and kept for their scope where it may be."""
+    """The page built for this reader (with the mark for their header), and kept for their
+    scope where it may be."""
     session_was_written = request.session.modified
     token_was_used = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
     request.dashboard_shared = True  # the base template leaves a mark for the header
@@ -329,7 +331,7 @@ def built(view: View, request: HttpRequest, args, kwargs, prefix: str, cache) ->
         response, request.session.modified and not session_was_written
     ):
         cache.set(learn_key(request, response, prefix, cache), stored(response), timeout())
-    return personal(request, response, cache)
+    return response
 
 
 # Every write of a record leaves a history row; rows written in bulk send a signal of their own.
