@@ -24,6 +24,9 @@ and serves it again. A page is kept under:
   ``learn_cache_key``), and today's date (the default fiscal year and "expiring within 180
   days" move with it).
 
+What the pages of one scope have in common (the filter form's choices, a goal tree's figures)
+is kept beside them under the same key, and built once for all of them (``remembered``).
+
 A served page reads no table: the reader's version keys and scope, and their header, are kept
 too, under the version of every record (which any change of a user, a role or a scope
 replaces). Readers who ask for a page while it is being built wait for that build (up to
@@ -321,10 +324,12 @@ def built(view: View, request: HttpRequest, args, kwargs, prefix: str, cache) ->
     session_was_written = request.session.modified
     token_was_used = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False)
     request.dashboard_shared = True  # the base template leaves a mark for the header
+    request.dashboard_memo = partial(remembered, cache, prefix)
     try:
         response = view(request, *args, **kwargs)
     finally:
         request.dashboard_shared = False
+        request.dashboard_memo = None
     # A CSRF token in the page itself is the reader's own: such a page is never shared.
     token_in_page = request.META.get("CSRF_COOKIE_NEEDS_UPDATE", False) and not token_was_used
     if not token_in_page and may_keep(
@@ -332,6 +337,24 @@ def built(view: View, request: HttpRequest, args, kwargs, prefix: str, cache) ->
     ):
         cache.set(learn_key(request, response, prefix, cache), stored(response), timeout())
     return response
+
+
+def remembered(cache: BaseCache, prefix: str, names: list[str], build: Callable) -> dict:
+    """What each name is for every reader of the scope under the records' versions (``prefix``):
+    kept once built, so that the pages of a scope build it once (a goal tree's figures serve
+    the overview, the framework's page and each of its goals' pages; the filter form's choices,
+    every page). ``build(missing)`` gives the values of the names not kept yet."""
+    keys = {
+        name: f"{prefix}.shared.{hashlib.sha256(name.encode()).hexdigest()[:32]}" for name in names
+    }
+    found = cache.get_many(list(keys.values()))
+    values = {name: found[key] for name, key in keys.items() if key in found}
+    missing = [name for name in names if name not in values]
+    if missing:
+        made = build(missing)
+        cache.set_many({keys[name]: made[name] for name in missing}, timeout())
+        values |= made
+    return values
 
 
 # Every write of a record leaves a history row; rows written in bulk send a signal of their own.

@@ -10,7 +10,9 @@ an activity when the unit carried it out, which is not whom a model's ``reach.un
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.db.models import Max, Min, Model, Q, QuerySet
 from django.http import HttpRequest
@@ -46,6 +48,11 @@ class Filters:
     fresh: bool = field(default=False, repr=False, compare=False)
     # Count every figure from the records (what `manage.py check_figures` compares with).
     from_records: bool = False
+    # Where the page is kept for the reader's scope: what every reader of the scope shares,
+    # kept beside it under the same versions (``cache.remembered``); None: nothing is kept.
+    memo: Callable[[list[str], Callable], dict[str, Any]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def chosen(self) -> Access:
@@ -82,6 +89,28 @@ class Filters:
             ensure_fresh()
             self.fresh = True
         return (per_unit or self.unit is None) and not self.from_records
+
+    def shared(self, names: list[str], build: Callable[[list[str]], dict[str, Any]]) -> dict:
+        """The value of each name, built once for every reader of this scope and these filters
+        while the records stay as they are (where pages are kept; else on every call):
+        ``build(missing)`` gives the values of the names not kept yet, in one go."""
+        if self.memo is None or self.from_records:
+            return build(names)
+        choices = [
+            self.fiscal_year,
+            self.institution and self.institution.pk,
+            self.unit and self.unit.pk,
+            self.status,
+            self.region and self.region.pk,
+        ]
+        qualified = {f"{name}:{choices}": name for name in names}
+
+        def built(missing: list[str]) -> dict[str, Any]:
+            values = build([qualified[key] for key in missing])
+            return {key: values[qualified[key]] for key in missing}
+
+        kept = self.memo(list(qualified), built)
+        return {qualified[key]: value for key, value in kept.items()}
 
     def of_unit(self, unit: Unit) -> "Filters":
         """The filters of a unit's page: the page's unit stands for the unit filter."""
@@ -164,26 +193,16 @@ class Compared:
 
 def read_filters(request: HttpRequest) -> Filters:
     """The filters in the URL, so that a filtered page can be bookmarked and shared."""
-    current = current_fiscal_year()
-    # Two index look-ups: SQLite reads MIN and MAX from an index only one at a time.
-    years = Activity.objects.order_by().values_list("fiscal_year", flat=True)
-    first = min(years.aggregate(first=Min("fiscal_year"))["first"] or current, current)
-    # A year with indicator figures and no activity is offered too.
-    measured = IndicatorValue.objects.order_by().aggregate(first=Min("fiscal_year"))["first"]
-    first = min(first, measured or first)
-    last = max(years.aggregate(last=Max("fiscal_year"))["last"] or current, current)
+    memo = getattr(request, "dashboard_memo", None)
     access = access_for(request.user)
-    institutions = list(
-        Institution.objects.filter(access.visible(reach_of(Institution))).order_by("code")
-    )
-    regions = list(Region.objects.all())
+    current = current_fiscal_year()
+    if memo:
+        choices = memo(["filters"], lambda _names: {"filters": offered(access, current)})
+        first, last, institutions, regions, units = choices["filters"]
+    else:
+        first, last, institutions, regions, units = offered(access, current)
     institution = next((i for i in institutions if i.code == request.GET.get("institution")), None)
     region = next((r for r in regions if r.code == request.GET.get("region")), None)
-    units = list(
-        Unit.objects.filter(access.visible(reach_of(Unit)))
-        .select_related("institution")
-        .order_by("institution__code", "name")
-    )
     unit = next((u for u in units if str(u.pk) == request.GET.get("unit")), None)
     status = request.GET.get("status", "")
     return Filters(
@@ -198,7 +217,30 @@ def read_filters(request: HttpRequest) -> Filters:
         regions=regions,
         units=units,
         today=fiscal_today(),
+        memo=memo,
     )
+
+
+def offered(access: Access, current: int) -> tuple[int, int, list, list, list]:
+    """What the filter form offers the reader: the first and last fiscal years, the
+    institutions, regions and units."""
+    # Two index look-ups: SQLite reads MIN and MAX from an index only one at a time.
+    years = Activity.objects.order_by().values_list("fiscal_year", flat=True)
+    first = min(years.aggregate(first=Min("fiscal_year"))["first"] or current, current)
+    # A year with indicator figures and no activity is offered too.
+    measured = IndicatorValue.objects.order_by().aggregate(first=Min("fiscal_year"))["first"]
+    first = min(first, measured or first)
+    last = max(years.aggregate(last=Max("fiscal_year"))["last"] or current, current)
+    institutions = list(
+        Institution.objects.filter(access.visible(reach_of(Institution))).order_by("code")
+    )
+    regions = list(Region.objects.all())
+    units = list(
+        Unit.objects.filter(access.visible(reach_of(Unit)))
+        .select_related("institution")
+        .order_by("institution__code", "name")
+    )
+    return first, last, institutions, regions, units
 
 
 def chosen_year(typed: str, first: int, last: int, current: int) -> int:

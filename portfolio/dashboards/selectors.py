@@ -473,6 +473,39 @@ def trees_of(frameworks: Iterable[Framework]) -> tuple[dict[int, Node], list[Nod
     return goal_trees(Goal.objects.filter(framework__in=frameworks))
 
 
+def figured_trees(
+    filters: Filters, frameworks: Iterable[Framework]
+) -> tuple[dict[int, Node], list[Node]]:
+    """The goal trees of the frameworks, every node with its figures (``compute``).
+
+    Each framework's figures are computed for its whole tree, once for every reader of the
+    scope and filters (``Filters.shared``): the overview, the framework's page and each of its
+    goals' pages read the same figures, and compute them once. The trees whose figures are not
+    kept yet are figured together, in the same few queries whatever their number. (A goal
+    realises only goals of its own framework, so a framework's figures are the same whichever
+    frameworks are shown with it.) The goals themselves are read for each page.
+    """
+    nodes, roots = trees_of(frameworks)
+
+    def figured(names: list[str]) -> dict[str, dict[int, dict]]:
+        wanted = {int(name.removeprefix("figures:")) for name in names}
+        chosen = [node for node in nodes.values() if node.framework_id in wanted]
+        compute(chosen, filters)
+        return {
+            f"figures:{pk}": {node.id: node.figures for node in chosen if node.framework_id == pk}
+            for pk in wanted
+        }
+
+    kept = filters.shared(
+        sorted({f"figures:{node.framework_id}" for node in nodes.values()}), figured
+    )
+    for figures in kept.values():
+        for pk, node_figures in figures.items():
+            if pk in nodes:
+                nodes[pk].figures = node_figures
+    return nodes, roots
+
+
 # --- Recent changes ------------------------------------------------------------------------------
 
 

@@ -65,8 +65,7 @@ def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     frameworks = selectors.frameworks_shown(filters)
-    _nodes, roots = selectors.trees_of(frameworks)
-    selectors.compute(roots, filters)
+    _nodes, roots = selectors.figured_trees(filters, frameworks)
     panels = [
         {"framework": framework, "goals": [r for r in roots if r.framework_id == framework.pk]}
         for framework in frameworks
@@ -89,9 +88,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     framework = selectors.framework(filters, pk)
-    _nodes, roots = selectors.trees_of([framework])
+    _nodes, roots = selectors.figured_trees(filters, [framework])
     ordered = selectors.flatten(roots)
-    selectors.compute(ordered, filters)
     return respond(
         request,
         "portfolio/framework.html",
@@ -109,9 +107,8 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     goal = selectors.goal(filters, pk)
-    nodes, _roots = selectors.trees_of([goal.framework])
+    nodes, _roots = selectors.figured_trees(filters, [goal.framework])
     node = nodes[goal.pk]
-    selectors.compute([node], filters)
     initiatives = selectors.goal_initiatives(filters, node)
     by_year, by_type = selectors.goal_activity_tables(filters, node)
     units = selectors.goal_units(filters, node)

@@ -15,10 +15,12 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
@@ -382,3 +384,35 @@ def test_a_write_makes_stale_only_the_pages_of_readers_who_reach_it(sources):
     ActivityFactory(initiative=initiative, partner=None)
     assert goal.title in text(of_ku, page)
     assert "Written behind the back of the product" in text(of_both, page)
+
+
+def figures_shown(page: str) -> str:
+    """The goal's figures as its page shows them (``_figures.html``)."""
+    return re.search(r'<dl class="figures">.*?</dl>', page, re.S).group(0)
+
+
+def test_a_goal_trees_figures_are_counted_once_for_its_pages_and_anew_after_a_write(sources):
+    """The framework's page counts its whole tree's figures for the readers of its scope; a
+    goal's page built afterwards shows those figures, counted no second time, the same as when
+    it is built first; an activity saved makes them stale with the pages."""
+    ku = Institution.objects.get(code="KU")
+    initiative = InitiativeFactory(institution=ku, lead_unit=ku.units.get(code="ISO-KU"))
+    initiative.goals.add(Goal.objects.get(code="CONNECT.1"))
+    ActivityFactory.create_batch(3, initiative=initiative, fiscal_year=2025, partner=None)
+    goal, leader = url_of("goal"), reader("president")
+    with CaptureQueriesContext(connection) as queries:
+        built_first = figures_shown(text(leader, goal, fy=2025))
+    alone = len(queries)  # (counted now: a request starts the log of queries afresh)
+    assert ">3 <small>" in built_first  # CONNECT holds CONNECT.1's three activities of FY2025
+
+    caches["dashboards"].clear()
+    text(leader, url_of("framework"), fy=2025)
+    with CaptureQueriesContext(connection) as queries:
+        assert figures_shown(text(leader, goal, fy=2025)) == built_first
+    # Neither the filter form's choices (six queries) nor the figures (five or more) are read
+    # again.
+    assert len(queries) <= alone - 10
+
+    ActivityFactory(initiative=initiative, fiscal_year=2025, partner=None)
+    assert ">4 <small>" in figures_shown(text(leader, goal, fy=2025))
+    assert ">4 <small>" in figures_shown(text(leader, url_of("framework"), fy=2025))
