@@ -285,10 +285,9 @@ def cached_dashboard(view: View) -> View:
             return personal(request, served(entry), cache, everyone)
         # One build of a page at a time: the readers who ask for it meanwhile (after a write, at
         # a cold start) wait for that build rather than each building the page again.
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-        building = f"{prefix}.building.{path}"
+        building = f"{prefix}.building.{digest(request.get_full_path())}"
         if not cache.add(building, True, timeout=BUILD_WAIT_SECONDS):
-            entry = awaited(request, prefix, cache, building)
+            entry = awaited(cache, building, partial(kept, request, prefix, cache))
             if entry is not None:
                 return personal(request, served(entry), cache, everyone)
         try:
@@ -306,13 +305,14 @@ def kept(request: HttpRequest, prefix: str, cache: BaseCache) -> dict | None:
     return cache.get(key) if key else None
 
 
-def awaited(request: HttpRequest, prefix: str, cache: BaseCache, building: str) -> dict | None:
-    """The page another request is building, once kept; None where that build ended without
-    keeping it (an error, a page that is not kept), or takes longer than a reader should wait."""
+def awaited(cache: BaseCache, building: str, look: Callable[[], object]) -> object:
+    """What another request is building (``look()``, once kept); None where that build ended
+    without keeping it (an error, a page that is not kept), or takes longer than a reader
+    should wait."""
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(BUILD_POLL_SECONDS)
-        entry = kept(request, prefix, cache)
+        entry = look()
         if entry is not None or cache.get(building) is None:
             return entry
     return None
@@ -343,18 +343,37 @@ def remembered(cache: BaseCache, prefix: str, names: list[str], build: Callable)
     """What each name is for every reader of the scope under the records' versions (``prefix``):
     kept once built, so that the pages of a scope build it once (a goal tree's figures serve
     the overview, the framework's page and each of its goals' pages; the filter form's choices,
-    every page). ``build(missing)`` gives the values of the names not kept yet."""
-    keys = {
-        name: f"{prefix}.shared.{hashlib.sha256(name.encode()).hexdigest()[:32]}" for name in names
-    }
-    found = cache.get_many(list(keys.values()))
-    values = {name: found[key] for name, key in keys.items() if key in found}
-    missing = [name for name in names if name not in values]
-    if missing:
+    every page). ``build(missing)`` gives the values of the names not kept yet. As with pages,
+    one request at a time builds them: after a write, the goal pages asked for at once wait for
+    their tree's figures instead of each counting the whole tree."""
+    keys = {name: f"{prefix}.shared.{digest(name)}" for name in names}
+
+    def look() -> dict | None:
+        found = cache.get_many(list(keys.values()))
+        values = {name: found[key] for name, key in keys.items() if key in found}
+        return values if len(values) == len(keys) else None
+
+    values = look()
+    if values is not None:
+        return values
+    building = f"{prefix}.shared-building.{digest(' '.join(sorted(names)))}"
+    if not cache.add(building, True, timeout=BUILD_WAIT_SECONDS):
+        values = awaited(cache, building, look)
+        if values is not None:
+            return values
+    try:
+        found = cache.get_many(list(keys.values()))
+        values = {name: found[key] for name, key in keys.items() if key in found}
+        missing = [name for name in names if name not in values]
         made = build(missing)
         cache.set_many({keys[name]: made[name] for name in missing}, timeout())
-        values |= made
-    return values
+        return values | made
+    finally:
+        cache.delete(building)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # Every write of a record leaves a history row; rows written in bulk send a signal of their own.

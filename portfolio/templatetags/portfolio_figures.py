@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
-from django.utils.html import conditional_escape, format_html
+from django.utils.formats import date_format, get_format, number_format
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -83,26 +83,47 @@ def cell(value: object) -> object:
     return figure(value)
 
 
+def figure_writer():
+    """``figure`` for the many figures of one table: the language's separator read once, and a
+    whole number grouped by Python's own formatting where the language groups by threes (as
+    English and Japanese do)."""
+    separator = get_format("THOUSAND_SEPARATOR")
+    by_threes = get_format("NUMBER_GROUPING") == 3
+
+    def write(value: int | float | Decimal) -> str:
+        plain = plain_number(value)
+        if by_threes and isinstance(plain, int):
+            return f"{plain:,}".replace(",", separator)
+        return number_format(plain, force_grouping=True)
+
+    return write
+
+
 @register.simple_tag
 def table_body(rows: list[list[object]], query: str) -> str:
     """The rows of a dashboard table (``tables.Table``): the first cell of each a row header, a
     figure's cell carrying its plain value for the charts, a link's cell its link with the page's
     filters (``query``). Written here in one pass: a 200-row table cell by cell in the template
     language cost a page tens of milliseconds."""
-    rows_html = []
+    write = figure_writer()
+    query = escape(query)
+    html = []
     for row in rows:
-        cells = []
+        html.append("<tr>")
         for n, value in enumerate(row):
             url = getattr(value, "url", None)
+            number = url is None and is_figure(value)
             if url is not None:
-                shown = format_html('<a href="{}?{}">{}</a>', url, query, value.text)
+                shown = f'<a href="{escape(url)}?{query}">{conditional_escape(value.text)}</a>'
+            elif number:
+                shown = escape(write(value))
             else:
                 shown = conditional_escape(cell(value))
             if n == 0:
-                cells.append(format_html('<th scope="row">{}</th>', shown))
-            elif is_figure(value):
-                cells.append(format_html('<td data-value="{}">{}</td>', str(value), shown))
+                html.append(f'<th scope="row">{shown}</th>')
+            elif number:
+                html.append(f'<td data-value="{escape(str(value))}">{shown}</td>')
             else:
-                cells.append(format_html("<td>{}</td>", shown))
-        rows_html.append(mark_safe(f"<tr>{''.join(cells)}</tr>"))
-    return mark_safe("".join(rows_html))
+                html.append(f"<td>{shown}</td>")
+        html.append("</tr>")
+    return mark_safe("".join(html))

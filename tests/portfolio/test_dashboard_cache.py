@@ -29,7 +29,7 @@ from imports.engine import KINDS
 from imports.formats import write_table
 from imports.services import import_confirm, import_preview, import_undo
 from policies.models import Framework, Goal
-from portfolio.dashboards.cache import cached_dashboard
+from portfolio.dashboards.cache import cached_dashboard, remembered
 from tests.admin_forms import form_data
 from tests.factories import (
     ActivityFactory,
@@ -416,3 +416,35 @@ def test_a_goal_trees_figures_are_counted_once_for_its_pages_and_anew_after_a_wr
     ActivityFactory(initiative=initiative, fiscal_year=2025, partner=None)
     assert ">4 <small>" in figures_shown(text(leader, goal, fy=2025))
     assert ">4 <small>" in figures_shown(text(leader, url_of("framework"), fy=2025))
+
+
+def test_what_pages_share_is_built_once_for_the_readers_who_ask_for_it_at_once():
+    """After a write, every goal page of a tree asks for the tree's figures at once: the first
+    counts them, the others wait for that count; a name not kept yet is built for itself."""
+    cache, prefix = caches["dashboards"], "dashboards.test-version.scope"
+    built = []
+
+    def slow(names):
+        built.append(names)
+        time.sleep(0.5)
+        return {name: f"figures of {name}" for name in names}
+
+    got = []
+    threads = [
+        threading.Thread(target=lambda: got.append(remembered(cache, prefix, ["tree:1"], slow)))
+        for _ in range(3)
+    ]
+    threads[0].start()
+    time.sleep(0.2)  # the first reader's count is under way
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == [["tree:1"]]
+    assert got == [{"tree:1": "figures of tree:1"}] * 3
+
+    both = remembered(cache, prefix, ["tree:1", "tree:2"], slow)
+    assert built[-1] == ["tree:2"]
+    assert both == {"tree:1": "figures of tree:1", "tree:2": "figures of tree:2"}
+    assert remembered(cache, "dashboards.another-version.scope", ["tree:1"], slow)
+    assert built[-1] == ["tree:1"]  # another version of the records: counted anew

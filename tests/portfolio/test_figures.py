@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from common.roles import LEADERSHIP
 from policies.models import Framework, Goal
 from portfolio.models import Initiative
+from portfolio.templatetags.portfolio_figures import figure, figure_writer
 from tests.admin_forms import form_data
 from tests.factories import (
     ActivityFactory,
@@ -308,3 +309,15 @@ def test_the_admin_refuses_a_realisation_across_frameworks_and_keeps_one_within(
     data["realises"] = [str(Goal.objects.get(framework__code="TMU-IBP", code="BP2").pk)]
     assert admin_client.post(url, data).status_code == 302
     assert list(sector.realises.values_list("code", flat=True)) == ["BP2"]
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "de", "fr"])
+def test_a_tables_figures_are_grouped_as_the_readers_language_groups_them(language):
+    """A table writes its many figures with ``figure_writer``: the same text, in every language,
+    as ``figure`` gives for one (and where a language's separator is not English's: German's dots,
+    French's spaces)."""
+    values = [0, 7, 999, 1000, -1234, 1234567, 10**12, Decimal("100.00"), Decimal("12.50"), 3.5]
+    with translation.override(language):
+        write = figure_writer()
+        assert [write(value) for value in values] == [figure(value) for value in values]
+        assert write(1234567) != "1234567"
