@@ -117,6 +117,9 @@ def test_a_batch_page_issues_as_many_queries_for_many_records_as_for_few(
         return reverse("admin:imports_importbatch_change", args=[batch.pk])
 
     small = page_of(2)
+    # Once before counting: Django keeps the content types it read for the rest of the process,
+    # so a first page in a fresh process reads one more.
+    admin_client.get(small)
     with CaptureQueriesContext(connection) as few:
         assert admin_client.get(small).status_code == 200
     expected = len(few)  # counted now: the log it slices moves on with every later query
