@@ -1,7 +1,8 @@
 """What the reporting cycle adds to the leadership dashboards, through their registry
 (``portfolio.dashboards.hooks``), which ``reporting``'s ``ready()`` fills in: the open cycles'
 completion on the overview and on each goal's page, and the header's links to the boards. One
-query per panel, whatever the number of cycles and items."""
+query per panel where no cycle is open, three where any is, whatever the number of cycles and
+items."""
 
 from django.utils.translation import gettext_lazy as _
 
