@@ -90,6 +90,11 @@ class Filters:
             self.fresh = True
         return (per_unit or self.unit is None) and not self.from_records
 
+    @property
+    def sharing(self) -> bool:
+        """Whether what the pages of the reader's scope have in common is kept for them."""
+        return self.memo is not None and not self.from_records
+
     def shared(self, names: list[str], build: Callable[[list[str]], dict[str, Any]]) -> dict:
         """The value of each name, built once for every reader of this scope and these filters
         while the records stay as they are (where pages are kept; else on every call):

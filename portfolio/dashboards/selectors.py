@@ -23,7 +23,7 @@ What each figure means (README, "What the figures mean"):
 """
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -474,18 +474,25 @@ def trees_of(frameworks: Iterable[Framework]) -> tuple[dict[int, Node], list[Nod
 
 
 def figured_trees(
-    filters: Filters, frameworks: Iterable[Framework]
+    filters: Filters,
+    frameworks: Iterable[Framework],
+    shown: Callable[[dict[int, Node], list[Node]], list[Node]] | None = None,
 ) -> tuple[dict[int, Node], list[Node]]:
-    """The goal trees of the frameworks, every node with its figures (``compute``).
+    """The goal trees of the frameworks, with the figures (``compute``) of the nodes the page
+    ``shown`` (of every node unless told).
 
     Each framework's figures are computed for its whole tree, once for every reader of the
     scope and filters (``Filters.shared``): the overview, the framework's page and each of its
     goals' pages read the same figures, and compute them once. The trees whose figures are not
     kept yet are figured together, in the same few queries whatever their number. (A goal
     realises only goals of its own framework, so a framework's figures are the same whichever
-    frameworks are shown with it.) The goals themselves are read for each page.
+    frameworks are shown with it.) The goals themselves are read for each page. Where nothing
+    is kept (no page cache), only the nodes shown are counted.
     """
     nodes, roots = trees_of(frameworks)
+    if not filters.sharing:
+        compute(shown(nodes, roots) if shown else list(nodes.values()), filters)
+        return nodes, roots
 
     def figured(names: list[str]) -> dict[str, dict[int, dict]]:
         wanted = {int(name.removeprefix("figures:")) for name in names}

@@ -65,7 +65,7 @@ def respond(request: HttpRequest, template: str, context: dict) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     filters = read_filters(request)
     frameworks = selectors.frameworks_shown(filters)
-    _nodes, roots = selectors.figured_trees(filters, frameworks)
+    _nodes, roots = selectors.figured_trees(filters, frameworks, lambda _nodes, roots: roots)
     panels = [
         {"framework": framework, "goals": [r for r in roots if r.framework_id == framework.pk]}
         for framework in frameworks
@@ -107,7 +107,9 @@ def framework_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = read_filters(request)
     goal = selectors.goal(filters, pk)
-    nodes, _roots = selectors.figured_trees(filters, [goal.framework])
+    nodes, _roots = selectors.figured_trees(
+        filters, [goal.framework], lambda nodes, _roots: [nodes[goal.pk]]
+    )
     node = nodes[goal.pk]
     initiatives = selectors.goal_initiatives(filters, node)
     by_year, by_type = selectors.goal_activity_tables(filters, node)

@@ -312,6 +312,16 @@ def test_a_page_holding_a_csrf_token_of_its_own_is_never_served_to_another_reade
     assert built == ["one", "two", "one"]
 
 
+def after_the_first(threads: list[threading.Thread]) -> None:
+    """Run the threads, the others once the first one's build is under way; wait for all."""
+    threads[0].start()
+    time.sleep(0.2)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_readers_who_ask_for_a_page_being_built_are_served_that_build():
     """After a write or at a cold start, readers of one scope asking for a page at once cost one
     build of it, not one each."""
@@ -332,13 +342,7 @@ def test_readers_who_ask_for_a_page_being_built_are_served_that_build():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=read, args=(user,)) for user in readers]
-    threads[0].start()
-    time.sleep(0.2)  # the first reader's build is under way
-    for thread in threads[1:]:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    after_the_first([threading.Thread(target=read, args=(user,)) for user in readers])
     assert built == ["reader-0"]
     assert pages == [b"figures"] * 3
 
@@ -430,16 +434,12 @@ def test_what_pages_share_is_built_once_for_the_readers_who_ask_for_it_at_once()
         return {name: f"figures of {name}" for name in names}
 
     got = []
-    threads = [
-        threading.Thread(target=lambda: got.append(remembered(cache, prefix, ["tree:1"], slow)))
-        for _ in range(3)
-    ]
-    threads[0].start()
-    time.sleep(0.2)  # the first reader's count is under way
-    for thread in threads[1:]:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    after_the_first(
+        [
+            threading.Thread(target=lambda: got.append(remembered(cache, prefix, ["tree:1"], slow)))
+            for _ in range(3)
+        ]
+    )
     assert built == [["tree:1"]]
     assert got == [{"tree:1": "figures of tree:1"}] * 3
 
