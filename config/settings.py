@@ -65,6 +65,12 @@ INSTALLED_APPS = [
     "policies",
     "portfolio",
     "reporting",
+    # The REST API (api/): Django REST framework, django-filter, the OpenAPI schema and its pages.
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -418,3 +424,31 @@ else:
         },
     }
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", 600))
+
+# The REST API (api/). A token (`Authorization: Bearer …`, made by its user in the admin) or the
+# admin's session signs in; every read goes through the user's scope. Pages by cursor.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.SignedInAndTokenAllows"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Internationalization strategy portfolio API",
+    "DESCRIPTION": "Institutions, units, frameworks and goals, within the user's scope.",
+    "VERSION": "1",
+    # Swagger UI from the sidecar package's static files, served by the product: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its pages are for the API's users, as the API is.
+    "SERVE_PERMISSIONS": ["api.permissions.SignedInAndTokenAllows"],
+}

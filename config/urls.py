@@ -1,5 +1,5 @@
 """The product's URLs: the admin, signing in and out, the language switcher, the icon, the
-dashboards and the reporting cycle's boards.
+dashboards, the reporting cycle's boards and the REST API.
 
 Password reset sends a link by email, so it is there only where email is configured
 (``EMAIL_HOST``): elsewhere its pages are not found and the sign-in page offers no link. Where it
@@ -133,5 +133,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     # The reporting cycle's boards: the office's, an owner's (reporting/boards/).
     path("reporting/", include("reporting.boards.urls")),
+    # The REST API for other systems, with its schema (api/).
+    path("api/", include("api.urls")),
     path("", include("portfolio.dashboards.urls")),
 ]

@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from api.services import token_create
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
@@ -168,6 +169,19 @@ login                                       200  200    200    200       200    
 logout                                      405|302* 405|302* 405|302* 405|302*  405|302*  405|302*  405|302*  405|302*  405|302*
 password_change                             302  200    200    200       200       200       200       200       200
 password_change_done                        302  200|405 200|405 200|405   200|405   200|405   200|405   200|405   200|405
+# API tokens: every staff user makes and lists their own (the editor holds the one requested
+# here), an administrator lists and revokes anyone's; a token is revoked, never changed or deleted.
+admin:api_apitoken_changelist               302  302    302    200       200       200       200       200       200
+admin:api_apitoken_add                      302  302    302    200       200       200       200       200       200
+admin:api_apitoken_history                  302  302    302    200       404       404       404       200       404
+admin:api_apitoken_change                   302  302    302    200|403   404       404       404       200|403   404
+admin:api_apitoken_delete                   302  302    302    403       404       404       404       403       404
+# The REST API: a token's or a session's user who holds a role (no sign-in: 401, with the token's
+# scheme), within their scope (another institution's record: not found); these resources are
+# read, never written (405).
+api:(api-root|schema|docs|(institution|region|unit|framework|goal)-list) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:region-detail                           401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:(institution|unit|framework|goal)-detail 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
 password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
 """
@@ -302,6 +316,13 @@ def world(db, settings, tmp_path):
     records["reporting_reportingcycle"] = cycle
     records["reporting_report"] = cycle.reports.get()
     records["reporting_figurereport"] = cycle.figures.get()
+    records["api_apitoken"] = token_create(
+        users["editor"],
+        name="Mobility system",
+        read_only=True,
+        expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
+        reason="A robot's token",
+    )[0]
     settings.MEDIA_ROOT = tmp_path
     records["reporting_evidence"] = evidence_add(
         report=records["reporting_report"],
@@ -320,6 +341,11 @@ DASHBOARD_RECORDS = {
     "reporting:cycle": "reporting_reportingcycle",
     "reporting:remind_report": "reporting_reportingcycle",
     "reporting:remind_figure": "reporting_reportingcycle",
+    "api:institution-detail": "units_institution",
+    "api:region-detail": "units_region",
+    "api:unit-detail": "units_unit",
+    "api:framework-detail": "policies_framework",
+    "api:goal-detail": "policies_goal",
 }
 # The items of a cycle that a URL names besides the cycle.
 ITEM_RECORDS = {
@@ -348,6 +374,7 @@ def concrete(route: Route, records: dict) -> str:
         "<path:object_id>": lambda: record.pk,
         "<id>": lambda: record.pk,
         "<int:pk>": lambda: record.pk,
+        "<str:pk>": lambda: record.pk,
         "<int:item>": lambda: records[ITEM_RECORDS[route.key]].pk,
         "<int:evidence_id>": lambda: records["reporting_evidence"].pk,
         "<str:kind>": lambda: "activities",

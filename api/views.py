@@ -1,0 +1,109 @@
+"""The API's resources. Each lists and reads only what the user's scope reaches (a record
+beyond it is not found, 404, as in the admin), a fixed number of queries whatever the page
+size, a page at a time by a cursor that stays stable while records are added."""
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from rest_framework import viewsets
+from rest_framework.pagination import CursorPagination
+
+from api import serializers
+from common.access import access_for, reach_of
+from policies.models import Framework, Goal
+from units.models import Institution, Region, Unit
+
+
+class ByIdCursor(CursorPagination):
+    """Pages in id order, by an opaque cursor: a record added meanwhile shifts no page."""
+
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    """The records of ``model`` that the user reaches; looked up by id, or by code."""
+
+    model: type[Model]
+    pagination_class = ByIdCursor
+    lookup_value_converter = "str"
+
+    def get_queryset(self) -> QuerySet:
+        visible = access_for(self.request.user).visible(reach_of(self.model))
+        return self.related(self.model.objects.filter(visible)).order_by("id")
+
+    def related(self, queryset: QuerySet) -> QuerySet:
+        return queryset
+
+    def get_object(self):
+        value = self.kwargs[self.lookup_field]
+        found = list(self.get_queryset().filter(self.lookup(value))[:2])
+        if len(found) != 1:  # none in reach, or a code that names more than one
+            raise Http404
+        self.check_object_permissions(self.request, found[0])
+        return found[0]
+
+    def lookup(self, value: str) -> Q:
+        """An id, or the record's code."""
+        if value.isascii() and value.isdigit() and len(value) <= 18:
+            return Q(pk=int(value))
+        return Q(code=value)
+
+
+class InstitutionViewSet(ScopedViewSet):
+    """Institutions the user reaches."""
+
+    model = Institution
+    serializer_class = serializers.InstitutionSerializer
+
+
+class RegionViewSet(ScopedViewSet):
+    """Regions of the world, as the product groups countries: every institution's."""
+
+    model = Region
+    serializer_class = serializers.RegionSerializer
+
+
+class UnitViewSet(ScopedViewSet):
+    """Offices, overseas centres and other units of the institutions the user reaches."""
+
+    model = Unit
+    serializer_class = serializers.UnitSerializer
+
+    def related(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("institution", "region")
+
+    def lookup(self, value: str) -> Q:
+        """An id, a unit's code, or ``KU:ISO-KU`` (institution and unit code)."""
+        institution, colon, code = value.partition(":")
+        if colon:
+            return Q(institution__code=institution, code=code)
+        return super().lookup(value)
+
+
+class FrameworkViewSet(ScopedViewSet):
+    """Strategy documents of the institutions the user reaches."""
+
+    model = Framework
+    serializer_class = serializers.FrameworkSerializer
+
+    def related(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("institution")
+
+
+class GoalViewSet(ScopedViewSet):
+    """Goals of those frameworks, word for word."""
+
+    model = Goal
+    serializer_class = serializers.GoalSerializer
+
+    def related(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("framework").prefetch_related("units", "realises")
+
+    def lookup(self, value: str) -> Q:
+        """An id, or ``ISO-KU:CONNECT.3`` (framework and goal code)."""
+        framework, colon, code = value.partition(":")
+        if colon:
+            return Q(framework__code=framework, code=code)
+        return super().lookup(value)
