@@ -1,6 +1,17 @@
-"""How the OpenAPI schema describes the product's token sign-in (drf-spectacular extension)."""
+"""How the OpenAPI schema describes the product's API beyond what drf-spectacular reads from the
+views: the token sign-in, and the error answers every operation may give."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+# Every operation may answer these, each a JSON object with a "detail" message (in the
+# request's language): no or a bad token, no role or a read-only token's write, out of reach,
+# a method the resource does not take.
+ERRORS = {
+    "401": "No token, or one that is unknown, expired or revoked.",
+    "403": "The user holds no role, or a read-only token asked to write.",
+    "404": "No such record within the user's scope (or a cursor that names no page).",
+    "405": "The resource does not take this method.",
+}
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
@@ -13,3 +24,20 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A token its user made in the admin (API tokens): `Bearer isp_…`.",
         }
+
+
+def with_errors(result, generator, request, public):
+    """drf-spectacular's postprocessing hook: the error answers, on every operation."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    }
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERRORS.items():
+                responses.setdefault(status, {"description": description, "content": error})
+    return result

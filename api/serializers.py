@@ -27,7 +27,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 class UnitSerializer(serializers.ModelSerializer):
     institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     host_country = serializers.CharField(source="host_country.code", read_only=True)
 
     class Meta:

@@ -451,4 +451,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its pages are for the API's users, as the API is.
     "SERVE_PERMISSIONS": ["api.permissions.SignedInAndTokenAllows"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.with_errors",
+    ],
 }

@@ -1,0 +1,121 @@
+"""Every operation of the API's OpenAPI schema, fuzzed by Schemathesis against a live server, as
+a token of each role and of another institution's user: no server error, and every answer
+(its status, content type and body) is one the schema declares."""
+
+import datetime as dt
+
+import pytest
+import schemathesis
+from django.apps import apps
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+
+from api.services import token_create
+from common.roles import (
+    ADMINISTRATOR,
+    DATA_STEWARD,
+    EDITOR,
+    LEADERSHIP,
+    REVIEWER,
+    UNIT_EDITOR,
+    sync_roles,
+)
+from tests.factories import (
+    FrameworkFactory,
+    GoalFactory,
+    InstitutionFactory,
+    RegionFactory,
+    UnitFactory,
+    UserFactory,
+    user_with_role,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROLES = {
+    "leader": LEADERSHIP,
+    "editor": EDITOR,
+    "unit_editor": UNIT_EDITOR,
+    "steward": DATA_STEWARD,
+    "reviewer": REVIEWER,
+    "admin": ADMINISTRATOR,
+}
+CHECKS_PER_OPERATION = 15
+
+
+@pytest.fixture
+def roles(transactional_db):
+    """The role groups as migrate leaves them (see tests/portfolio/test_dashboard_cache.py)."""
+    modules = {config.label: config.models_module for config in apps.get_app_configs()}
+    sync_roles(apps)
+    yield
+    for config in apps.get_app_configs():
+        config.models_module = modules[config.label]
+
+
+@pytest.fixture
+def records(roles):
+    home, other = InstitutionFactory(code="HOME"), InstitutionFactory(code="OTHER")
+    unit = UnitFactory(institution=home, code="CENTER")
+    UnitFactory(institution=other, code="AWAY")
+    framework = FrameworkFactory(institution=home, code="PLAN")
+    goal = GoalFactory(framework=framework, code="G1")
+    goal.units.add(unit)
+    GoalFactory(framework=framework, parent=goal, code="G1.1")
+    GoalFactory(framework=FrameworkFactory(institution=other))
+    RegionFactory()
+    return home, other, unit
+
+
+def token_of(user, read_only: bool) -> str:
+    return token_create(
+        user,
+        name="Fuzzer",
+        read_only=read_only,
+        expires_at=timezone.now() + dt.timedelta(days=1),
+        reason="The schema's fuzz test",
+    )[1]
+
+
+def api_schema() -> dict:
+    """The schema as /api/schema/ serves it (as JSON, which Schemathesis reads)."""
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize(
+    "who", [*ROLES, "outsider", "no role", "read-write editor", "no token", "bad token"]
+)
+def test_every_operation_answers_as_the_schema_says(live_server, records, who):
+    home, other, unit = records
+    if who in ROLES:
+        scope = {"units": [unit]} if who == "unit_editor" else {"institutions": [home]}
+        user = user_with_role(ROLES[who], username=who, is_staff=who != "leader", **scope)
+    elif who == "outsider":
+        user = user_with_role(EDITOR, institutions=[other], username=who, is_staff=True)
+    else:
+        user = UserFactory(username="plain")
+    headers = {}
+    if who == "bad token":
+        headers["Authorization"] = "Bearer isp_not-a-token"
+    elif who != "no token":
+        secret = token_of(user, read_only=who != "read-write editor")
+        headers["Authorization"] = f"Bearer {secret}"
+
+    schema = schemathesis.openapi.from_dict(api_schema())
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10  # each resource's list and record
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @hypothesis_settings(
+            max_examples=CHECKS_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def answers(case):
+            case.call_and_validate(base_url=live_server.url, headers=headers)
+
+        answers()
