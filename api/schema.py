@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 # request's language): no or a bad token, no role or a read-only token's write, out of reach,
 # a method the resource does not take.
 ERRORS = {
+    "400": "A filter's value names nothing the user reaches, or is not of its kind.",
     "401": "No token, or one that is unknown, expired or revoked.",
     "403": "The user holds no role, or a read-only token asked to write.",
     "404": "No such record within the user's scope (or a cursor that names no page).",
@@ -34,10 +35,21 @@ def with_errors(result, generator, request, public):
         "properties": {"detail": {"type": "string"}},
         "required": ["detail"],
     }
-    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    # A refused value: each field named with its messages (or a "detail" for the whole request).
+    components["FieldErrors"] = {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+        },
+    }
+
+    def body(name: str) -> dict:
+        return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for status, description in ERRORS.items():
-                responses.setdefault(status, {"description": description, "content": error})
+                content = body("FieldErrors" if status == "400" else "Error")
+                responses.setdefault(status, {"description": description, "content": content})
     return result

@@ -3,7 +3,8 @@ well as by id (``institution``: ``KU``; a goal's ``ref``: ``ISO-KU:CONNECT.3``).
 
 from rest_framework import serializers
 
-from policies.models import Framework, Goal
+from policies.models import Framework, Goal, Indicator, IndicatorValue
+from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
 from units.models import Institution, Region, Unit
 
 
@@ -96,3 +97,104 @@ class GoalSerializer(serializers.ModelSerializer):
     def get_ref(self, goal: Goal) -> str:
         """The goal's code within its framework's: ``ISO-KU:CONNECT.3``."""
         return f"{goal.framework.code}:{goal.code}"
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True)
+
+    class Meta:
+        model = PartnerInstitution
+        fields = ["id", "name", "name_ja", "local_name", "country", "city", "website"]
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "partner",
+            "unit",
+            "kind",
+            "level",
+            "title",
+            "signed_on",
+            "expires_on",
+            "note",
+        ]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "goal",
+            "code",
+            "name",
+            "name_ja",
+            "unit_of_measure",
+            "higher_is_better",
+            "baseline",
+            "baseline_year",
+            "description",
+            "description_ja",
+        ]
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IndicatorValue
+        fields = ["id", "indicator", "fiscal_year", "target", "actual", "note"]
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    goals = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    contributing_units = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    partners = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "id",
+            "institution",
+            "code",
+            "title",
+            "title_ja",
+            "summary",
+            "summary_ja",
+            "lead_unit",
+            "contributing_units",
+            "goals",
+            "partners",
+            "status",
+            "health",
+            "start_date",
+            "end_date",
+            "budget_jpy",
+        ]
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    country = serializers.CharField(source="country.code", read_only=True)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "external_ref",
+            "initiative",
+            "unit",
+            "activity_type",
+            "mode",
+            "title",
+            "start_date",
+            "end_date",
+            "fiscal_year",
+            "country",
+            "city",
+            "partner",
+            "inbound_participants",
+            "outbound_participants",
+            "description",
+        ]

@@ -16,6 +16,12 @@ router.register("regions", views.RegionViewSet, basename="region")
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("frameworks", views.FrameworkViewSet, basename="framework")
 router.register("goals", views.GoalViewSet, basename="goal")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("indicator-values", views.IndicatorValueViewSet, basename="indicatorvalue")
+router.register("partners", views.PartnerViewSet, basename="partner")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("initiatives", views.InitiativeViewSet, basename="initiative")
+router.register("activities", views.ActivityViewSet, basename="activity")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -7,9 +7,10 @@ from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.pagination import CursorPagination
 
-from api import serializers
+from api import filters, serializers
 from common.access import access_for, reach_of
-from policies.models import Framework, Goal
+from policies.models import Framework, Goal, Indicator, IndicatorValue
+from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
 from units.models import Institution, Region, Unit
 
 
@@ -26,6 +27,8 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
     """The records of ``model`` that the user reaches; looked up by id, or by code."""
 
     model: type[Model]
+    # The field a record is also found by (None: by id only).
+    code_field: str | None = "code"
     pagination_class = ByIdCursor
     lookup_value_converter = "str"
 
@@ -48,7 +51,9 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         """An id, or the record's code."""
         if value.isascii() and value.isdigit() and len(value) <= 18:
             return Q(pk=int(value))
-        return Q(code=value)
+        if self.code_field is None:
+            return Q(pk__in=[])
+        return Q(**{self.code_field: value})
 
 
 class InstitutionViewSet(ScopedViewSet):
@@ -107,3 +112,64 @@ class GoalViewSet(ScopedViewSet):
         if colon:
             return Q(framework__code=framework, code=code)
         return super().lookup(value)
+
+
+class IndicatorViewSet(ScopedViewSet):
+    """Indicators of the goals the user reaches."""
+
+    model = Indicator
+    serializer_class = serializers.IndicatorSerializer
+
+
+class IndicatorValueViewSet(ScopedViewSet):
+    """Targets and actuals of those indicators, by fiscal year."""
+
+    model = IndicatorValue
+    code_field = None
+    serializer_class = serializers.IndicatorValueSerializer
+
+
+class PartnerViewSet(ScopedViewSet):
+    """Partner institutions abroad: every institution's."""
+
+    model = PartnerInstitution
+    code_field = None
+    serializer_class = serializers.PartnerSerializer
+
+
+class AgreementViewSet(ScopedViewSet):
+    """Agreements with partners, of the units the user reaches."""
+
+    model = Agreement
+    code_field = None
+    serializer_class = serializers.AgreementSerializer
+
+
+class InitiativeViewSet(ScopedViewSet):
+    """Initiatives, with the goals they serve, their units and partners."""
+
+    model = Initiative
+    serializer_class = serializers.InitiativeSerializer
+    filterset_class = filters.InitiativeFilter
+
+    def related(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("institution").prefetch_related(
+            "goals", "contributing_units", "partners"
+        )
+
+    def lookup(self, value: str) -> Q:
+        """An id, or ``KU:INI-2025-01`` (institution and initiative code)."""
+        institution, colon, code = value.partition(":")
+        if colon:
+            return Q(institution__code=institution, code=code)
+        return super().lookup(value)
+
+
+class ActivityViewSet(ScopedViewSet):
+    """Activities (exchanges, visits, events), filtered by year, unit, goal, country, region,
+    status or change."""
+
+    model = Activity
+    code_field = "external_ref"
+    serializer_class = serializers.ActivitySerializer
+    filterset_class = filters.ActivityFilter

@@ -179,9 +179,9 @@ admin:api_apitoken_delete                   302  302    302    403       404    
 # The REST API: a token's or a session's user who holds a role (no sign-in: 401, with the token's
 # scheme), within their scope (another institution's record: not found); these resources are
 # read, never written (405).
-api:(api-root|schema|docs|(institution|region|unit|framework|goal)-list) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
-api:region-detail                           401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
-api:(institution|unit|framework|goal)-detail 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
+api:(api-root|schema|docs|[a-z]+-list)      401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:(region|partner)-detail                 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity)-detail 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
 password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
 """
@@ -346,6 +346,12 @@ DASHBOARD_RECORDS = {
     "api:unit-detail": "units_unit",
     "api:framework-detail": "policies_framework",
     "api:goal-detail": "policies_goal",
+    "api:indicator-detail": "policies_indicator",
+    "api:indicatorvalue-detail": "policies_indicatorvalue",
+    "api:partner-detail": "portfolio_partnerinstitution",
+    "api:agreement-detail": "portfolio_agreement",
+    "api:initiative-detail": "portfolio_initiative",
+    "api:activity-detail": "portfolio_activity",
 }
 # The items of a cycle that a URL names besides the cycle.
 ITEM_RECORDS = {

@@ -1,6 +1,9 @@
 """Every operation of the API's OpenAPI schema, fuzzed by Schemathesis against a live server, as
 a token of each role and of another institution's user: no server error, and every answer
-(its status, content type and body) is one the schema declares."""
+(its status, content type and body) is one the schema declares.
+
+Each operation runs CHECKS_PER_OPERATION generated requests a token, with Schemathesis' checks
+but one (``ACCEPTANCE``)."""
 
 import datetime as dt
 
@@ -23,8 +26,13 @@ from common.roles import (
     sync_roles,
 )
 from tests.factories import (
+    ActivityFactory,
+    AgreementFactory,
     FrameworkFactory,
     GoalFactory,
+    IndicatorFactory,
+    IndicatorValueFactory,
+    InitiativeFactory,
     InstitutionFactory,
     RegionFactory,
     UnitFactory,
@@ -42,6 +50,10 @@ ROLES = {
     "admin": ADMINISTRATOR,
 }
 CHECKS_PER_OPERATION = 15
+# Every check but that a value of the schema's type is accepted: a filter naming a record out of
+# reach (a goal of another institution, a region that does not exist) is refused with 400, as
+# the schema declares, whatever its type allows.
+ACCEPTANCE = [schemathesis.checks.positive_data_acceptance]
 
 
 @pytest.fixture
@@ -64,7 +76,12 @@ def records(roles):
     goal.units.add(unit)
     GoalFactory(framework=framework, parent=goal, code="G1.1")
     GoalFactory(framework=FrameworkFactory(institution=other))
-    RegionFactory()
+    RegionFactory(countries=["TH", "VN"])
+    initiative = InitiativeFactory(institution=home, lead_unit=unit)
+    initiative.goals.add(goal)
+    ActivityFactory(initiative=initiative)
+    AgreementFactory(unit=unit)
+    IndicatorValueFactory(indicator=IndicatorFactory(goal=goal))
     return home, other, unit
 
 
@@ -116,6 +133,8 @@ def test_every_operation_answers_as_the_schema_says(live_server, records, who):
             suppress_health_check=list(HealthCheck),
         )
         def answers(case):
-            case.call_and_validate(base_url=live_server.url, headers=headers)
+            case.call_and_validate(
+                base_url=live_server.url, headers=headers, excluded_checks=ACCEPTANCE
+            )
 
         answers()

@@ -17,9 +17,15 @@ from api.models import ApiToken, digest_of
 from api.services import token_create, token_revoke
 from common.roles import EDITOR
 from tests.factories import (
+    ActivityFactory,
+    AgreementFactory,
     FrameworkFactory,
     GoalFactory,
+    IndicatorFactory,
+    IndicatorValueFactory,
+    InitiativeFactory,
     InstitutionFactory,
+    PartnerFactory,
     RegionFactory,
     UnitFactory,
     user_with_role,
@@ -182,11 +188,33 @@ def grow(home: Institution, more: int) -> None:
         goal = GoalFactory(framework=framework)
         goal.units.add(unit)
         goal.realises.add(GoalFactory(framework=framework))
+        initiative = InitiativeFactory(institution=home, lead_unit=unit)
+        initiative.goals.add(goal)
+        initiative.contributing_units.add(UnitFactory(institution=home))
+        initiative.partners.add(PartnerFactory())
+        ActivityFactory(initiative=initiative)
+        AgreementFactory(unit=unit)
+        IndicatorValueFactory(indicator=IndicatorFactory(goal=goal))
     RegionFactory.create_batch(more)
     InstitutionFactory.create_batch(more)
 
 
-@pytest.mark.parametrize("resource", ["institution", "region", "unit", "framework", "goal"])
+RESOURCES = [
+    "institution",
+    "region",
+    "unit",
+    "framework",
+    "goal",
+    "indicator",
+    "indicatorvalue",
+    "partner",
+    "agreement",
+    "initiative",
+    "activity",
+]
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
 def test_a_page_costs_the_same_queries_for_few_records_as_for_many(
     superuser, home, resource, django_assert_num_queries
 ):
