@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from api.services import token_create
 from common.roles import EDITOR
 from policies.models import Goal
 from portfolio.models import Activity, Initiative
+from tests.api.helpers import a_token
 from tests.factories import (
     ActivityFactory,
     InitiativeFactory,
@@ -29,14 +29,7 @@ pytestmark = pytest.mark.django_db
 def reader(sources):
     home = Institution.objects.get(code="KU")
     user = user_with_role(EDITOR, institutions=[home], username="kana", is_staff=True)
-    secret = token_create(
-        user,
-        name="Sync",
-        read_only=True,
-        expires_at=timezone.now() + dt.timedelta(days=1),
-        reason="test",
-    )[1]
-    return Client(headers={"Authorization": f"Bearer {secret}"})
+    return Client(headers={"Authorization": f"Bearer {a_token(user)}"})
 
 
 @pytest.fixture

@@ -5,17 +5,13 @@ a token of each role and of another institution's user: no server error, and eve
 Each operation runs CHECKS_PER_OPERATION generated requests a token, with Schemathesis' checks
 but one (``ACCEPTANCE``)."""
 
-import datetime as dt
-
 import pytest
 import schemathesis
 from django.apps import apps
-from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
-from api.services import token_create
 from common.roles import (
     ADMINISTRATOR,
     DATA_STEWARD,
@@ -25,6 +21,7 @@ from common.roles import (
     UNIT_EDITOR,
     sync_roles,
 )
+from tests.api.helpers import a_token
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -85,16 +82,6 @@ def records(roles):
     return home, other, unit
 
 
-def token_of(user, read_only: bool) -> str:
-    return token_create(
-        user,
-        name="Fuzzer",
-        read_only=read_only,
-        expires_at=timezone.now() + dt.timedelta(days=1),
-        reason="The schema's fuzz test",
-    )[1]
-
-
 def api_schema() -> dict:
     """The schema as /api/schema/ serves it (as JSON, which Schemathesis reads)."""
     return SchemaGenerator().get_schema(request=None, public=True)
@@ -116,7 +103,7 @@ def test_every_operation_answers_as_the_schema_says(live_server, records, who):
     if who == "bad token":
         headers["Authorization"] = "Bearer isp_not-a-token"
     elif who != "no token":
-        secret = token_of(user, read_only=who != "read-write editor")
+        secret = a_token(user, read_only=who != "read-write editor")
         headers["Authorization"] = f"Bearer {secret}"
 
     schema = schemathesis.openapi.from_dict(api_schema())

@@ -1,7 +1,6 @@
 """The API: tokens made in the admin and shown once, signing in with them, and reading the
 reference records within the token's user's scope, page by page."""
 
-import datetime as dt
 import io
 import re
 
@@ -11,11 +10,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from api.models import ApiToken, digest_of
-from api.services import token_create, token_revoke
+from api.services import token_revoke
 from common.roles import EDITOR
+from tests.api.helpers import a_token
 from tests.factories import (
     ActivityFactory,
     AgreementFactory,
@@ -37,17 +36,6 @@ pytestmark = pytest.mark.django_db
 
 def api(token: str | None = None) -> Client:
     return Client(headers={"Authorization": f"Bearer {token}"} if token else {})
-
-
-def a_token(user, *, read_only: bool = True, days: int = 30) -> str:
-    _token, secret = token_create(
-        user,
-        name="Mobility system",
-        read_only=read_only,
-        expires_at=timezone.now() + dt.timedelta(days=days),
-        reason="test",
-    )
-    return secret
 
 
 @pytest.fixture
