@@ -41,6 +41,8 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self):
         value = self.kwargs[self.lookup_field]
+        if "\x00" in value:  # no record's code holds one, and PostgreSQL refuses it in a query
+            raise Http404
         found = list(self.get_queryset().filter(self.lookup(value))[:2])
         if len(found) != 1:  # none in reach, or a code that names more than one
             raise Http404

@@ -227,3 +227,11 @@ def test_the_schema_validates_without_a_warning_and_its_pages_need_no_cdn(editor
     sources_ = re.findall(r'(?:src|href)="([^"]+)"', docs)
     assert sources_ and all(s.startswith("/") for s in sources_), sources_
     assert any("drf_spectacular_sidecar" in s for s in sources_)
+
+
+def test_a_code_holding_a_nul_character_is_not_found(editor):
+    secret = a_token(editor)
+    for url in ("/api/units/KU%00/", "/api/goals/ISO-KU:%00/", "/api/activities/%00x/"):
+        assert api(secret).get(url).status_code == 404
+    response = api(secret).get(reverse("api:activity-list"), {"country": "\x00"})
+    assert response.status_code == 400 and "country" in response.json()
