@@ -4,6 +4,8 @@
 history row at or after that moment: what another system syncs). A value that names nothing
 is refused (400) with the filter's name."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
@@ -28,8 +30,18 @@ def reachable_goals(request) -> QuerySet:
     return Goal.objects.filter(access_for(request.user).visible(reach_of(Goal)))
 
 
-def changed_ids(model, since) -> QuerySet:
-    return model.history.filter(history_date__gte=since).values("id")
+def in_utc(moment: dt.datetime) -> dt.datetime:
+    """The moment in UTC: an offset Python allows (up to 24 hours) may be one PostgreSQL
+    refuses (over 15:59); a moment beyond the calendar's ends is its first or last."""
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        end = dt.datetime.min if moment.year < 5000 else dt.datetime.max
+        return end.replace(tzinfo=dt.UTC)
+
+
+def changed_ids(model, since: dt.datetime) -> QuerySet:
+    return model.history.filter(history_date__gte=in_utc(since)).values("id")
 
 
 class IntegerFilter(django_filters.NumberFilter):
