@@ -13,6 +13,21 @@ ERRORS = {
     "404": "No such record within the user's scope (or a cursor that names no page).",
     "405": "The resource does not take this method.",
 }
+# And a write, these: its body too large, not JSON, a record still referred to (a deletion), a
+# change made from an older version than the record's, or one that names no version.
+WRITE_ERRORS = {
+    "post": ["413", "415"],
+    "put": ["412", "413", "415", "428"],
+    "patch": ["412", "413", "415", "428"],
+    "delete": ["409", "412"],
+}
+WRITE_ERROR_TEXTS = {
+    "409": "Other records still refer to this one; it was kept.",
+    "412": "The record changed since the version the request names (If-Match or version).",
+    "413": "The body is larger than API_MAX_BODY_BYTES.",
+    "415": "The body is not JSON.",
+    "428": "A change must name the version it was made from (If-Match or version).",
+}
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
@@ -47,9 +62,12 @@ def with_errors(result, generator, request, public):
         return {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
     for operations in result.get("paths", {}).values():
-        for operation in operations.values():
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for status, description in ERRORS.items():
                 content = body("FieldErrors" if status == "400" else "Error")
                 responses.setdefault(status, {"description": description, "content": content})
+            for status in WRITE_ERRORS.get(method, []):
+                description = WRITE_ERROR_TEXTS[status]
+                responses.setdefault(status, {"description": description, "content": body("Error")})
     return result

@@ -6,9 +6,12 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from rest_framework import viewsets
 from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
 
 from api import filters, serializers
+from api.writes import WritableMixin, etag_of, writable
 from common.access import access_for, reach_of
+from common.admin import latest_version
 from policies.models import Framework, Goal, Indicator, IndicatorValue
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
 from units.models import Institution, Region, Unit
@@ -48,6 +51,17 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
             raise Http404
         self.check_object_permissions(self.request, found[0])
         return found[0]
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        return self.tagged(Response(self.get_serializer(obj).data), obj)
+
+    def tagged(self, answer: Response, obj: Model) -> Response:
+        """The record's version as its ETag: what a change names in ``If-Match``."""
+        tag = etag_of(latest_version(obj)) if hasattr(obj, "history") else None
+        if tag:
+            answer["ETag"] = tag
+        return answer
 
     def lookup(self, value: str) -> Q:
         """An id, or the record's code."""
@@ -116,42 +130,89 @@ class GoalViewSet(ScopedViewSet):
         return super().lookup(value)
 
 
-class IndicatorViewSet(ScopedViewSet):
+@writable
+class IndicatorViewSet(WritableMixin, ScopedViewSet):
     """Indicators of the goals the user reaches."""
 
     model = Indicator
     serializer_class = serializers.IndicatorSerializer
+    writes = [
+        "goal",
+        "code",
+        "name",
+        "name_ja",
+        "unit_of_measure",
+        "higher_is_better",
+        "baseline",
+        "baseline_year",
+        "description",
+        "description_ja",
+    ]
+    references = {"goal": GoalViewSet}
 
 
-class IndicatorValueViewSet(ScopedViewSet):
+@writable
+class IndicatorValueViewSet(WritableMixin, ScopedViewSet):
     """Targets and actuals of those indicators, by fiscal year."""
 
     model = IndicatorValue
     code_field = None
     serializer_class = serializers.IndicatorValueSerializer
+    writes = ["indicator", "fiscal_year", "target", "actual", "note"]
+    references = {"indicator": IndicatorViewSet}
 
 
-class PartnerViewSet(ScopedViewSet):
-    """Partner institutions abroad: every institution's."""
+@writable
+class PartnerViewSet(WritableMixin, ScopedViewSet):
+    """Partner institutions abroad: every institution's; found by id, or by name."""
 
     model = PartnerInstitution
-    code_field = None
+    code_field = "name"
     serializer_class = serializers.PartnerSerializer
+    writes = ["name", "name_ja", "local_name", "country", "city", "website"]
 
 
-class AgreementViewSet(ScopedViewSet):
+@writable
+class AgreementViewSet(WritableMixin, ScopedViewSet):
     """Agreements with partners, of the units the user reaches."""
 
     model = Agreement
     code_field = None
     serializer_class = serializers.AgreementSerializer
+    writes = ["partner", "unit", "kind", "level", "title", "signed_on", "expires_on", "note"]
+    references = {"partner": PartnerViewSet, "unit": UnitViewSet}
 
 
-class InitiativeViewSet(ScopedViewSet):
+@writable
+class InitiativeViewSet(WritableMixin, ScopedViewSet):
     """Initiatives, with the goals they serve, their units and partners."""
 
     model = Initiative
     serializer_class = serializers.InitiativeSerializer
+    writes = [
+        "institution",
+        "code",
+        "title",
+        "title_ja",
+        "summary",
+        "summary_ja",
+        "lead_unit",
+        "contributing_units",
+        "goals",
+        "partners",
+        "status",
+        "health",
+        "start_date",
+        "end_date",
+        "budget_jpy",
+    ]
+    references = {
+        "institution": InstitutionViewSet,
+        "lead_unit": UnitViewSet,
+        "contributing_units": UnitViewSet,
+        "goals": GoalViewSet,
+        "partners": PartnerViewSet,
+    }
     filterset_class = filters.InitiativeFilter
 
     def related(self, queryset: QuerySet) -> QuerySet:
@@ -167,11 +228,33 @@ class InitiativeViewSet(ScopedViewSet):
         return super().lookup(value)
 
 
-class ActivityViewSet(ScopedViewSet):
+@writable
+class ActivityViewSet(WritableMixin, ScopedViewSet):
     """Activities (exchanges, visits, events), filtered by year, unit, goal, country, region,
     status or change."""
 
     model = Activity
     code_field = "external_ref"
     serializer_class = serializers.ActivitySerializer
+    writes = [
+        "external_ref",
+        "initiative",
+        "unit",
+        "activity_type",
+        "mode",
+        "title",
+        "start_date",
+        "end_date",
+        "country",
+        "city",
+        "partner",
+        "inbound_participants",
+        "outbound_participants",
+        "description",
+    ]
+    references = {
+        "initiative": InitiativeViewSet,
+        "unit": UnitViewSet,
+        "partner": PartnerViewSet,
+    }
     filterset_class = filters.ActivityFilter

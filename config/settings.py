@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "common.middleware.RememberedLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # An ETag on every answer to GET that may be kept (API pages; not the admin's, never cached),
+    # and 304 Not Modified when the reader already holds it.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "common.middleware.StaffIdleTimeoutMiddleware",
@@ -438,7 +441,12 @@ REST_FRAMEWORK = {
     # JSON only: DRF's browsable pages carry an inline script that the content security policy
     # refuses; /api/docs/ is the place to try the API in a browser.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only, bounded before they are parsed (API_MAX_BODY_BYTES).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
 }
+# The largest body the API reads: a bulk POST of a sheet's rows as JSON is larger than the
+# sheet itself, so by default a fifth more than an upload may be.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", IMPORT_MAX_BYTES * 6 // 5))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Internationalization strategy portfolio API",
     "DESCRIPTION": "Institutions, units, frameworks and goals, within the user's scope.",
@@ -450,6 +458,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its pages are for the API's users, as the API is.
     "SERVE_PERMISSIONS": ["api.permissions.SignedInAndTokenAllows"],
+    # Several models have a "kind": each its own enum, by its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "units.models.UnitKind",
+        "AgreementKindEnum": "portfolio.models.AgreementKind",
+        "GoalKindEnum": "policies.models.GoalKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.with_errors",

@@ -9,6 +9,7 @@ permission check and its form without changing anything.
 """
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 
@@ -17,7 +18,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from api.services import token_create
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
@@ -177,9 +179,12 @@ admin:api_apitoken_history                  302  302    302    200       404    
 admin:api_apitoken_change                   302  302    302    200|403   404       404       404       200|403   404
 admin:api_apitoken_delete                   302  302    302    403       404       404       404       403       404
 # The REST API: a token's or a session's user who holds a role (no sign-in: 401, with the token's
-# scheme), within their scope (another institution's record: not found); these resources are
-# read, never written (405).
-api:(api-root|schema|docs|[a-z]+-list)      401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+# scheme), within their scope (another institution's record: not found). The reference records
+# are read, never written (405); the writable resources take a JSON body only (a form's: 415)
+# from the roles that may write them (API_WRITES, below, answers each method with a JSON body).
+api:(api-root|schema|docs|(institution|region|unit|framework|goal)-list) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:(activity|agreement|initiative)-list    401  403    200|403 200|415   200|415   200|403   200|403   200|415   200|415
+api:(indicator|indicatorvalue|partner)-list 401  403    200|403 200|415   200|403   200|403   200|403   200|415   200|415
 api:(region|partner)-detail                 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity)-detail 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
@@ -451,3 +456,154 @@ def test_nobody_approves_what_they_submitted(client, world, kind):
     assert answer(client.post(approve, {"comment": ""})) == "302*"
     item.refresh_from_db()
     assert item.state == "approved" and item.reviewed_by == users["reviewer"]
+
+
+# The API's writes, by a read-write token of each role's user (none for "anonymous"): the answer
+# to each method of each writable resource. The bodies are valid for the home institution, so
+# that a role allowed to write gets its record written (201, 200, 204); one whose scope does not
+# reach the records the body names is refused what it names (400), or finds no record (404).
+# Partners are every institution's: an editor of another edits them, as in the admin. A record
+# that others still refer to is kept (409): the indicator has figures, the initiative activities.
+API_WRITES = """
+resource        method  anonymous no_role leader editor    unit_editor steward reviewer admin outsider
+activity        POST    401       403     403    201       201         403     403      201   400
+activity        PUT     401       403     403    200       200         403     403      200   404
+activity        PATCH   401       403     403    200       200         403     403      200   404
+activity        DELETE  401       403     403    204       204         403     403      204   404
+agreement       POST    401       403     403    201       201         403     403      201   400
+agreement       PUT     401       403     403    200       200         403     403      200   404
+agreement       PATCH   401       403     403    200       200         403     403      200   404
+agreement       DELETE  401       403     403    204       204         403     403      204   404
+indicator       POST    401       403     403    201       403         403     403      201   400
+indicator       PUT     401       403     403    200       403         403     403      200   404
+indicator       PATCH   401       403     403    200       403         403     403      200   404
+indicator       DELETE  401       403     403    409       403         403     403      409   404
+indicatorvalue  POST    401       403     403    201       403         403     403      201   400
+indicatorvalue  PUT     401       403     403    200       403         403     403      200   404
+indicatorvalue  PATCH   401       403     403    200       403         403     403      200   404
+indicatorvalue  DELETE  401       403     403    204       403         403     403      204   404
+initiative      POST    401       403     403    201       201         403     403      201   400
+initiative      PUT     401       403     403    200       200         403     403      200   404
+initiative      PATCH   401       403     403    200       200         403     403      200   404
+initiative      DELETE  401       403     403    409       409         403     403      409   404
+partner         POST    401       403     403    201       403         403     403      201   201
+partner         PUT     401       403     403    200       403         403     403      200   200
+partner         PATCH   401       403     403    200       403         403     403      200   200
+partner         DELETE  401       403     403    204       403         403     403      204   204
+"""
+
+
+def api_write_table() -> dict[tuple[str, str], dict[str, str]]:
+    lines = [
+        line.split()
+        for line in API_WRITES.strip().splitlines()[1:]
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    return {
+        (resource, method): dict(zip(ROLES, answers, strict=True))
+        for resource, method, *answers in lines
+    }
+
+
+def api_write_bodies(records: dict) -> dict[str, dict]:
+    """A valid new record of each writable resource, of the home institution."""
+    unit, goal = records["units_unit"], records["policies_goal"]
+    return {
+        "activity": {"title": "Visit", "start_date": "2025-06-01", "unit": unit.pk},
+        "partner": {"name": "Universitas Indonesia", "country": "ID"},
+        "agreement": {
+            "partner": records["portfolio_partnerinstitution"].pk,
+            "unit": unit.pk,
+            "kind": "academic_exchange",
+            "signed_on": "2025-04-01",
+        },
+        "initiative": {
+            "institution": records["units_institution"].code,
+            "code": "NEW-1",
+            "title": "Summer programme",
+            "lead_unit": unit.pk,
+            "goals": [goal.pk],
+        },
+        "indicator": {"goal": goal.pk, "code": "NEW-1", "name": "Partners", "unit_of_measure": "%"},
+        "indicatorvalue": {
+            "indicator": records["policies_indicator"].pk,
+            "fiscal_year": 2031,
+            "target": "5",
+        },
+    }
+
+
+WRITTEN_RECORDS = {
+    "activity": "portfolio_activity",
+    "partner": "portfolio_partnerinstitution",
+    "agreement": "portfolio_agreement",
+    "initiative": "portfolio_initiative",
+    "indicator": "policies_indicator",
+    "indicatorvalue": "policies_indicatorvalue",
+}
+
+
+def read_of(resource: str, record) -> dict:
+    from api.urls import router
+
+    viewset = next(v for _prefix, v, basename in router.registry if basename == resource)
+    return dict(viewset.serializer_class(record).data)
+
+
+def writable_resources() -> list[str]:
+    from api.urls import router
+    from api.writes import WritableMixin
+
+    return sorted(
+        basename
+        for _prefix, viewset, basename in router.registry
+        if issubclass(viewset, WritableMixin)
+    )
+
+
+def test_the_api_write_table_covers_every_write_of_every_resource():
+    covered = set(api_write_table())
+    wanted = {
+        (resource, method)
+        for resource in writable_resources()
+        for method in ("POST", "PUT", "PATCH", "DELETE")
+    }
+    assert wanted <= covered, sorted(wanted - covered)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_api_write_answers_each_role_as_the_table_says(world, role):
+    from django.db import transaction
+
+    from common.admin import latest_version
+    from tests.api.helpers import a_token
+
+    users, records = world
+    headers = {}
+    if role != "anonymous":
+        headers["Authorization"] = f"Bearer {a_token(users[role], read_only=False)}"
+    api = Client(headers=headers)
+    bodies = api_write_bodies(records)
+    wrong = []
+    for (resource, method), answers in api_write_table().items():
+        record = records[WRITTEN_RECORDS[resource]]
+        body = dict(bodies[resource])
+        if method == "POST":
+            url = reverse(f"api:{resource}-list")
+        else:
+            url = reverse(f"api:{resource}-detail", args=[record.pk])
+        if method == "PUT":  # the record as a read gives it, changed
+            body = {**read_of(resource, record), **dict([next(iter(body.items()))])}
+        if method == "PATCH":
+            body = dict([next(iter(body.items()))])
+        etag = {"If-Match": f'"v{latest_version(record)}"'} if method in ("PUT", "PATCH") else {}
+        with transaction.atomic():
+            response = getattr(api, method.lower())(
+                url, json.dumps(body), "application/json", headers=etag
+            )
+            transaction.set_rollback(True)
+        if str(response.status_code) != answers[role]:
+            wrong.append(
+                f"{method} {url}: {response.status_code}, expected {answers[role]}: {response.content[:200]!r}"
+            )
+    assert not wrong, f"{len(wrong)} answers differ for {role}:\n" + "\n".join(wrong)
