@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import bulk, views
 
 app_name = "api"
 
@@ -22,6 +22,7 @@ router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("initiatives", views.InitiativeViewSet, basename="initiative")
 router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("import-batches", bulk.ImportBatchViewSet, basename="importbatch")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

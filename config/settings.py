@@ -458,11 +458,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its pages are for the API's users, as the API is.
     "SERVE_PERMISSIONS": ["api.permissions.SignedInAndTokenAllows"],
-    # Several models have a "kind": each its own enum, by its own name.
+    # Several models have a "kind" or a "status": each its own enum, by its own name.
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "units.models.UnitKind",
         "AgreementKindEnum": "portfolio.models.AgreementKind",
         "GoalKindEnum": "policies.models.GoalKind",
+        "InitiativeStatusEnum": "portfolio.models.InitiativeStatus",
+        "BatchStatusEnum": "imports.models.BatchStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

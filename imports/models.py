@@ -100,6 +100,15 @@ class ImportBatch(models.Model):
         blank=True,
         help_text=gettext_lazy("What the background worker does, or did last, for this batch."),
     )
+    confirm_when_planned = models.BooleanField(
+        gettext_lazy("confirmed when planned"),
+        default=False,
+        editable=False,
+        help_text=gettext_lazy(
+            "Sent through the API: written as soon as its background preview finds no error, "
+            "with no steward to confirm it."
+        ),
+    )
     task_id = models.CharField(gettext_lazy("task"), max_length=64, blank=True, editable=False)
     queued_at = models.DateTimeField(gettext_lazy("queued at"), null=True, blank=True)
     failure = models.JSONField(

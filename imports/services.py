@@ -608,13 +608,21 @@ def runs_in_background(size: int) -> bool:
 
 
 def import_preview_queue(
-    *, kind: str, file_name: str, content: bytes, user, language: str
+    *,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    user,
+    language: str,
+    confirm_when_planned: bool = False,
 ) -> ImportBatch:
     """Keep the upload and queue its preview for a background worker; the batch, at once.
 
     What can be told without reading the file (the kind, the file's name and size) is refused
     here, as ``import_preview`` refuses it; what reading it finds, the run says on the batch's
-    page. ``language`` is the steward's: the run's refusals are written in it.
+    page. ``language`` is the steward's: the run's refusals are written in it. With
+    ``confirm_when_planned`` (rows sent through the API), the run goes on to write every row,
+    all or none, as soon as its plan finds no error.
     """
     refuse_unknown_kind(kind)
     import_previews_expire(limit=PREVIEWS_EXPIRED_PER_UPLOAD)
@@ -633,6 +641,7 @@ def import_preview_queue(
         status=ImportBatch.Status.PLANNING,
         stage=ImportBatch.Stage.PREVIEW,
         queued_at=timezone.now(),
+        confirm_when_planned=confirm_when_planned,
     )
     stored_put(stored_name(batch), content)
     try:
@@ -799,7 +808,13 @@ def _preview_run(batch: ImportBatch, task: str, progress: Progress) -> str:
         locked.status, locked.failure = ImportBatch.Status.PREVIEWED, {}
         locked._history_user = locked.user
         locked._change_reason = _("Read and planned in the background")
+        go_on = locked.confirm_when_planned and not plan.failed
+        if go_on:  # sent to be written at once: the same run confirms it
+            locked.status, locked.stage = ImportBatch.Status.APPLYING, ImportBatch.Stage.CONFIRM
+            locked._change_reason = _("Read and planned in the background; confirmed as sent")
         locked.save()
+    if go_on:
+        return _confirm_run(locked, task, progress)
     return ImportBatch.Status.PREVIEWED
 
 
