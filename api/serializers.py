@@ -4,7 +4,8 @@ well as by id (``institution``: ``KU``; a goal's ``ref``: ``ISO-KU:CONNECT.3``).
 from rest_framework import serializers
 
 from policies.models import Framework, Goal, Indicator, IndicatorValue
-from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
+from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
+from reporting.models import ReportingCycle
 from units.models import Institution, Region, Unit
 
 
@@ -198,3 +199,50 @@ class ActivitySerializer(serializers.ModelSerializer):
             "outbound_participants",
             "description",
         ]
+
+
+class ProgressUpdateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id",
+            "initiative",
+            "fiscal_year",
+            "quarter",
+            "health",
+            "narrative",
+            "narrative_ja",
+            "created_at",
+        ]
+
+
+class ReportingCycleSerializer(serializers.ModelSerializer):
+    institution = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ReportingCycle
+        fields = [
+            "id",
+            "institution",
+            "fiscal_year",
+            "period",
+            "due_date",
+            "opened_at",
+            "closed_at",
+        ]
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One version of a record, as its history keeps it."""
+
+    version = serializers.IntegerField(help_text="What If-Match names: the ETag's number.")
+    date = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    user = serializers.CharField(
+        allow_null=True, help_text="Its author's user name (of another institution: not named)."
+    )
+    reason = serializers.CharField()
+    changes = serializers.DictField(
+        help_text="Each field this version changed: its value before and after.",
+        child=serializers.DictField(),
+    )

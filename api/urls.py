@@ -22,6 +22,8 @@ router.register("partners", views.PartnerViewSet, basename="partner")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("initiatives", views.InitiativeViewSet, basename="initiative")
 router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("progress-updates", views.ProgressUpdateViewSet, basename="progressupdate")
+router.register("reporting-cycles", views.ReportingCycleViewSet, basename="reportingcycle")
 router.register("import-batches", bulk.ImportBatchViewSet, basename="importbatch")
 
 urlpatterns = [

@@ -2,18 +2,23 @@
 beyond it is not found, 404, as in the admin), a fixed number of queries whatever the page
 size, a page at a time by a cursor that stays stable while records are added."""
 
+from itertools import pairwise
+
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from api import filters, serializers
 from api.writes import WritableMixin, etag_of, writable
-from common.access import access_for, reach_of
-from common.admin import latest_version
+from common.access import access_for, reach_of, readable_history
+from common.admin import latest_version, shown_reason
 from policies.models import Framework, Goal, Indicator, IndicatorValue
-from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution
+from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
+from reporting.models import ReportingCycle
 from units.models import Institution, Region, Unit
 
 
@@ -24,6 +29,47 @@ class ByIdCursor(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+class ByVersion(CursorPagination):
+    """A record's history, the newest version first."""
+
+    ordering = "-history_id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def history_entry(row, earlier) -> dict:
+    """A history row as the API tells it: its version, author, reason and changes."""
+    fields = [
+        field
+        for field in row.instance_type._meta.concrete_fields
+        if field.attname in row.__dict__ and field.name != "id"
+    ]
+    changes = {}
+    for field in fields:
+        after = field_text(field, row)
+        before = field_text(field, earlier) if earlier is not None else None
+        if earlier is None or before != after:
+            changes[field.name] = {"from": before, "to": after}
+    user = row.history_user
+    return {
+        "version": row.history_id,
+        "date": row.history_date,
+        "type": HISTORY_TYPES.get(row.history_type, row.history_type),
+        "user": user.get_username() if user is not None else None,
+        "reason": shown_reason(row),
+        "changes": changes if row.history_type != "-" else {},
+    }
+
+
+def field_text(field, row) -> str | None:
+    """A field's value as text (an id for a reference, ISO 8601 for a date); None for none."""
+    return None if field.value_from_object(row) is None else field.value_to_string(row)
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
@@ -62,6 +108,32 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
         if tag:
             answer["ETag"] = tag
         return answer
+
+    @extend_schema(responses=serializers.HistoryEntrySerializer(many=True))
+    @action(detail=True, pagination_class=ByVersion)
+    def history(self, request, *args, **kwargs):
+        """The record's versions, the newest first, each with its author and reason (as the
+        admin's history page shows them to this reader) and what it changed."""
+        obj = self.get_object()
+        rows = readable_history(access_for(request.user), self.model.history.filter(id=obj.pk))
+        page = self.paginate_queryset(rows.select_related("history_user"))
+        earlier = self.earlier_versions(page)
+        entries = [history_entry(row, earlier.get(row.history_id)) for row in page]
+        return self.get_paginated_response(entries)
+
+    def earlier_versions(self, page: list) -> dict:
+        """The version before each row of the page, in one query."""
+        if not page:
+            return {}
+        oldest = page[-1]
+        before = (
+            readable_history(access_for(self.request.user), self.model.history.all())
+            .filter(id=oldest.id, history_id__lt=oldest.history_id)
+            .order_by("-history_id")
+            .first()
+        )
+        ordered = [*page, before] if before is not None else page
+        return {row.history_id: older for row, older in pairwise(ordered)}
 
     def lookup(self, value: str) -> Q:
         """An id, or the record's code."""
@@ -258,3 +330,22 @@ class ActivityViewSet(WritableMixin, ScopedViewSet):
         "partner": PartnerViewSet,
     }
     filterset_class = filters.ActivityFilter
+
+
+class ProgressUpdateViewSet(ScopedViewSet):
+    """Initiatives' progress updates by quarter, as approved reports publish them."""
+
+    model = ProgressUpdate
+    code_field = None
+    serializer_class = serializers.ProgressUpdateSerializer
+
+
+class ReportingCycleViewSet(ScopedViewSet):
+    """Reporting cycles of the institutions the user reaches."""
+
+    model = ReportingCycle
+    code_field = None
+    serializer_class = serializers.ReportingCycleSerializer
+
+    def related(self, queryset: QuerySet) -> QuerySet:
+        return queryset.select_related("institution")

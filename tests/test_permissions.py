@@ -182,15 +182,15 @@ admin:api_apitoken_delete                   302  302    302    403       404    
 # scheme), within their scope (another institution's record: not found). The reference records
 # are read, never written (405); the writable resources take a JSON body only (a form's: 415)
 # from the roles that may write them (API_WRITES, below, answers each method with a JSON body).
-api:(api-root|schema|docs|(institution|region|unit|framework|goal)-list) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:(api-root|schema|docs|(institution|region|unit|framework|goal|progressupdate|reportingcycle)-list) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 api:(activity|agreement|initiative)-list    401  403    200|403 200|415   200|415   200|403   200|403   200|415   200|415
 api:(indicator|indicatorvalue|partner)-list 401  403    200|403 200|415   200|403   200|403   200|403   200|415   200|415
 # Import batches: a steward's own (the one here is the steward's), an administrator's all of them;
 # rows are sent by the roles that import sheets (tests/api/test_bulk.py sends them).
 api:importbatch-list                        401  403    200|403 200|403   200|403   200|415   200|403   200|415   200|403
 api:importbatch-detail                      401  403    404|405 404|405   404|405   200|405   404|405   200|405   404|405
-api:(region|partner)-detail                 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
-api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity)-detail 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
+api:(region|partner)-(detail|history)       401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity|progressupdate|reportingcycle)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
 password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
 """
@@ -362,6 +362,8 @@ DASHBOARD_RECORDS = {
     "api:initiative-detail": "portfolio_initiative",
     "api:activity-detail": "portfolio_activity",
     "api:importbatch-detail": "imports_importbatch",
+    "api:progressupdate-detail": "portfolio_progressupdate",
+    "api:reportingcycle-detail": "reporting_reportingcycle",
 }
 # The items of a cycle that a URL names besides the cycle.
 ITEM_RECORDS = {
@@ -381,7 +383,9 @@ def concrete(route: Route, records: dict) -> str:
         return "/admin/autocomplete/?app_label=portfolio&model_name=activity&field_name=unit"
     if "(?P<url>" in route.pattern:
         return "/admin/no-such-page/"
-    record = records.get(route.model) or records.get(DASHBOARD_RECORDS.get(route.key, ""))
+    # A record's history in the API is found as the record is.
+    key = route.key.replace("-history", "-detail")
+    record = records.get(route.model) or records.get(DASHBOARD_RECORDS.get(key, ""))
     url = route.pattern
     if "^([^/]+)/history/([^/]+)/$" in url:
         version = record.history.earliest().history_id

@@ -14,6 +14,8 @@ from django.urls import reverse
 from api.models import ApiToken, digest_of
 from api.services import token_revoke
 from common.roles import EDITOR
+from imports.models import ImportBatch
+from reporting.models import ReportingCycle
 from tests.api.helpers import a_token
 from tests.factories import (
     ActivityFactory,
@@ -25,8 +27,10 @@ from tests.factories import (
     InitiativeFactory,
     InstitutionFactory,
     PartnerFactory,
+    ProgressUpdateFactory,
     RegionFactory,
     UnitFactory,
+    UserFactory,
     user_with_role,
 )
 from units.models import Institution, Unit
@@ -183,6 +187,18 @@ def grow(home: Institution, more: int) -> None:
         ActivityFactory(initiative=initiative)
         AgreementFactory(unit=unit)
         IndicatorValueFactory(indicator=IndicatorFactory(goal=goal))
+        ProgressUpdateFactory(initiative=initiative)
+        year = 2000 + ReportingCycle.objects.count()
+        ReportingCycle.objects.create(
+            institution=home, fiscal_year=year, period="year", due_date=f"{year + 1}-04-30"
+        )
+        ImportBatch.objects.create(
+            kind="activities",
+            file_name="fy.csv",
+            stored_name="fy.csv",
+            user=UserFactory(),
+            status="applied",
+        )
     RegionFactory.create_batch(more)
     InstitutionFactory.create_batch(more)
 
@@ -199,6 +215,9 @@ RESOURCES = [
     "agreement",
     "initiative",
     "activity",
+    "progressupdate",
+    "reportingcycle",
+    "importbatch",
 ]
 
 
@@ -235,3 +254,24 @@ def test_a_code_holding_a_nul_character_is_not_found(editor):
         assert api(secret).get(url).status_code == 404
     response = api(secret).get(reverse("api:activity-list"), {"country": "\x00"})
     assert response.status_code == 400 and "country" in response.json()
+
+
+def test_progress_updates_and_cycles_are_read_within_the_users_institutions(editor, home):
+    from reporting.models import Period
+    from reporting.services import cycle_open
+
+    elsewhere = InstitutionFactory(code="XU")
+    mine = ProgressUpdateFactory(initiative=InitiativeFactory(institution=home))
+    ProgressUpdateFactory(initiative=InitiativeFactory(institution=elsewhere))
+    for institution in (home, elsewhere):
+        cycle_open(
+            cycle=ReportingCycle(
+                institution=institution, fiscal_year=2025, period=Period.YEAR, due_date="2026-04-30"
+            ),
+            user=None,
+        )
+    secret = a_token(editor)
+    updates = api(secret).get(reverse("api:progressupdate-list")).json()["results"]
+    assert [u["id"] for u in updates] == [mine.pk]
+    cycles = api(secret).get(reverse("api:reportingcycle-list")).json()["results"]
+    assert [c["institution"] for c in cycles] == ["KU"]

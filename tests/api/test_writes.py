@@ -125,6 +125,17 @@ def test_an_activity_created_changed_and_deleted_shows_in_its_history_and_on_the
     assert changed.json()["title"] == "Joint symposium"
     assert thailand(president) == ["Thailand", "0"]
 
+    versions = client.get(f"{url}history/").json()["results"]
+    assert [(v["type"], v["user"], v["reason"]) for v in versions] == [
+        ("changed", "kana", "Through the API with the token “Mobility system”"),
+        ("created", "kana", reason),
+    ]
+    assert versions[0]["changes"] == {
+        "start_date": {"from": IN_THIS_YEAR, "to": IN_THE_NEXT},
+        "fiscal_year": {"from": str(THIS_YEAR), "to": str(THIS_YEAR + 1)},
+    }
+    assert f'"v{versions[0]["version"]}"' == changed["ETag"]
+
     deleted = send(client, "delete", url, headers={"X-Reason": "Entered twice"})
     assert deleted.status_code == 204
     rows = list(Activity.history.filter(id=activity.pk).order_by("history_id"))
