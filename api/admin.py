@@ -1,5 +1,6 @@
 """API tokens in the admin: a user makes a token for themselves and is shown its secret once;
-each user lists and revokes their own, an administrator everyone's."""
+each user lists and revokes their own, an administrator everyone's. Webhook subscriptions, which
+administrators make, and their deliveries with every attempt."""
 
 import datetime as dt
 
@@ -11,8 +12,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from api.models import ApiToken
-from api.services import token_create, token_revoke
+from api.models import (
+    WEBHOOK_MODELS,
+    ApiToken,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from api.services import subscription_create, token_create, token_revoke
+from common.access import access_for, reach_of
+from common.admin import AuditedAdmin, AuditedForm, reason_from
 
 MAX_DAYS = 366
 
@@ -130,3 +139,83 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", len(tokens))
             % {"n": len(tokens)},
         )
+
+
+class SubscriptionForm(AuditedForm):
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    kinds = forms.MultipleChoiceField(
+        label=_("records"),
+        choices=WEBHOOK_MODELS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The kinds of record whose changes are sent."),
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["name", "url", "institution", "kinds", "active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give an http or https URL."))
+        return url
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["at", "status_code", "error", "milliseconds"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(AuditedAdmin):
+    """Administrators subscribe other systems' URLs to the changes of an institution's records."""
+
+    form = SubscriptionForm
+    list_display = ["name", "url", "institution", "active", "created_at"]
+    list_filter = ["active", "institution"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["secret"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["secret"] if obj is not None else []  # a new one's is made when it is saved
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            subscription_create(obj, user=request.user, reason=reason_from(form))
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """What was sent to each subscription, and every attempt at it."""
+
+    list_display = ["id", "subscription", "events", "state", "attempts", "created_at"]
+    list_filter = ["state"]
+    list_select_related = ["subscription"]
+    fields = ["subscription", "events", "state", "attempts", "next_attempt_at", "delivered_at"]
+    fields += ["created_at", "body"]
+    readonly_fields = fields
+    inlines = [AttemptInline]
+
+    def get_queryset(self, request):
+        visible = access_for(request.user).visible(reach_of(WebhookDelivery))
+        return super().get_queryset(request).filter(visible)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -10,4 +10,5 @@ class ApiConfig(AppConfig):
         from api import (
             roles,  # noqa: F401 (what each role may do with tokens)
             schema,  # noqa: F401 (registers the token's security scheme)
+            webhooks,  # noqa: F401 (sends the changes its subscriptions follow)
         )

@@ -67,3 +67,118 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+# What a subscription may follow: the records whose changes other systems keep in step with.
+WEBHOOK_MODELS = [
+    ("portfolio.activity", _("Activities")),
+    ("portfolio.initiative", _("Initiatives")),
+    ("portfolio.agreement", _("Agreements")),
+    ("portfolio.partnerinstitution", _("Partner institutions")),
+    ("portfolio.progressupdate", _("Progress updates")),
+    ("policies.indicator", _("Indicators")),
+    ("policies.indicatorvalue", _("Indicator values")),
+    ("policies.goal", _("Goals")),
+    ("units.unit", _("Units")),
+]
+
+
+class WebhookSubscription(models.Model):
+    """An administrator's subscription of another system's URL to changes of some models in an
+    institution: each change is sent to it, signed with the subscription's secret."""
+
+    reach = Reach(institution=("institution",))
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("What receives the changes."))
+    url = models.URLField(_("URL"), max_length=500, help_text=_("Where the changes are POSTed."))
+    institution = models.ForeignKey(
+        "units.Institution",
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
+        verbose_name=_("institution"),
+    )
+    kinds = models.JSONField(
+        _("records"), default=list, help_text=_("The kinds of record whose changes are sent.")
+    )
+    secret = models.CharField(
+        _("secret"),
+        max_length=100,
+        editable=False,
+        help_text=_("Signs each delivery: HMAC-SHA256 of the body, in X-Portfolio-Signature."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["secret"],
+        verbose_name=_("historical webhook subscription"),
+        verbose_name_plural=_("historical webhook subscriptions"),
+    )
+
+    class Meta:
+        ordering = ["institution", "name"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """Changes sent, or to be sent, to a subscription: one body, retried until it is taken."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Given up")
+
+    reach = Reach(institution=("subscription__institution",))
+
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscription"),
+    )
+    body = models.TextField(_("body"), help_text=_("The JSON sent, the same at every attempt."))
+    events = models.PositiveIntegerField(_("changes"), default=0)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return _("Delivery %(id)s to %(name)s") % {"id": self.pk, "name": self.subscription}
+
+
+class WebhookAttempt(models.Model):
+    """One try at a delivery: when, what the receiver answered, or why it could not be reached."""
+
+    reach = Reach(institution=("delivery__subscription__institution",))
+
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="tries",
+        verbose_name=_("delivery"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    milliseconds = models.PositiveIntegerField(_("milliseconds"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "id"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id}: {self.status_code or self.error}"

@@ -446,6 +446,13 @@ REST_FRAMEWORK = {
 }
 # The largest body the API reads: a bulk POST of a sheet's rows as JSON is larger than the
 # sheet itself, so by default a fifth more than an upload may be.
+# Webhooks (api/webhooks.py): a delivery waits this long for its receiver, is tried this many
+# times, waiting WEBHOOK_RETRY_SECONDS after the first failure and twice as long after each next;
+# a receiver at an address that is not public is called only where this installation allows it.
+WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 8))
+WEBHOOK_RETRY_SECONDS = int(os.environ.get("WEBHOOK_RETRY_SECONDS", 60))
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = os.environ.get("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0") == "1"
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", IMPORT_MAX_BYTES * 6 // 5))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Internationalization strategy portfolio API",

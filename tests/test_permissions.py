@@ -21,7 +21,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from api.services import token_create
+from api.models import WebhookSubscription
+from api.services import delivery_create, subscription_create, token_create
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
@@ -178,6 +179,15 @@ admin:api_apitoken_add                      302  302    302    200       200    
 admin:api_apitoken_history                  302  302    302    200       404       404       404       200       404
 admin:api_apitoken_change                   302  302    302    200|403   404       404       404       200|403   404
 admin:api_apitoken_delete                   302  302    302    403       404       404       404       403       404
+# Webhooks are an administrator's: subscriptions (of the home institution here) and their
+# deliveries, which are read, never added, changed or deleted.
+# Another institution's subscription's history is not found, as every record's.
+admin:api_webhooksubscription_(changelist|add|change|delete) 302  302    302    403       403       403       403       200       403
+admin:api_webhooksubscription_(simple_)?history 302  302    302    403       403       403       403       200       404
+admin:api_webhookdelivery_changelist        302  302    302    403       403       403       403       200       403
+admin:api_webhookdelivery_change            302  302    302    403       403       403       403       200|403   403
+admin:api_webhookdelivery_history           302  302    302    403       403       403       403       200       302*
+admin:api_webhookdelivery_(add|delete)      302  302    302    403       403       403       403       403       403
 # The REST API: a token's or a session's user who holds a role (no sign-in: 401, with the token's
 # scheme), within their scope (another institution's record: not found). The reference records
 # are read, never written (405); the writable resources take a JSON body only (a form's: 415)
@@ -332,6 +342,16 @@ def world(db, settings, tmp_path):
         expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
         reason="A robot's token",
     )[0]
+    records["api_webhooksubscription"] = subscription_create(
+        WebhookSubscription(
+            name="Mobility system", url="https://example.org/hook", institution=home
+        ),
+        user=users["admin"],
+        reason="Keeps a copy",
+    )
+    records["api_webhookdelivery"] = delivery_create(
+        subscription=records["api_webhooksubscription"].pk, events=[]
+    )
     settings.MEDIA_ROOT = tmp_path
     records["reporting_evidence"] = evidence_add(
         report=records["reporting_report"],
