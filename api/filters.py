@@ -55,14 +55,57 @@ def reachable_units(request) -> QuerySet:
     return Unit.objects.filter(access_for(request.user).visible(reach_of(Unit)))
 
 
-@extend_schema_field(OpenApiTypes.INT)
+def by_id_or_code(text: str, scope: str) -> Q:
+    """A record by its id, by ``SCOPE:CODE`` (``scope`` the path to the code it is under), or
+    by its code alone."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return Q(pk=int(text))
+    outer, colon, code = text.partition(":")
+    if colon:
+        return Q(**{f"{scope}__code": outer, "code": code})
+    return Q(code=text)
+
+
+class IdOrCodeField(forms.ModelChoiceField):
+    """A record of the queryset by id or code; a code that names more than one is refused."""
+
+    def __init__(self, *args, scope: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        found = [] if "\x00" in text or len(text) > 200 else self.found(text)
+        if len(found) != 1:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return found[0]
+
+    def found(self, text: str) -> list:
+        return list(self.queryset.filter(by_id_or_code(text, self.scope))[:2])
+
+
+@extend_schema_field(OpenApiTypes.STR)
 class UnitFilter(django_filters.ModelChoiceFilter):
-    """A unit of the user's institutions, by id."""
+    """A unit of the user's institutions, by id, by ``KU:ISO-KU`` or by its code."""
+
+    field_class = IdOrCodeField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, scope="institution", **kwargs)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(OpenApiTypes.STR)
 class GoalFilter(django_filters.ModelChoiceFilter):
-    """A goal of the user's institutions, by id: its whole subtree."""
+    """A goal of the user's institutions, by id or by ``ISO-KU:CONNECT.3``: its whole subtree."""
+
+    field_class = IdOrCodeField
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, scope="framework", **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.STR)

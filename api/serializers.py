@@ -3,7 +3,7 @@ well as by id (``institution``: ``KU``; a goal's ``ref``: ``ISO-KU:CONNECT.3``).
 
 from rest_framework import serializers
 
-from policies.models import Framework, Goal, Indicator, IndicatorValue
+from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
 from reporting.models import ReportingCycle
 from units.models import Institution, Region, Unit
@@ -246,3 +246,9 @@ class HistoryEntrySerializer(serializers.Serializer):
         help_text="Each field this version changed: its value before and after.",
         child=serializers.DictField(),
     )
+
+
+class AlignmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Alignment
+        fields = ["id", "source", "target", "note"]

@@ -16,7 +16,7 @@ from api import filters, serializers
 from api.writes import WritableMixin, etag_of, writable
 from common.access import access_for, reach_of, readable_history
 from common.admin import latest_version, shown_reason
-from policies.models import Framework, Goal, Indicator, IndicatorValue
+from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
 from portfolio.models import Activity, Agreement, Initiative, PartnerInstitution, ProgressUpdate
 from reporting.models import ReportingCycle
 from units.models import Institution, Region, Unit
@@ -203,23 +203,21 @@ class GoalViewSet(ScopedViewSet):
 
 
 @writable
+class AlignmentViewSet(WritableMixin, ScopedViewSet):
+    """Crosswalk links between goals of two frameworks (either end in the user's reach)."""
+
+    model = Alignment
+    code_field = None
+    serializer_class = serializers.AlignmentSerializer
+    references = {"source": GoalViewSet, "target": GoalViewSet}
+
+
+@writable
 class IndicatorViewSet(WritableMixin, ScopedViewSet):
     """Indicators of the goals the user reaches."""
 
     model = Indicator
     serializer_class = serializers.IndicatorSerializer
-    writes = [
-        "goal",
-        "code",
-        "name",
-        "name_ja",
-        "unit_of_measure",
-        "higher_is_better",
-        "baseline",
-        "baseline_year",
-        "description",
-        "description_ja",
-    ]
     references = {"goal": GoalViewSet}
 
 
@@ -230,7 +228,6 @@ class IndicatorValueViewSet(WritableMixin, ScopedViewSet):
     model = IndicatorValue
     code_field = None
     serializer_class = serializers.IndicatorValueSerializer
-    writes = ["indicator", "fiscal_year", "target", "actual", "note"]
     references = {"indicator": IndicatorViewSet}
 
 
@@ -241,7 +238,6 @@ class PartnerViewSet(WritableMixin, ScopedViewSet):
     model = PartnerInstitution
     code_field = "name"
     serializer_class = serializers.PartnerSerializer
-    writes = ["name", "name_ja", "local_name", "country", "city", "website"]
 
 
 @writable
@@ -251,7 +247,6 @@ class AgreementViewSet(WritableMixin, ScopedViewSet):
     model = Agreement
     code_field = None
     serializer_class = serializers.AgreementSerializer
-    writes = ["partner", "unit", "kind", "level", "title", "signed_on", "expires_on", "note"]
     references = {"partner": PartnerViewSet, "unit": UnitViewSet}
 
 
@@ -261,23 +256,6 @@ class InitiativeViewSet(WritableMixin, ScopedViewSet):
 
     model = Initiative
     serializer_class = serializers.InitiativeSerializer
-    writes = [
-        "institution",
-        "code",
-        "title",
-        "title_ja",
-        "summary",
-        "summary_ja",
-        "lead_unit",
-        "contributing_units",
-        "goals",
-        "partners",
-        "status",
-        "health",
-        "start_date",
-        "end_date",
-        "budget_jpy",
-    ]
     references = {
         "institution": InstitutionViewSet,
         "lead_unit": UnitViewSet,
@@ -308,22 +286,6 @@ class ActivityViewSet(WritableMixin, ScopedViewSet):
     model = Activity
     code_field = "external_ref"
     serializer_class = serializers.ActivitySerializer
-    writes = [
-        "external_ref",
-        "initiative",
-        "unit",
-        "activity_type",
-        "mode",
-        "title",
-        "start_date",
-        "end_date",
-        "country",
-        "city",
-        "partner",
-        "inbound_participants",
-        "outbound_participants",
-        "description",
-    ]
     references = {
         "initiative": InitiativeViewSet,
         "unit": UnitViewSet,

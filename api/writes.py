@@ -113,7 +113,9 @@ def as_form_value(value: object) -> object:
 
 class WritableMixin:
     """Create, change and delete for a ``ScopedViewSet``: ``writes`` are the fields a body may
-    set, ``references`` the viewsets that find the records those fields name."""
+    set (by default, those a read gives but the id and what the record works out itself, such
+    as an activity's fiscal year), ``references`` the viewsets that find the records those fields
+    name."""
 
     writes: list[str] = []
     references: dict[str, type] = {}
@@ -240,7 +242,7 @@ class WritableMixin:
                 errors[name] = [_("Give one value, not a list or an object.")]
                 continue
             try:
-                found = self.found(request, name, value)
+                found = self.found(request, name, value, form_class.base_fields[name])
             except exceptions.ValidationError as refusal:
                 errors[name] = refusal.detail
                 continue
@@ -253,19 +255,23 @@ class WritableMixin:
     def many_fields(self) -> set[str]:
         return {field.name for field in self.model._meta.many_to_many}
 
-    def found(self, request, name: str, value: object) -> object:
-        """A reference's id (or ids), found by the resource it names; other values as sent."""
+    def found(self, request, name: str, value: object, field) -> object:
+        """A reference's id (or ids), found as the resource it names finds it among what the
+        admin form's picker offers; other values as sent."""
         viewset = self.references.get(name)
         if viewset is None or value is None or value == "":
             return value
-        return [self.find(request, viewset, item) for item in as_list(value)]
+        return [self.find(request, viewset, item, field) for item in as_list(value)]
 
-    def find(self, request, viewset: type, value: object) -> int:
+    def find(self, request, viewset: type, value: object, field) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise exceptions.ValidationError([_("Refer to a record by its id or its code.")])
         finder = viewset(request=request, kwargs={}, format_kwarg=None, action="list")
+        offered = getattr(field, "queryset", None)
+        if offered is None:
+            offered = finder.get_queryset()
         text = str(value)
-        ids = [] if "\x00" in text else list(finder.get_queryset().filter(finder.lookup(text))[:2])
+        ids = [] if "\x00" in text else list(offered.filter(finder.lookup(text))[:2])
         if len(ids) == 1:
             return ids[0].pk
         noun = viewset.model._meta.verbose_name
@@ -336,7 +342,15 @@ def write_serializer(viewset: type) -> type[serializers.ModelSerializer]:
 
 
 def writable(viewset: type) -> type:
-    """Document a writable viewset's operations: the body, the headers, the answers."""
+    """Name what a writable viewset's bodies set, and document its operations: the body, the
+    headers, the answers."""
+    if not viewset.writes:
+        fields = {field.name: field for field in viewset.model._meta.get_fields()}
+        viewset.writes = [
+            name
+            for name in viewset.serializer_class.Meta.fields
+            if name != "id" and getattr(fields.get(name), "editable", True)
+        ]
     body = write_serializer(viewset)
     read = viewset.serializer_class
     changes = {"request": body, "parameters": [IF_MATCH, REASON], "responses": {200: read}}

@@ -194,12 +194,13 @@ admin:api_webhookdelivery_(add|delete)      302  302    302    403       403    
 # from the roles that may write them (API_WRITES, below, answers each method with a JSON body).
 api:(api-root|schema|docs|(institution|region|unit|framework|goal|progressupdate|reportingcycle)-list) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 api:(activity|agreement|initiative)-list    401  403    200|403 200|415   200|415   200|403   200|403   200|415   200|415
-api:(indicator|indicatorvalue|partner)-list 401  403    200|403 200|415   200|403   200|403   200|403   200|415   200|415
+api:(alignment|indicator|indicatorvalue|partner)-list 401  403    200|403 200|415   200|403   200|403   200|403   200|415   200|415
 # Import batches: a steward's own (the one here is the steward's), an administrator's all of them;
 # rows are sent by the roles that import sheets (tests/api/test_bulk.py sends them).
 api:importbatch-list                        401  403    200|403 200|403   200|403   200|415   200|403   200|415   200|403
 api:importbatch-detail                      401  403    404|405 404|405   404|405   200|405   404|405   200|405   404|405
-api:(region|partner)-(detail|history)       401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+# An alignment is either end's: the other institution's editor reads it too.
+api:(region|partner|alignment)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity|progressupdate|reportingcycle)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
 password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
@@ -342,6 +343,7 @@ def world(db, settings, tmp_path):
         expires_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC),
         reason="A robot's token",
     )[0]
+    records["home_goal_2"] = GoalFactory(framework=framework)
     records["api_webhooksubscription"] = subscription_create(
         WebhookSubscription(
             name="Mobility system", url="https://example.org/hook", institution=home
@@ -381,6 +383,7 @@ DASHBOARD_RECORDS = {
     "api:agreement-detail": "portfolio_agreement",
     "api:initiative-detail": "portfolio_initiative",
     "api:activity-detail": "portfolio_activity",
+    "api:alignment-detail": "policies_alignment",
     "api:importbatch-detail": "imports_importbatch",
     "api:progressupdate-detail": "portfolio_progressupdate",
     "api:reportingcycle-detail": "reporting_reportingcycle",
@@ -491,7 +494,9 @@ def test_nobody_approves_what_they_submitted(client, world, kind):
 # to each method of each writable resource. The bodies are valid for the home institution, so
 # that a role allowed to write gets its record written (201, 200, 204); one whose scope does not
 # reach the records the body names is refused what it names (400), or finds no record (404).
-# Partners are every institution's: an editor of another edits them, as in the admin. A record
+# Partners are every institution's: an editor of another edits them, as in the admin; an
+# alignment is either end's, but its other institution's editor may not name this one's goal
+# (what the admin's picker offers them). A record
 # that others still refer to is kept (409): the indicator has figures, the initiative activities.
 API_WRITES = """
 resource        method  anonymous no_role leader editor    unit_editor steward reviewer admin outsider
@@ -519,6 +524,10 @@ partner         POST    401       403     403    201       403         403     4
 partner         PUT     401       403     403    200       403         403     403      200   200
 partner         PATCH   401       403     403    200       403         403     403      200   200
 partner         DELETE  401       403     403    204       403         403     403      204   204
+alignment       POST    401       403     403    201       403         403     403      201   400
+alignment       PUT     401       403     403    200       403         403     403      200   400
+alignment       PATCH   401       403     403    200       403         403     403      200   400
+alignment       DELETE  401       403     403    204       403         403     403      204   204
 importbatch     POST    401       403     403    403       403         201     403      201   403
 """
 
@@ -555,6 +564,10 @@ def api_write_bodies(records: dict) -> dict[str, dict]:
             "goals": [goal.pk],
         },
         "indicator": {"goal": goal.pk, "code": "NEW-1", "name": "Partners", "unit_of_measure": "%"},
+        "alignment": {
+            "source": records["home_goal_2"].pk,
+            "target": records["policies_alignment"].target_id,
+        },
         "importbatch": {"kind": "partners", "rows": [{"name": "Universitas Gadjah Mada"}]},
         "indicatorvalue": {
             "indicator": records["policies_indicator"].pk,
@@ -565,6 +578,7 @@ def api_write_bodies(records: dict) -> dict[str, dict]:
 
 
 WRITTEN_RECORDS = {
+    "alignment": "policies_alignment",
     "activity": "portfolio_activity",
     "partner": "portfolio_partnerinstitution",
     "agreement": "portfolio_agreement",

@@ -113,3 +113,15 @@ def test_initiatives_are_found_by_institution_and_code(reader, activities):
     found = reader.get(reverse("api:initiative-detail", args=[f"KU:{initiative.code}"])).json()
     assert found["id"] == initiative.pk and found["institution"] == "KU"
     assert found["goals"] == list(initiative.goals.values_list("pk", flat=True))
+
+
+def test_a_filter_names_its_unit_or_goal_by_code_as_well_as_by_id(reader, activities):
+    url = reverse("api:activity-list")
+    connect = Goal.objects.get(framework__code="ISO-KU", code="CONNECT")
+    center = Unit.objects.get(code="ISO-KU")
+    assert ids(reader, url, goal="ISO-KU:CONNECT") == ids(reader, url, goal=connect.pk)
+    assert ids(reader, url, unit="KU:ISO-KU") == ids(reader, url, unit=center.pk)
+    assert ids(reader, url, unit="ISO-KU") == ids(reader, url, unit=center.pk)
+    # Another institution's goal by its code, and a code no goal has, are refused alike.
+    for goal in ("TMU-IBP:1", "ISO-KU:NOPE", "ISO-KU:CONNECT\x00"):
+        assert reader.get(url, {"goal": goal}).status_code == 400, goal
