@@ -99,7 +99,7 @@ def entered() -> Activity:
 
 
 def run_worker() -> None:
-    call_command("db_worker", batch=True, verbosity=0)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
 def test_a_change_made_through_the_api_is_sent_signed_to_the_subscribed_receiver(
