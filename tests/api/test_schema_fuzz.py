@@ -2,8 +2,8 @@
 a token of each role and of another institution's user: no server error, and every answer
 (its status, content type and body) is one the schema declares.
 
-Each operation runs CHECKS_PER_OPERATION generated requests a token, with Schemathesis' checks
-but one (``ACCEPTANCE``)."""
+Each read runs CHECKS_PER_OPERATION generated requests a token, each write CHECKS_PER_WRITE, with
+Schemathesis' checks but one (``ACCEPTANCE``)."""
 
 import pytest
 import schemathesis
@@ -47,6 +47,9 @@ ROLES = {
     "admin": ADMINISTRATOR,
 }
 CHECKS_PER_OPERATION = 15
+# A write's cases are drawn from its body's schema, most of them refused alike (400) before any
+# record is touched: fewer of them find as much.
+CHECKS_PER_WRITE = 8
 # Every check but that a value of the schema's type is accepted: a filter naming a record out of
 # reach (a goal of another institution, a region that does not exist) is refused with 400, as
 # the schema declares, whatever its type allows.
@@ -116,7 +119,7 @@ def test_every_operation_answers_as_the_schema_says(live_server, records, who):
 
         @given(case=operation.as_strategy())
         @hypothesis_settings(
-            max_examples=CHECKS_PER_OPERATION,
+            max_examples=CHECKS_PER_OPERATION if operation.method == "get" else CHECKS_PER_WRITE,
             deadline=None,
             database=None,
             # The same cases on every run, so that CI's answer does not depend on a draw; a new
