@@ -136,11 +136,17 @@ def test_an_activity_created_changed_and_deleted_shows_in_its_history_and_on_the
     }
     assert f'"v{versions[0]["version"]}"' == changed["ETag"]
 
+    back = send(
+        client, "patch", url, {"start_date": IN_THIS_YEAR}, headers={"If-Match": changed["ETag"]}
+    )
+    assert back.status_code == 200 and thailand(president) == ["Thailand", "1"]
     deleted = send(client, "delete", url, headers={"X-Reason": "Entered twice"})
     assert deleted.status_code == 204
+    assert thailand(president) == ["Thailand", "0"]
     rows = list(Activity.history.filter(id=activity.pk).order_by("history_id"))
     assert [(row.history_type, row.history_user, row.history_change_reason) for row in rows] == [
         ("+", editor, reason),
+        ("~", editor, "Through the API with the token “Mobility system”"),
         ("~", editor, "Through the API with the token “Mobility system”"),
         ("-", editor, "Entered twice"),
     ]
