@@ -4,18 +4,15 @@ failing rows named by row and column, the batch kept, and large bodies run in th
 import json
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 
-from common.roles import DATA_STEWARD, EDITOR, sync_roles
+from common.roles import DATA_STEWARD, EDITOR
 from imports.models import ImportBatch
 from imports.services import import_undo
 from portfolio.models import Activity
 from tests.api.helpers import a_token
-from tests.factories import InitiativeFactory, PartnerFactory, user_with_role
-from tests.portfolio.test_dashboard_cache import restore_models_modules
-from units.models import Institution
+from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 IMMEDIATE = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
@@ -25,14 +22,6 @@ DATABASE = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 @pytest.fixture(autouse=True)
 def import_folder(settings, tmp_path):
     settings.IMPORT_DIR = tmp_path / "imports"
-
-
-@pytest.fixture
-def kyoto(sources):
-    ku = Institution.objects.get(code="KU")
-    InitiativeFactory(institution=ku, code="ONSITE", lead_unit=ku.units.get(code="ISO-KU"))
-    PartnerFactory(name="Chulalongkorn University", country="TH", city="Bangkok")
-    return ku
 
 
 @pytest.fixture
@@ -133,16 +122,6 @@ def test_only_a_role_that_imports_sheets_sends_rows(kyoto):
     _client, answer = post(editor, {"kind": "activities", "rows": rows(1)})
     assert answer.status_code == 403
     assert not ImportBatch.objects.exists()
-
-
-@pytest.fixture
-def committing(transactional_db):
-    """Committed writes, as a worker needs them, with the role groups as migrate leaves them."""
-    restore_models_modules()
-    sync_roles(apps)
-    restore_models_modules()
-    yield
-    restore_models_modules()
 
 
 def test_a_large_body_is_planned_and_written_in_the_background(committing, steward, settings):

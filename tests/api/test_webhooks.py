@@ -10,7 +10,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -19,24 +18,16 @@ from django.utils import timezone
 from api.models import WebhookDelivery, WebhookSubscription
 from api.services import subscription_create
 from api.webhooks import deliver
-from common.roles import ADMINISTRATOR, EDITOR, sync_roles
+from common.roles import ADMINISTRATOR, EDITOR
 from common.services import record_save
 from portfolio.models import Activity
 from tests.api.helpers import a_token
 from tests.factories import UnitFactory, user_with_role
-from tests.portfolio.test_dashboard_cache import restore_models_modules
 from units.models import Institution, Unit
 
 DATABASE = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 
-
-@pytest.fixture(autouse=True)
-def roles(transactional_db):
-    restore_models_modules()
-    sync_roles(apps)
-    restore_models_modules()
-    yield
-    restore_models_modules()
+pytestmark = pytest.mark.usefixtures("committing")
 
 
 class Receiver:

@@ -8,29 +8,18 @@ import json
 from urllib.parse import quote
 
 import pytest
-from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
 from common.fiscal import current_fiscal_year, fiscal_year_bounds
-from common.roles import EDITOR, LEADERSHIP, UNIT_EDITOR, sync_roles
+from common.roles import EDITOR, LEADERSHIP, UNIT_EDITOR
 from portfolio.models import Activity
 from tests.api.helpers import a_token
-from tests.factories import InitiativeFactory, PartnerFactory, user_with_role
+from tests.factories import user_with_role
 from tests.helpers import download_table
-from tests.portfolio.test_dashboard_cache import restore_models_modules
 from units.models import Institution, Unit
 
-
-@pytest.fixture(autouse=True)
-def roles(transactional_db):
-    """Committed writes (the dashboards' cache learns of them on commit), with the role groups
-    as migrate leaves them."""
-    restore_models_modules()
-    sync_roles(apps)
-    restore_models_modules()
-    yield
-    restore_models_modules()
+pytestmark = pytest.mark.usefixtures("committing")
 
 
 def api(secret: str, **headers) -> Client:
@@ -45,14 +34,6 @@ def send(client: Client, method: str, url: str, body: dict | None = None, **head
 THIS_YEAR = current_fiscal_year()
 IN_THIS_YEAR = fiscal_year_bounds(THIS_YEAR)[0].isoformat()
 IN_THE_NEXT = fiscal_year_bounds(THIS_YEAR + 1)[0].isoformat()
-
-
-@pytest.fixture
-def kyoto(sources):
-    ku = Institution.objects.get(code="KU")
-    InitiativeFactory(institution=ku, code="ONSITE", lead_unit=ku.units.get(code="ISO-KU"))
-    PartnerFactory(name="Chulalongkorn University", country="TH", city="Bangkok")
-    return ku
 
 
 @pytest.fixture
