@@ -46,10 +46,10 @@ ROLES = {
     "reviewer": REVIEWER,
     "admin": ADMINISTRATOR,
 }
-CHECKS_PER_OPERATION = 15
+CHECKS_PER_OPERATION = 10
 # A write's cases are drawn from its body's schema, most of them refused alike (400) before any
 # record is touched: fewer of them find as much.
-CHECKS_PER_WRITE = 8
+CHECKS_PER_WRITE = 5
 # Every check but that a value of the schema's type is accepted: a filter naming a record out of
 # reach (a goal of another institution, a region that does not exist) is refused with 400, as
 # the schema declares, whatever its type allows.

@@ -19,7 +19,7 @@ from tests.factories import user_with_role
 from tests.helpers import download_table
 from units.models import Institution, Unit
 
-pytestmark = pytest.mark.usefixtures("committing")
+pytestmark = pytest.mark.django_db
 
 
 def api(secret: str, **headers) -> Client:
@@ -59,7 +59,7 @@ def leader() -> Client:
 
 
 def test_an_activity_created_changed_and_deleted_shows_in_its_history_and_on_the_dashboards(
-    editor,
+    committing, editor
 ):
     client = api(a_token(editor, read_only=False))
     president = leader()
