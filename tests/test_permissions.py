@@ -571,7 +571,8 @@ def api_write_bodies(records: dict) -> dict[str, dict]:
         "importbatch": {"kind": "partners", "rows": [{"name": "Universitas Gadjah Mada"}]},
         "indicatorvalue": {
             "indicator": records["policies_indicator"].pk,
-            "fiscal_year": 2031,
+            # A year the indicator has no figures for yet (the factory's years run on).
+            "fiscal_year": records["policies_indicatorvalue"].fiscal_year + 1,
             "target": "5",
         },
     }
