@@ -77,7 +77,12 @@ def reason_of(request) -> str:
     """The ``X-Reason`` header, percent-decoded; else the token's name; else the API's own."""
     given = request.headers.get(REASON_HEADER, "")
     if given:
-        reason = unquote(given, errors="strict").strip() if given.isascii() else given.strip()
+        try:
+            reason = unquote(given, errors="strict").strip() if given.isascii() else given.strip()
+        except UnicodeDecodeError:
+            raise exceptions.ValidationError(
+                {REASON_HEADER: [_("Percent-encode the reason as UTF-8.")]}
+            ) from None
         try:
             refuse_control_characters(reason)
         except ValueError as error:

@@ -239,6 +239,12 @@ def test_a_hostile_body_is_refused_before_it_is_parsed(editor, settings):
     large = json.dumps({"title": "x" * 2000, "start_date": "2025-06-01", "unit": "ISO-KU"})
     assert client.post("/api/activities/", large, "application/json").status_code == 413
     assert client.post("/api/activities/", "NaN", "application/json").status_code == 400
+    body = json.dumps({"title": "Visit", "start_date": "2025-06-01", "unit": "ISO-KU"})
+    settings.API_MAX_BODY_BYTES = 10_000
+    not_utf8 = client.post(
+        "/api/activities/", body, "application/json", headers={"X-Reason": "%FF"}
+    )
+    assert not_utf8.status_code == 400 and "X-Reason" in not_utf8.json()
     assert (
         client.post("/api/activities/", "title=x", "application/x-www-form-urlencoded").status_code
         == 415
