@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "policies",
     "portfolio",
     "reporting",
+    # What an institution discloses: computed indicators, benchmarks, public pages, annual report.
+    "disclosure",
     # The REST API (api/): Django REST framework, django-filter, the OpenAPI schema and its pages.
     "rest_framework",
     "django_filters",

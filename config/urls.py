@@ -1,5 +1,6 @@
 """The product's URLs: the admin, signing in and out, the language switcher, the icon, the
-dashboards, the reporting cycle's boards and the REST API.
+dashboards, the reporting cycle's boards, the REST API and the disclosure pages (public pages,
+benchmarks, the annual report).
 
 Password reset sends a link by email, so it is there only where email is configured
 (``EMAIL_HOST``): elsewhere its pages are not found and the sign-in page offers no link. Where it
@@ -135,5 +136,7 @@ urlpatterns = [
     path("reporting/", include("reporting.boards.urls")),
     # The REST API for other systems, with its schema (api/).
     path("api/", include("api.urls")),
+    # What institutions disclose: public pages, benchmarks, the annual report (disclosure/).
+    path("", include("disclosure.urls")),
     path("", include("portfolio.dashboards.urls")),
 ]

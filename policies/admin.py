@@ -5,7 +5,15 @@ from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedForm, AuditedInline, shown_column
 from common.admin_fields import FilledFromScope
-from policies.models import Alignment, Framework, Goal, Indicator, IndicatorValue
+from policies.models import (
+    Alignment,
+    Framework,
+    Goal,
+    Headcount,
+    Indicator,
+    IndicatorValue,
+    LibraryIndicator,
+)
 
 
 class GoalInline(AuditedInline):
@@ -105,6 +113,7 @@ class GoalAdmin(AuditedAdmin):
             {"fields": [("title", "title_ja"), ("description", "description_ja"), "source_note"]},
         ),
         (gettext_lazy("Pursued by"), {"fields": ["units", "realises"]}),
+        (gettext_lazy("Disclosure"), {"fields": ["public"]}),
     ]
 
     shown_title = shown_column("title")
@@ -137,7 +146,7 @@ class IndicatorValueInline(AuditedInline):
     """A year's figures on one line, the whole table within a 1280 px window beside the menu."""
 
     model = IndicatorValue
-    fields = ["fiscal_year", "target", "actual", "note"]
+    fields = ["fiscal_year", "target", "actual", "note", "override_reason"]
     ordering = ["fiscal_year"]
     classes = ["indicator-values"]
 
@@ -146,7 +155,7 @@ class IndicatorValueInline(AuditedInline):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "note":
+        if db_field.name in {"note", "override_reason"}:
             field.widget.attrs.update({"rows": 2, "cols": 30})
         return field
 
@@ -154,10 +163,10 @@ class IndicatorValueInline(AuditedInline):
 @admin.register(Indicator)
 class IndicatorAdmin(AuditedAdmin):
     list_display = ["code", "shown_name", "goal", "unit_of_measure", "better_when", "baseline"]
-    list_filter = ["goal__framework", "higher_is_better"]
+    list_filter = ["goal__framework", "higher_is_better", "library", "public", "benchmarked"]
     list_select_related = ["goal"]
     search_fields = ["code", "name", "name_ja", "goal__code", "goal__title", "goal__title_ja"]
-    autocomplete_fields = ["goal"]
+    autocomplete_fields = ["goal", "library"]
     inlines = [IndicatorValueInline]
     fieldsets = [
         (
@@ -168,6 +177,7 @@ class IndicatorAdmin(AuditedAdmin):
             gettext_lazy("Measure"),
             {"fields": ["unit_of_measure", "higher_is_better", "baseline", "baseline_year"]},
         ),
+        (gettext_lazy("Library and disclosure"), {"fields": ["library", "public", "benchmarked"]}),
     ]
 
     shown_name = shown_column("name")
@@ -185,3 +195,34 @@ class IndicatorValueAdmin(AuditedAdmin):
     list_select_related = ["indicator"]
     search_fields = ["indicator__name", "indicator__name_ja", "indicator__code"]
     autocomplete_fields = ["indicator"]
+
+
+@admin.register(LibraryIndicator)
+class LibraryIndicatorAdmin(AuditedAdmin):
+    """The installation's shared definitions: kept by administrators, read by every role."""
+
+    list_display = ["code", "shown_name", "unit", "computation", "as_of", "order"]
+    list_filter = ["unit", "computation"]
+    search_fields = ["code", "name", "name_ja", "source"]
+    fieldsets = [
+        (None, {"fields": ["code", ("name", "name_ja"), "unit", "order"]}),
+        (
+            gettext_lazy("Counting"),
+            {"fields": [("counting", "counting_ja"), ("as_of", "as_of_ja"), "computation"]},
+        ),
+        (gettext_lazy("Source"), {"fields": ["source", "source_url"]}),
+    ]
+
+    shown_name = shown_column("name")
+
+
+@admin.register(Headcount)
+class HeadcountAdmin(AuditedAdmin):
+    """The headcount sheet: enrolment and faculty figures the product does not hold."""
+
+    list_display = ["institution", "fiscal_year", "as_of", "level", "group", "country", "count"]
+    list_filter = ["institution", "fiscal_year", "level", "group"]
+    list_select_related = ["institution"]
+    search_fields = ["institution__code", "institution__name", "country"]
+    autocomplete_fields = ["institution"]
+    fields = ["institution", "fiscal_year", "as_of", "level", "group", "country", "count"]

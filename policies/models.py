@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Greatest, Least
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from common.access import Reach
@@ -133,6 +134,11 @@ class Goal(Bilingual, CodedModel):
         help_text=_("How this record relates to the source's wording."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    public = models.BooleanField(
+        _("disclosed publicly"),
+        default=False,
+        help_text=_("Shown word for word, with its public indicators, on the public pages."),
+    )
     units = models.ManyToManyField(
         Unit,
         blank=True,
@@ -256,6 +262,84 @@ class Alignment(models.Model):
             )
 
 
+class LibraryUnit(models.TextChoices):
+    RATIO = "ratio", _("Ratio (%)")
+    COUNT = "count", _("Count")
+    YES_NO = "yes_no", _("Yes or no")
+
+
+class Computation(models.TextChoices):
+    """How the product counts an indicator from its own records (``policies.computed``)."""
+
+    NONE = "", _("Entered by the office")
+    OUTBOUND_UNDER_AGREEMENTS = (
+        "outbound_under_agreements",
+        _("Students sent abroad under agreements"),
+    )
+    PARTNERS_UNDER_AGREEMENTS = "partners_under_agreements", _("Partners with agreements in force")
+    AGREEMENTS_IN_FORCE = "agreements_in_force", _("Agreements in force")
+    INTERNATIONAL_STUDENT_RATIO = (
+        "international_student_ratio",
+        _("International students among all students (headcount sheet)"),
+    )
+
+
+class LibraryIndicatorManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> "LibraryIndicator":
+        return self.get(code=code)
+
+
+class LibraryIndicator(Bilingual, CodedModel):
+    """An indicator defined once for every institution of the installation (MEXT's Top Global
+    University indicators among them), which an institution adopts for one of its goals."""
+
+    Unit = LibraryUnit
+
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name (English)"), max_length=300)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=300, blank=True)
+    unit = models.CharField(_("unit"), max_length=10, choices=Unit.choices)
+    counting = models.TextField(_("how it is counted (English)"), blank=True)
+    counting_ja = models.TextField(_("how it is counted (Japanese)"), blank=True)
+    as_of = models.CharField(
+        _("as of"), max_length=100, blank=True, help_text=_("e.g. 1 May of each fiscal year.")
+    )
+    as_of_ja = models.CharField(_("as of (Japanese)"), max_length=100, blank=True)
+    computation = models.CharField(
+        _("computed by the product"),
+        max_length=40,
+        choices=Computation.choices,
+        blank=True,
+        default=Computation.NONE,
+    )
+    source = models.TextField(_("source"), help_text=_("The publication that defines it."))
+    source_url = models.URLField(_("source url"), max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = LibraryIndicatorManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("library indicator")
+        verbose_name_plural = _("library indicators")
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                CodeKey("code"),
+                name="%(app_label)s_%(class)s_code_unique",
+                violation_error_message=_("Another library indicator already has this code."),
+            ),
+            in_choices("unit", LibraryUnit, "%(app_label)s_%(class)s_unit_valid"),
+            in_choices("computation", Computation, "%(app_label)s_%(class)s_computation_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.shown('name').text}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
 class Indicator(Bilingual, CodedModel):
     """A measurable figure under a goal, with a target and an actual per fiscal year."""
 
@@ -279,6 +363,28 @@ class Indicator(Bilingual, CodedModel):
     )
     description = models.TextField(_("description (English)"), blank=True)
     description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    library = models.ForeignKey(
+        LibraryIndicator,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adoptions",
+        verbose_name=_("library indicator"),
+        help_text=_("The shared definition this indicator adopts; empty for the office's own."),
+    )
+    public = models.BooleanField(
+        _("disclosed publicly"),
+        default=False,
+        help_text=_("Shown, with its targets and approved actuals, on the public pages."),
+    )
+    benchmarked = models.BooleanField(
+        _("shared in benchmarks"),
+        default=False,
+        help_text=_(
+            "Its figures are compared with other institutions' for the same library "
+            "indicator, and theirs shown here."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -297,6 +403,26 @@ class Indicator(Bilingual, CodedModel):
 
     def __str__(self) -> str:
         return self.shown("name").text
+
+    def clean(self) -> None:
+        super().clean()
+        if self.benchmarked and not self.library_id:
+            raise ValidationError(
+                {"benchmarked": _("Only an indicator adopted from the library is benchmarked.")}
+            )
+        if self.library_id and self.goal_id:
+            institution = self.goal.framework.institution_id
+            twin = Indicator.objects.filter(
+                library=self.library_id, goal__framework__institution=institution
+            ).exclude(pk=self.pk)
+            if twin.exists():
+                raise ValidationError(
+                    {"library": _("This institution has adopted that library indicator already.")}
+                )
+
+    @property
+    def computation(self) -> str:
+        return self.library.computation if self.library_id else ""
 
     def on_track(self, target: Decimal | None, actual: Decimal | None) -> bool | None:
         """Whether an actual meets its target, in the direction this indicator counts as better."""
@@ -321,6 +447,14 @@ class IndicatorValue(models.Model):
         _("actual"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     note = models.TextField(_("note"), blank=True)
+    override_reason = models.TextField(
+        _("reason for overriding the computed actual"),
+        blank=True,
+        help_text=_(
+            "For an indicator the product computes: why the actual entered here replaces "
+            "the computed one. Empty: the computed actual stands."
+        ),
+    )
 
     history = HistoricalRecords()
 
@@ -345,3 +479,105 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {fiscal_year_label(self.fiscal_year)}"
+
+    def clean(self) -> None:
+        super().clean()
+        computed = self.indicator_id and self.indicator.computation
+        if not computed or self.override_reason.strip():
+            return
+        stored = (
+            IndicatorValue.objects.filter(pk=self.pk).values_list("actual", flat=True).first()
+            if self.pk
+            else None
+        )
+        if self.actual is not None and self.actual != stored:
+            raise ValidationError(
+                {
+                    "override_reason": _(
+                        "The product computes this indicator's actual: give the reason for "
+                        "overriding it, or leave the actual as computed."
+                    )
+                }
+            )
+
+
+class HeadcountLevel(models.TextChoices):
+    UNDERGRADUATE = "undergraduate", _("Undergraduate")
+    MASTER = "master", _("Master's")
+    DOCTORAL = "doctoral", _("Doctoral")
+    PROFESSIONAL = "professional", _("Professional degree")
+    NON_DEGREE = "non_degree", _("Non-degree and research students")
+    FACULTY = "faculty", _("Full-time faculty")
+
+
+class HeadcountGroup(models.TextChoices):
+    ALL = "all", _("All")
+    INTERNATIONAL = "international", _("International students")
+    JAPANESE = "japanese", _("Japanese students")
+    FOREIGN_OR_FOREIGN_DEGREE = "foreign_faculty", _("Foreign or foreign-degree faculty")
+
+
+class Headcount(models.Model):
+    """A figure the product does not hold itself: how many students or faculty an institution
+    had on a snapshot day (1 May, as JASSO counts them) of a fiscal year, by level, and for
+    international students by country or region of origin."""
+
+    reach = Reach(institution=("institution",))
+
+    Level = HeadcountLevel
+    Group = HeadcountGroup
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="headcounts",
+        verbose_name=_("institution"),
+    )
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    as_of = models.DateField(_("as of"), help_text=_("The snapshot day, e.g. 1 May."))
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    group = models.CharField(_("group"), max_length=20, choices=Group.choices, default=Group.ALL)
+    country = CountryField(
+        _("country or region"),
+        blank=True,
+        help_text=_("For international students counted by origin; empty for the total."),
+    )
+    count = models.PositiveIntegerField(_("count"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("headcount")
+        verbose_name_plural = _("headcounts")
+        ordering = ["institution", "fiscal_year", "level", "group", "country"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "fiscal_year", "as_of", "level", "group", "country"],
+                name="%(app_label)s_%(class)s_one_per_snapshot",
+                violation_error_message=_(
+                    "This institution already has this headcount for that snapshot."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year__gte=1900, fiscal_year__lte=2200),
+                name="%(app_label)s_%(class)s_fiscal_year_plausible",
+                violation_error_message=_("Give a fiscal year between 1900 and 2200."),
+            ),
+            in_choices("level", HeadcountLevel, "%(app_label)s_%(class)s_level_valid"),
+            in_choices("group", HeadcountGroup, "%(app_label)s_%(class)s_group_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution.code} {fiscal_year_label(self.fiscal_year)} {self.level}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.country and self.group != HeadcountGroup.INTERNATIONAL:
+            raise ValidationError(
+                {"country": _("Only international students are counted by country or region.")}
+            )
+        faculty_groups = {HeadcountGroup.ALL, HeadcountGroup.FOREIGN_OR_FOREIGN_DEGREE}
+        student_groups = set(HeadcountGroup) - {HeadcountGroup.FOREIGN_OR_FOREIGN_DEGREE}
+        allowed = faculty_groups if self.level == HeadcountLevel.FACULTY else student_groups
+        if self.group and self.group not in allowed:
+            raise ValidationError({"group": _("This group is not counted at this level.")})

@@ -1,5 +1,6 @@
 """The apps depend one way: ``common`` ← ``imports`` ← ``units`` ← ``policies`` ← ``portfolio``
-← ``reporting``.
+← ``reporting`` ←
+``disclosure``.
 
 See docs/ARCHITECTURE.md. A module that imports an app above its own would tie the kernel to one
 use of it, and the next app (the reporting cycle, the API) would have to reach through the layers
@@ -10,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["common", "imports", "units", "policies", "portfolio", "reporting"]
+LAYERS = ["common", "imports", "units", "policies", "portfolio", "reporting", "disclosure"]
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -26,6 +26,14 @@ class Institution(Bilingual, CodedModel):
     name = models.CharField(_("name (English)"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
+    public_pages = models.BooleanField(
+        _("public pages"),
+        default=False,
+        help_text=_(
+            "Serve this institution's public disclosure pages (its goals and indicators "
+            "marked as disclosed) to anyone, without signing in."
+        ),
+    )
 
     objects = InstitutionManager()
     history = HistoricalRecords()

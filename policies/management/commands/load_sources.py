@@ -1,4 +1,5 @@
-"""Load the goals of the source documents (and the organisation they describe) from fixtures/.
+"""Load the goals of the source documents (and the organisation they describe), and the shared
+indicator library, from fixtures/.
 
 Safe to run again: a fixture whose institution or region is already in the database is skipped, so
 nothing an editor has changed since is overwritten. Every row loaded gets a history row whose
@@ -14,17 +15,29 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from common.text import code_key
+from policies.models import LibraryIndicator
 from policies.services import source_record_load
 from units.models import Institution, Region
 
-SOURCE_FIXTURES = ["regions.json", "kyoto_iso_ku.json", "tmu_basic_policies.json"]
+SOURCE_FIXTURES = [
+    "regions.json",
+    "indicator_library.json",
+    "kyoto_iso_ku.json",
+    "tmu_basic_policies.json",
+]
 FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 
 
 def already_loaded(records: list[dict]) -> str | None:
-    """The code of an institution or region of the fixture that the database already holds."""
+    """The code of an institution, region or library indicator of the fixture that the database
+    already holds."""
+    kept = {
+        "units.institution": Institution,
+        "units.region": Region,
+        "policies.libraryindicator": LibraryIndicator,
+    }
     for record in records:
-        model = {"units.institution": Institution, "units.region": Region}.get(record["model"])
+        model = kept.get(record["model"])
         if model is None:
             continue
         code = record["fields"]["code"]
