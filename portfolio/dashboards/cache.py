@@ -183,9 +183,11 @@ def reader(cache: BaseCache, user, everyone: str) -> tuple[list[str], str]:
     return found
 
 
-def key_prefix(request: HttpRequest, cache: BaseCache, everyone: str) -> str:
+def key_prefix(request: HttpRequest, cache: BaseCache, everyone: str, across: bool = False) -> str:
+    """``across``: the page shows other institutions' records too (the benchmarks), so any
+    institution's write makes it stale."""
     keys, scope = reader(cache, request.user, everyone)
-    version = data_version(cache, keys)
+    version = data_version(cache, [*keys, ANY_KEY] if across else keys)
     return f"dashboards.{version}.{scope}.{timezone.localdate().isoformat()}"
 
 
@@ -269,9 +271,10 @@ def served(entry: dict) -> HttpResponse:
     return response
 
 
-def cached_dashboard(view: View) -> View:
+def cached_dashboard(view: View, *, across: bool = False) -> View:
     """Serve the page kept for the reader's scope and the records' version, else build it; in
-    either case with the reader's own header."""
+    either case with the reader's own header. ``across``: the page shows every institution's
+    records, and goes stale with a write of any of them."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -279,7 +282,7 @@ def cached_dashboard(view: View) -> View:
         if cache is None or not may_use_cache(request):
             return view(request, *args, **kwargs)
         everyone = tokens_of(cache, [VERSION_KEY])[VERSION_KEY]
-        prefix = key_prefix(request, cache, everyone)
+        prefix = key_prefix(request, cache, everyone, across)
         entry = kept(request, prefix, cache)
         if entry is not None:
             return personal(request, served(entry), cache, everyone)
