@@ -7,7 +7,7 @@ DEV := DJANGO_DEBUG=1
 # The port `make run` and `make serve` listen on: `make run PORT=8080` or `PORT=8080 make run`.
 PORT ?= 8000
 
-.PHONY: install run serve setup test test-browser test-libreoffice test-multiserver lint messages clean
+.PHONY: install run serve setup test test-browser test-libreoffice test-pdf test-multiserver lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -73,6 +73,11 @@ test-browser: $(STAMP) $(NODE_STAMP)
 ## Files the product writes, read back by Debian's LibreOffice (apt-get install libreoffice-calc-nogui).
 test-libreoffice: $(STAMP)
 	$(PY) -m pytest -m libreoffice
+
+## The annual report's PDF read back by Debian's poppler-utils, its Japanese in Debian's Noto CJK
+## fonts (apt-get install poppler-utils fonts-noto-cjk).
+test-pdf: $(STAMP)
+	$(PY) -m pytest -m pdf
 
 ## Two app servers sharing PostgreSQL, Redis and one file folder (docs/DEPLOY.md): needs
 ## DATABASE_URL naming PostgreSQL and REDIS_URL naming a Redis server, and fails without them.

@@ -202,6 +202,8 @@ api:importbatch-detail                      401  403    404|405 404|405   404|40
 # An alignment is either end's: the other institution's editor reads it too.
 api:(region|partner|alignment)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity|progressupdate|reportingcycle)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
+# The annual report's PDF: the dashboards' readers, of their institution (another's is not found).
+disclosure:annual_report(_goal)?            302  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
 password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
 """
@@ -420,6 +422,9 @@ def concrete(route: Route, records: dict) -> str:
         "<str:pk>": lambda: record.pk,
         "<int:item>": lambda: records[ITEM_RECORDS[route.key]].pk,
         "<int:evidence_id>": lambda: records["reporting_evidence"].pk,
+        "<int:institution>": lambda: records["units_institution"].pk,
+        "<int:fiscal_year>": lambda: records["policies_indicatorvalue"].fiscal_year,
+        "<int:goal>": lambda: records["policies_goal"].pk,
         "<str:kind>": lambda: "activities",
         "<str:file_format>": lambda: "csv",
         "<uidb64>/<token>": lambda: "MQ/set-password",
