@@ -26,6 +26,7 @@ from api.services import delivery_create, subscription_create, token_create
 from common.roles import ADMINISTRATOR, DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
 from imports.formats import write_table
 from imports.models import ImportBatch
+from policies.models import Headcount, LibraryIndicator
 from reporting.models import Period, ReportingCycle
 from reporting.services import cycle_open, evidence_add
 from tests.factories import (
@@ -101,12 +102,23 @@ admin:policies_alignment_(changelist|history) 302  302    302    200       200  
 admin:policies_alignment_change             302  302    302    200       200|403   200|403   200|403   200       200
 admin:policies_alignment_simple_history     302  302    302    200|403   200|403   200|403   200|403   200       200|403
 admin:policies_alignment_(add|delete)       302  302    302    200       403       403       403       200       200
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_changelist 302  302    302    200       200       200       200       200       200
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_history 302  302    302    200       200       200       200       200       404
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_change 302  302    302    200       200|403   200|403   200|403   200       404
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_simple_history 302  302    302    200|403   200|403   200|403   200|403   200       404
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_add 302  302    302    200       403       403       403       200       200
-admin:(units_unit|units_appointment|policies_(?!alignment)[a-z]+)_delete 302  302    302    200       403       403       403       200       404
+admin:(units_unit|units_appointment|policies_(?!alignment|libraryindicator|headcount)[a-z]+)_changelist 302  302    302    200       200       200       200       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment|libraryindicator|headcount)[a-z]+)_history 302  302    302    200       200       200       200       200       404
+admin:(units_unit|units_appointment|policies_(?!alignment|libraryindicator|headcount)[a-z]+)_change 302  302    302    200       200|403   200|403   200|403   200       404
+admin:(units_unit|units_appointment|policies_(?!alignment|libraryindicator|headcount)[a-z]+)_simple_history 302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:(units_unit|units_appointment|policies_(?!alignment|libraryindicator|headcount)[a-z]+)_add 302  302    302    200       403       403       403       200       200
+admin:(units_unit|units_appointment|policies_(?!alignment|libraryindicator|headcount)[a-z]+)_delete 302  302    302    200       403       403       403       200       404
+# The indicator library: shared by every institution, kept by administrators.
+admin:policies_libraryindicator_(changelist|history) 302  302    302    200       200       200       200       200       200
+admin:policies_libraryindicator_(change|simple_history) 302  302    302    200|403   200|403   200|403   200|403   200       200|403
+admin:policies_libraryindicator_(add|delete) 302  302    302    403       403       403       403       200       403
+# The headcount sheet: an institution's editors and data stewards keep it.
+admin:policies_headcount_changelist         302  302    302    200       200       200       200       200       200
+admin:policies_headcount_history            302  302    302    200       200       200       200       200       404
+admin:policies_headcount_change             302  302    302    200       200|403   200       200|403   200       404
+admin:policies_headcount_simple_history     302  302    302    200|403   200|403   200|403   200|403   200       404
+admin:policies_headcount_add                302  302    302    200       403       200       403       200       200
+admin:policies_headcount_delete             302  302    302    200       403       200       403       200       404
 # Records that the editors of the unit that holds them keep too.
 admin:portfolio_(agreement|initiative|activity|progressupdate)_changelist 302  302    302    200       200       200       200       200       200
 admin:portfolio_(agreement|initiative|activity|progressupdate)_history 302  302    302    200       200       200       200       200       404
@@ -202,6 +214,11 @@ api:importbatch-detail                      401  403    404|405 404|405   404|40
 # An alignment is either end's: the other institution's editor reads it too.
 api:(region|partner|alignment)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
 api:(institution|unit|framework|goal|indicator|indicatorvalue|agreement|initiative|activity|progressupdate|reportingcycle)-(detail|history) 401  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
+# Benchmarks: a dashboard page, for every reader of the dashboards (what it shows follows what
+# their institution shares).
+disclosure:benchmarks                       302  403    200|405 200|405   200|405   200|405   200|405   200|405   200|405
+# The public disclosure pages: everyone reads them, for an institution whose public pages are on.
+disclosure:public_(index|institution|goal)  200|405 200|405 200|405 200|405   200|405   200|405   200|405   200|405   200|405
 # The annual report's PDF: the dashboards' readers, of their institution (another's is not found).
 disclosure:annual_report(_goal)?            302  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
@@ -262,11 +279,12 @@ def world(db, settings, tmp_path):
     """A home institution with one of each record, an outsiders' institution, and a user a role."""
     settings.IMPORT_DIR = tmp_path
     settings.EMAIL_HOST = ""  # whatever the environment says: password reset is off
-    home, other = InstitutionFactory(code="HOME"), InstitutionFactory(code="OTHER")
+    home = InstitutionFactory(code="HOME", public_pages=True)  # its public pages are on
+    other = InstitutionFactory(code="OTHER")
     unit = UnitFactory(institution=home, code="CENTER")
     other_unit = UnitFactory(institution=other)
     framework = FrameworkFactory(institution=home)
-    goal = GoalFactory(framework=framework)
+    goal = GoalFactory(framework=framework, public=True)  # on the public pages
     other_goal = GoalFactory(framework=FrameworkFactory(institution=other))
     indicator = IndicatorFactory(goal=goal)
     initiative = InitiativeFactory(institution=home, lead_unit=unit)
@@ -311,6 +329,16 @@ def world(db, settings, tmp_path):
         "policies_alignment": AlignmentFactory(source=goal, target=other_goal),
         "policies_indicator": indicator,
         "policies_indicatorvalue": IndicatorValueFactory(indicator=indicator),
+        "policies_libraryindicator": LibraryIndicator.objects.create(
+            code="LIB-1", name="Shared", unit="count", source="The installation"
+        ),
+        "policies_headcount": Headcount.objects.create(
+            institution=home,
+            fiscal_year=2025,
+            as_of=dt.date(2025, 5, 1),
+            level="master",
+            count=120,
+        ),
         "portfolio_partnerinstitution": PartnerFactory(),
         "portfolio_agreement": AgreementFactory(unit=unit),
         "portfolio_initiative": initiative,
@@ -371,6 +399,7 @@ DASHBOARD_RECORDS = {
     "dashboards:goal": "policies_goal",
     "dashboards:unit": "units_unit",
     "dashboards:initiative": "portfolio_initiative",
+    "disclosure:public_goal": "policies_goal",
     "reporting:cycle": "reporting_reportingcycle",
     "reporting:remind_report": "reporting_reportingcycle",
     "reporting:remind_figure": "reporting_reportingcycle",
@@ -419,6 +448,7 @@ def concrete(route: Route, records: dict) -> str:
         "<path:object_id>": lambda: record.pk,
         "<id>": lambda: record.pk,
         "<int:pk>": lambda: record.pk,
+        "<str:code>": lambda: records["units_institution"].code,
         "<str:pk>": lambda: record.pk,
         "<int:item>": lambda: records[ITEM_RECORDS[route.key]].pk,
         "<int:evidence_id>": lambda: records["reporting_evidence"].pk,

@@ -93,7 +93,7 @@ def test_loading_the_sources_again_keeps_editors_changes(sources):
     goal.save()
     out = io.StringIO()
     call_command("load_sources", stdout=out)
-    assert out.getvalue().count("skipped") == 3
+    assert out.getvalue().count("skipped") == 4
     assert Goal.objects.get(code="CONNECT").title == "Edited by an editor"
     assert Institution.objects.count() == 2
 

@@ -36,7 +36,15 @@ from django.db import transaction
 
 from common.fiscal import fiscal_today, fiscal_year_of
 from common.roles import DATA_STEWARD, EDITOR, LEADERSHIP, REVIEWER, UNIT_EDITOR
-from policies.models import Alignment, Goal, Indicator, IndicatorValue
+from common.services import record_save
+from policies.models import (
+    Alignment,
+    Goal,
+    Headcount,
+    Indicator,
+    IndicatorValue,
+    LibraryIndicator,
+)
 from policies.services import alignment_create, indicator_create, indicator_target_record
 from portfolio.models import (
     Activity,
@@ -300,6 +308,7 @@ class Command(BaseCommand):
             # The cycle's items are written by the demo's owner and reviewer: logins first.
             self.ensure_login()
             self.load_reporting()
+            self.load_disclosure()
 
     def ensure_login(self) -> None:
         user_model = get_user_model()
@@ -551,6 +560,76 @@ class Command(BaseCommand):
                 user=None,
                 reason=REASON,
             )
+
+    def load_disclosure(self) -> None:
+        """Library indicators adopted by both institutions and shared in benchmarks (students sent
+        under agreements, which the product counts from the demo's activities once the load
+        commits; the international students' ratio, from a demo headcount sheet), and Kyoto's
+        public pages with two of its missions disclosed. Tokyo Metropolitan's pages stay off."""
+        library = {i.code: i for i in LibraryIndicator.objects.all()}
+        if not {"PF-OUT-AGR", "TGU-02"} <= set(library):
+            return  # the library is not loaded (load_sources)
+        adoptions = [
+            ("KU", "CONNECT", "PF-OUT-AGR", "students", True),
+            ("KU", "CONNECT", "TGU-02", "%", True),
+            ("TMU", "1.4", "PF-OUT-AGR", "students", False),
+            ("TMU", "1.4", "TGU-02", "%", False),
+        ]
+        for n, (inst, goal_code, code, unit, public) in enumerate(adoptions):
+            goal = Goal.objects.get(framework__institution__code=inst, code=goal_code)
+            values = [
+                IndicatorValue(
+                    fiscal_year=year,
+                    target=Decimal(
+                        150 + 10 * (year - 2022) if unit == "students" else 9 + n + year - 2022
+                    ),
+                )
+                for year in range(2022, 2026)
+            ]
+            indicator_create(
+                indicator=Indicator(
+                    goal=goal,
+                    code=code,
+                    name=f"{DEMO} {library[code].name}",
+                    name_ja=demo_ja(library[code].name_ja),
+                    unit_of_measure=unit,
+                    library=library[code],
+                    public=public,
+                    benchmarked=True,
+                ),
+                values=values,
+                user=None,
+                reason=REASON,
+            )
+        for inst, every, international in (("KU", 22000, 2300), ("TMU", 9000, 700)):
+            institution = Institution.objects.get(code=inst)
+            for year in range(2022, 2026):
+                for group, count in (("all", every), ("international", international)):
+                    record_save(
+                        Headcount(
+                            institution=institution,
+                            fiscal_year=year,
+                            as_of=dt.date(year, 5, 1),
+                            level="undergraduate",
+                            group=group,
+                            count=count + 150 * (year - 2022),
+                        ),
+                        user=None,
+                        reason=REASON,
+                    )
+        kyoto = Institution.objects.get(code="KU")
+        kyoto.public_pages = True
+        record_save(kyoto, user=None, reason=REASON)
+        for goal in Goal.objects.filter(
+            framework__institution=kyoto, code__in=["CONNECT", "BOOST"]
+        ):
+            goal.public = True
+            record_save(goal, user=None, reason=REASON)
+        for indicator in Indicator.objects.filter(
+            goal__framework__institution=kyoto, code="INBOUND"
+        ):
+            indicator.public = True
+            record_save(indicator, user=None, reason=REASON)
 
     def targets_for(self, cycle: ReportingCycle) -> None:
         """A target for the cycle's year, where a cycle that closes the year owes figures and a
