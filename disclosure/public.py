@@ -21,7 +21,8 @@ of an institution is kept under the version of every record and that institution
 write through history (``common.services.record_save``, the admin) that touches the institution,
 its goals, indicators, figures or cycles makes it stale once committed: opting out takes effect
 at once. The index is kept under the version of any institution. A served page reads no table;
-the institution a code names is remembered under the versions too. Nothing is read from or kept
+the institution a code names is remembered under the versions too. Readers who ask for a page
+while it is being built wait for that build, as on the dashboards. Nothing is read from or kept
 in the cache inside a transaction, and only a 200 that sets no cookie is kept. The pages do not
 read the reader (no session, no CSRF token), so an anonymous reader gets no cookie.
 """
@@ -48,7 +49,9 @@ from disclosure.public_selectors import (
 )
 from portfolio.dashboards.cache import (
     ANY_KEY,
+    BUILD_WAIT_SECONDS,
     VERSION_KEY,
+    awaited,
     data_version,
     institution_key,
     may_keep,
@@ -125,10 +128,20 @@ def served_or_built(view: View, request: HttpRequest, language: str, args, kwarg
     entry = cache.get(key)
     if entry is not None:
         return served(entry)
-    response = view(request, *args, **kwargs)
-    if may_keep(response, session_written=False):
-        cache.set(key, stored(response), timeout())
-    return response
+    # One build of a page at a time: its readers meanwhile (a cold start, after a write) wait
+    # for that build rather than each building it again.
+    building = f"{key}.building"
+    if not cache.add(building, True, timeout=BUILD_WAIT_SECONDS):
+        entry = awaited(cache, building, lambda: cache.get(key))
+        if entry is not None:
+            return served(entry)
+    try:
+        response = view(request, *args, **kwargs)
+        if may_keep(response, session_written=False):
+            cache.set(key, stored(response), timeout())
+        return response
+    finally:
+        cache.delete(building)
 
 
 def page(request: HttpRequest, template: str, context: dict) -> HttpResponse:

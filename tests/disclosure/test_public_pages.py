@@ -4,15 +4,19 @@ and following a write at once, cached or not."""
 
 import datetime as dt
 import re
+import threading
+import time
 
 import pytest
 from django.apps import apps
 from django.db import connection
-from django.test import Client
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.services import record_save
+from disclosure.public import cached_public
 from policies.models import Goal, Indicator
 from reporting.models import FigureReport, Period, ReportingCycle, State
 from tests.factories import (
@@ -290,3 +294,32 @@ def test_opting_out_takes_effect_at_once_after_a_cached_read(shared_cache):
     ku.public_pages = True
     record_save(ku, user=editor, reason="Pages on again")
     assert client.get(institution_page).status_code == 200
+
+
+def test_readers_who_ask_for_a_page_being_built_are_served_that_build(shared_cache):
+    """At a cold start or after a write, readers asking for one page at once cost one build."""
+    built = []
+
+    def slow(request):
+        built.append(request.path)
+        time.sleep(0.5)
+        return HttpResponse("<h1>Public</h1>")
+
+    view = cached_public(slow)
+    pages = []
+
+    def read():
+        try:
+            pages.append(view(RequestFactory().get("/public/", {"lang": "en"})).content)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read) for _ in range(3)]
+    threads[0].start()
+    time.sleep(0.2)  # the others once the first one's build is under way
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == ["/public/"]
+    assert pages == [b"<h1>Public</h1>"] * 3
