@@ -84,9 +84,29 @@ class GoalSection:
     goal: Goal
     depth: int
     initiatives: list[Initiative]
-    more: list[Initiative]
+    more: list["More"]  # beyond the table: the codes of each health, as one text
+    more_count: int
     health: list[tuple[str, str, int]]
     indicators: list[IndicatorRows]
+
+
+@dataclass
+class More:
+    health: str
+    label: str
+    count: int
+    codes: str
+
+
+def more_by_health(initiatives: list[Initiative]) -> list[More]:
+    """The initiatives beyond a goal's table, by health: their codes joined in one text each
+    (one run of text lays out far faster than thousands of boxes)."""
+    found = []
+    for health, label in Health.choices:
+        codes = [i.code for i in initiatives if i.health == health]
+        if codes:
+            found.append(More(health, label, len(codes), ", ".join(codes)))
+    return found
 
 
 @dataclass
@@ -251,7 +271,8 @@ def annual_context(
                     node,
                     depth,
                     node.in_year[:TABLE_ROWS],
-                    node.in_year[TABLE_ROWS:],
+                    more_by_health(node.in_year[TABLE_ROWS:]),
+                    max(len(node.in_year) - TABLE_ROWS, 0),
                     health_counts(node.in_year),
                     by_goal.get(node.pk, []),
                 )

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from disclosure.report import annual_report_pdf
+from disclosure.report import TABLE_ROWS, annual_report_pdf
 from tests.disclosure.annual_data import YEAR, add_initiatives, annual_world
 
 pytestmark = [pytest.mark.pdf, pytest.mark.django_db]
@@ -39,6 +39,14 @@ def test_the_english_report_holds_the_goals_and_figures(world, tmp_path):
     assert "INI-000" in text and "Exchange programme 1" in text
     assert "At risk" in text and "Off track" in text
     assert "Not theirs" not in text  # another institution's goal
+
+
+def test_a_goal_of_many_initiatives_lists_those_beyond_its_table_by_code(world, tmp_path):
+    add_initiatives(world, TABLE_ROWS, start=3)
+    text = text_of(annual_report_pdf(world["home"], YEAR, language="en"), tmp_path)
+    assert "And 3 more initiatives, by health:" in text
+    last = f"INI-{TABLE_ROWS + 2:03d}"
+    assert last in text and f"Exchange programme {TABLE_ROWS + 2}" not in text
 
 
 def test_the_japanese_report_keeps_the_japanese_text_intact(world, tmp_path):
