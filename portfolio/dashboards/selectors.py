@@ -692,7 +692,7 @@ def goal_activity_tables(filters: Filters, node: Node) -> tuple[QuerySet, QueryS
 def goal_indicator_values(node: Node) -> QuerySet:
     return (
         IndicatorValue.objects.filter(indicator__goal_id__in=node.subtree)
-        .select_related("indicator")
+        .select_related("indicator__library")
         .order_by("indicator__code", "fiscal_year")
     )
 
@@ -900,7 +900,7 @@ def goals_indicator_values(filters: Filters, goals: list[Goal]) -> QuerySet:
     return (
         filters.reachable(IndicatorValue)
         .filter(indicator__goal__in=[g.pk for g in goals])
-        .select_related("indicator__goal")
+        .select_related("indicator__goal", "indicator__library")
         .order_by("indicator__goal__code", "indicator__code", "fiscal_year")[:LIST_LIMIT]
     )
 

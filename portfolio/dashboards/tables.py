@@ -194,10 +194,11 @@ def indicator_table(title: str, values, *, with_goal: bool) -> Table:
     the goal's code where the values are of several goals (``indicator__goal`` selected)."""
     on_track = {True: _("yes"), False: _("no"), None: ""}
     goal = [_("goal")] if with_goal else []
+    headers = [_("indicator"), *goal, _("fiscal year"), _("target"), _("actual"), _("on track")]
     return Table(
         "indicators",
         title,
-        [_("indicator"), *goal, _("fiscal year"), _("target"), _("actual"), _("on track")],
+        [*headers, _("actual from")],
         [
             [
                 str(v.indicator),
@@ -206,10 +207,22 @@ def indicator_table(title: str, values, *, with_goal: bool) -> Table:
                 v.target,
                 v.actual,
                 on_track[v.indicator.on_track(v.target, v.actual)],
+                actual_from(v),
             ]
             for v in values
         ],
     )
+
+
+def actual_from(value) -> str:
+    """Where an actual comes from: the office's own record, or a count the product makes from its
+    records (``LibraryIndicator.computation``), or that count overridden, with the reason."""
+    library = value.indicator.library
+    if library is None or not library.computation:
+        return ""
+    if value.override_reason.strip():
+        return _("overridden: %(reason)s") % {"reason": value.override_reason.strip()}
+    return _("computed: %(how)s") % {"how": library.get_computation_display()}
 
 
 def activities_by_year_table(by_year: Iterable[dict], *, participants: bool = True) -> Table:

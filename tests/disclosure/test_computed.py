@@ -259,3 +259,24 @@ def test_the_demo_command_counts_nothing_twice(adopted):
     call_command("refresh_computed", verbosity=0)
     assert indicator.values.get().actual == Decimal(4)
     assert indicator.values.get().history.count() == 1
+
+
+def test_the_goal_page_says_where_each_actual_comes_from(adopted, admin_user, client):
+    from django.urls import reverse
+
+    from common.roles import LEADERSHIP
+    from tests.factories import user_with_role
+
+    indicator, initiative, partner = adopted
+    ActivityFactory(initiative=initiative, partner=partner, outbound_participants=4)
+    computed_refresh()
+    client.force_login(
+        user_with_role(LEADERSHIP, institutions=[indicator.goal.framework.institution])
+    )
+    page = client.get(reverse("dashboards:goal", args=[indicator.goal_id])).content.decode()
+    assert "computed: Students sent abroad under agreements" in page
+    value = indicator.values.get()
+    value.actual, value.override_reason = Decimal(5), "One recorded late."
+    record_save(value, user=admin_user, reason="Override")
+    page = client.get(reverse("dashboards:goal", args=[indicator.goal_id])).content.decode()
+    assert "overridden: One recorded late." in page
