@@ -5,6 +5,7 @@ number of goals and initiatives. (Its text is read back in test_annual_pdf_text.
 import io
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -30,16 +31,18 @@ def report_url(world, institution=None, goal=None) -> str:
 
 def test_a_reader_of_the_institution_downloads_the_pdf(client, world):
     client.force_login(world["reader"])
-    response = client.get(report_url(world), {"language": "ja"})
+    response = client.get(report_url(world), {"language": "en"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert (
-        response["Content-Disposition"] == 'attachment; filename="ku-annual-report-fy2025-ja.pdf"'
+        response["Content-Disposition"] == 'attachment; filename="ku-annual-report-fy2025-en.pdf"'
     )
+    # Without ?language=, the reader's language (here the language cookie's).
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
     goal = client.get(report_url(world, goal=world["child"]))
     assert goal.status_code == 200 and goal.content.startswith(b"%PDF")
-    assert goal["Content-Disposition"].endswith('filename="ku-annual-report-fy2025-iso-1-1-en.pdf"')
+    assert goal["Content-Disposition"].endswith('filename="ku-annual-report-fy2025-iso-1-1-ja.pdf"')
 
 
 def test_another_institutions_reader_finds_no_report(client, world):
@@ -100,3 +103,15 @@ def test_the_command_refuses_an_unknown_institution(world, tmp_path):
         )
     assert "--institution" in str(refused.value) and "NOPE" in str(refused.value)
     assert not output.exists()
+
+
+def test_the_command_refuses_an_unknown_goal(world, tmp_path):
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "annual_report",
+            "--institution=KU",
+            f"--fiscal-year={YEAR}",
+            "--goal=ISO/NOPE",
+            f"--output={tmp_path / 'goal.pdf'}",
+        )
+    assert "--goal" in str(refused.value) and "ISO/NOPE" in str(refused.value)
