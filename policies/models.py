@@ -511,7 +511,7 @@ class HeadcountLevel(models.TextChoices):
 
 
 class HeadcountGroup(models.TextChoices):
-    ALL = "all", _("All")
+    ALL = "all", _("Total")
     INTERNATIONAL = "international", _("International students")
     JAPANESE = "japanese", _("Japanese students")
     FOREIGN_OR_FOREIGN_DEGREE = "foreign_faculty", _("Foreign or foreign-degree faculty")

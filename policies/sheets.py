@@ -1,5 +1,7 @@
-"""The indicator-values spreadsheet: targets and actuals by fiscal year (see imports.engine)."""
+"""The indicator-values spreadsheet (targets and actuals by fiscal year) and the headcount sheet
+(enrolment and faculty on a snapshot day), see imports.engine."""
 
+import datetime as dt
 from collections.abc import Hashable
 
 from django.utils.translation import gettext as _
@@ -8,10 +10,38 @@ from django.utils.translation import gettext_lazy
 from common.access import reach_of
 from common.history import chunks
 from common.messages import message, message_of
-from common.parsing import parse_decimal, parse_fiscal_year, text
+from common.parsing import (
+    parse_choice,
+    parse_country,
+    parse_date,
+    parse_decimal,
+    parse_fiscal_year,
+    parse_int,
+    text,
+)
 from common.text import code_key
-from imports.engine import CodeList, Column, Lookup, Parsed, RowErrors, SheetKind, register
-from policies.models import Framework, Goal, Indicator, IndicatorValue
+from imports.engine import (
+    COUNTRY,
+    CodeList,
+    Column,
+    Lookup,
+    Parsed,
+    RowErrors,
+    SheetKind,
+    choice_codes,
+    country_codes,
+    register,
+)
+from policies.models import (
+    Framework,
+    Goal,
+    Headcount,
+    HeadcountGroup,
+    HeadcountLevel,
+    Indicator,
+    IndicatorValue,
+)
+from units.models import Institution
 
 INDICATOR_COLUMNS = [
     Column("framework", "戦略", required=True),
@@ -179,4 +209,151 @@ class IndicatorValueSheet(NamesIndicators):
             obj.fiscal_year,
             obj.target,
             obj.actual,
+        ]
+
+
+def fiscal_year_cell(raw: dict, errors: RowErrors) -> int | None:
+    """The row's fiscal year: required, and plausible."""
+    year = errors.cell(raw, "fiscal_year", parse_fiscal_year)
+    if year is None and not any(e.column == "fiscal_year" for e in errors.items):
+        errors.add("fiscal_year", message("This cell must not be empty."))
+    elif year is not None and not 1900 <= year <= 2200:
+        errors.add("fiscal_year", message("%(year)s is not a plausible fiscal year.", year=year))
+        return None
+    return year
+
+
+@register
+class HeadcountSheet(SheetKind):
+    """How many students (by level, and international students by country or region of origin,
+    as JASSO counts them) and full-time faculty an institution had on a snapshot day of a fiscal
+    year: the figures the computed ratios divide by. A row without a snapshot day is of 1 May."""
+
+    key = "headcounts"
+    label = gettext_lazy("Headcounts")
+    model = Headcount
+    columns = [
+        Column("institution", "大学", required=True, writes=("institution_id",)),
+        Column("fiscal_year", "年度", required=True),
+        Column("as_of", "基準日"),
+        Column("level", "課程", required=True, choices=HeadcountLevel),
+        Column("group", "区分", choices=HeadcountGroup),
+        Column("country", "国・地域", choices=COUNTRY),
+        Column("count", "人数", required=True),
+    ]
+    example = {
+        "institution": "KU",
+        "fiscal_year": 2025,
+        "as_of": "2025-05-01",
+        "level": HeadcountLevel.MASTER,
+        "group": HeadcountGroup.INTERNATIONAL,
+        "country": "CN",
+        "count": 412,
+    }
+
+    def code_lists(self, language: str) -> list[CodeList]:
+        institutions = Institution.objects.filter(self.access.visible(reach_of(Institution)))
+        return [
+            CodeList(
+                (_("institution"), _("name")),
+                [(i.code, str(i.shown("name", language))) for i in institutions.order_by("code")],
+                ("institution",),
+            ),
+            choice_codes(_("level"), HeadcountLevel, ("level",)),
+            choice_codes(_("group"), HeadcountGroup, ("group",)),
+            country_codes(_("country or region"), ("country",)),
+        ]
+
+    def prepare(self, rows: list[dict]) -> None:
+        self.institutions = Lookup(message("institution"))
+        for institution in Institution.objects.all():
+            self.institutions.add(institution.code, institution)
+
+    def parse(self, raw: dict, errors: RowErrors) -> Parsed | None:
+        institution = None
+        try:
+            institution = self.institutions.find(text(raw.get("institution")))
+        except ValueError as error:
+            errors.add("institution", message_of(error))
+        year = fiscal_year_cell(raw, errors)
+        as_of = errors.cell(raw, "as_of", parse_date)
+        if as_of is None and year is not None and not text(raw.get("as_of")):
+            as_of = dt.date(year, 5, 1)
+        level = errors.cell(raw, "level", parse_choice, choices=HeadcountLevel)
+        if level is None and not any(e.column == "level" for e in errors.items):
+            errors.add("level", message("This cell must not be empty."))
+        group = errors.cell(raw, "group", parse_choice, choices=HeadcountGroup) or (
+            HeadcountGroup.ALL
+        )
+        country = errors.cell(raw, "country", parse_country) or ""
+        count = errors.cell(raw, "count", parse_int)
+        if count is None and not any(e.column == "count" for e in errors.items):
+            errors.add("count", message("This cell must not be empty."))
+        if country and group != HeadcountGroup.INTERNATIONAL:
+            errors.add(
+                "country",
+                message("Only international students are counted by country or region."),
+            )
+        faculty = level == HeadcountLevel.FACULTY
+        if (
+            level
+            and faculty != (group == HeadcountGroup.FOREIGN_OR_FOREIGN_DEGREE)
+            and (group != HeadcountGroup.ALL)
+        ):
+            errors.add("group", message("This group is not counted at this level."))
+        self.check_reach(
+            errors,
+            "institution",
+            lambda: Headcount(institution=institution),
+            institution and institution.pk,
+        )
+        return Parsed(
+            {
+                "institution_id": institution.pk if institution else None,
+                "fiscal_year": year,
+                "as_of": as_of,
+                "level": level,
+                "group": group,
+                "country": country,
+                "count": count,
+            }
+        )
+
+    def key_of(self, parsed: Parsed) -> Hashable:
+        values = parsed.values
+        return tuple(
+            values[name]
+            for name in ("institution_id", "fiscal_year", "as_of", "level", "group", "country")
+        )
+
+    def existing(self, keys: list[Hashable]) -> dict:
+        institution_ids = sorted({key[0] for key in keys if key[0] is not None})
+        found = {}
+        for chunk in chunks(institution_ids):
+            for row in Headcount.objects.filter(institution_id__in=chunk):
+                key = (
+                    row.institution_id,
+                    row.fiscal_year,
+                    row.as_of,
+                    row.level,
+                    row.group,
+                    row.country,
+                )
+                found[key] = row
+        return {key: found[key] for key in keys if key in found}
+
+    def export_queryset(self):
+        return Headcount.objects.select_related("institution").order_by(
+            "institution__code", "fiscal_year", "as_of", "level", "group", "country"
+        )
+
+    def export_row(self, obj: Headcount) -> list[object]:
+        return [
+            obj.institution.code,
+            obj.fiscal_year,
+            obj.as_of,
+            obj.level,
+            obj.group,
+            obj.country.code if obj.country else "",
+            obj.count,
         ]

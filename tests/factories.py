@@ -118,6 +118,28 @@ class IndicatorValueFactory(factory.django.DjangoModelFactory):
     actual = 90
 
 
+class LibraryIndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "policies.LibraryIndicator"
+
+    code = factory.Sequence(lambda n: f"LIB-{n}")
+    name = factory.Sequence(lambda n: f"Shared indicator {n}")
+    unit = "count"
+    source = "Test publication"
+
+
+class HeadcountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "policies.Headcount"
+
+    institution = factory.SubFactory(InstitutionFactory)
+    fiscal_year = factory.Sequence(lambda n: 1900 + n % 300)
+    as_of = factory.LazyAttribute(lambda o: dt.date(o.fiscal_year, 5, 1))
+    level = "undergraduate"
+    group = "all"
+    count = 1000
+
+
 class PartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PartnerInstitution

@@ -21,6 +21,8 @@ FACTORIES = {
     "policies.alignment": factories.AlignmentFactory,
     "policies.indicator": factories.IndicatorFactory,
     "policies.indicatorvalue": factories.IndicatorValueFactory,
+    "policies.libraryindicator": factories.LibraryIndicatorFactory,
+    "policies.headcount": factories.HeadcountFactory,
     "portfolio.partnerinstitution": factories.PartnerFactory,
     "portfolio.agreement": factories.AgreementFactory,
     "portfolio.initiative": factories.InitiativeFactory,
