@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.admin import AuditedAdmin, AuditedForm, AuditedInline, shown_column
-from common.admin_fields import FilledFromScope
+from common.admin_fields import FilledFromScope, SearchableCountries
 from policies.models import (
     Alignment,
     Framework,
@@ -217,7 +217,7 @@ class LibraryIndicatorAdmin(AuditedAdmin):
 
 
 @admin.register(Headcount)
-class HeadcountAdmin(AuditedAdmin):
+class HeadcountAdmin(FilledFromScope, SearchableCountries, AuditedAdmin):
     """The headcount sheet: enrolment and faculty figures the product does not hold."""
 
     list_display = ["institution", "fiscal_year", "as_of", "level", "group", "country", "count"]

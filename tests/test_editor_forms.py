@@ -216,6 +216,7 @@ def test_every_country_field_of_the_admin_filters_as_one_types(admin_client):
     assert fields == {
         "portfolio_activity": ["country"],
         "portfolio_partnerinstitution": ["country"],
+        "policies_headcount": ["country"],
         "units_region": ["countries"],
         "units_unit": ["host_country"],
     }

@@ -14,7 +14,7 @@ from imports.engine import KINDS, Plan, export_table
 from imports.formats import read_table, write_table
 from imports.models import ImportBatch
 from imports.services import import_confirm, import_preview
-from policies.models import Goal, Indicator, IndicatorValue
+from policies.models import Goal, Headcount, Indicator, IndicatorValue
 from portfolio.models import Activity, Initiative
 from tests.factories import (
     ActivityFactory,
@@ -316,6 +316,15 @@ def japanese_records() -> None:
     initiative.goals.set([Goal.objects.get(code="CONNECT")])
     IndicatorValueFactory(
         indicator=Indicator.objects.get(code="INBOUND"), fiscal_year=2025, target=Decimal("1234.5")
+    )
+    Headcount.objects.create(
+        institution=ku,
+        fiscal_year=2025,
+        as_of=dt.date(2025, 5, 1),
+        level="master",
+        group="international",
+        country="CN",
+        count=412,
     )
 
 
