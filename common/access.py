@@ -87,7 +87,9 @@ def value_at(obj: models.Model, path: str) -> object:
         obj = getattr(obj, hop, None)
         if obj is None:
             return None
-    return getattr(obj, "pk" if last == "id" else f"{last}_id", None)
+    # ``id`` itself, never ``pk``: a history row's pk is its own (history_id), its ``id`` the
+    # record's.
+    return getattr(obj, "id" if last == "id" else f"{last}_id", None)
 
 
 EVERYTHING = Access(everything=True)

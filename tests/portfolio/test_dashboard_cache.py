@@ -448,3 +448,22 @@ def test_what_pages_share_is_built_once_for_the_readers_who_ask_for_it_at_once()
     assert both == {"tree:1": "figures of tree:1", "tree:2": "figures of tree:2"}
     assert remembered(cache, "dashboards.another-version.scope", ["tree:1"], slow)
     assert built[-1] == ["tree:1"]  # another version of the records: counted anew
+
+
+@pytest.mark.django_db
+def test_an_institutions_own_write_makes_its_pages_stale_whatever_its_history_ids():
+    """An institution's history row names the institution by its ``id``, not by the row's own
+    key: a write of institution 2 whose history row is the fifth marks institution 2."""
+    from common.services import record_save
+    from portfolio.dashboards.cache import institutions_written
+    from tests.factories import InstitutionFactory
+
+    first, second = InstitutionFactory(), InstitutionFactory()
+    for n in range(3):
+        first.name = f"Renamed {n}"
+        record_save(first, user=None, reason="Renamed")
+    second.name = "Renamed"
+    record_save(second, user=None, reason="Renamed")
+    row = second.history.first()
+    assert row.pk != second.pk  # the case the page cache once got wrong
+    assert institutions_written(row) == frozenset({second.pk})
