@@ -588,8 +588,9 @@ def gunicorn(database_url: str, timeout: float) -> Iterator[str]:
 # Main -----------------------------------------------------------------------------------------
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def load_arguments(description: str) -> argparse.ArgumentParser:
+    """The options of a load on a server: this benchmark's, and those built on it."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
@@ -607,6 +608,11 @@ def main() -> None:
         action="store_true",
         help="own throwaway database and server, tiny sizes: checks that the benchmark runs",
     )
+    return parser
+
+
+def main() -> None:
+    parser = load_arguments(__doc__.splitlines()[0])
     args = parser.parse_args()
     settings.DEBUG = False  # no list of every query in this process
     if not args.smoke:

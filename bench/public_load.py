@@ -310,25 +310,8 @@ def run(args: argparse.Namespace, goals: int) -> tuple[bool, list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--trivial-seconds", type=float, default=30)
-    parser.add_argument("--first-reading-seconds", type=float, default=300, help="at most")
-    parser.add_argument("--max-requests", type=int, default=200_000, help="per phase")
-    parser.add_argument("--timeout", type=float, default=60, help="seconds per request")
-    parser.add_argument("--activities", type=int, default=100_000)
-    parser.add_argument("--initiatives", type=int, default=10_000)
+    parser = load.load_arguments(__doc__.splitlines()[0])
     parser.add_argument("--indicators", type=int, default=2, help="public indicators per goal")
-    parser.add_argument(
-        "--edit-every", type=float, default=10, help="seconds between an editor's saves; 0: none"
-    )
-    parser.add_argument(
-        "--smoke",
-        action="store_true",
-        help="own throwaway database and server, tiny sizes: checks that the benchmark runs",
-    )
     args = parser.parse_args()
     settings.DEBUG = False  # no list of every query in this process
     if not args.smoke:
