@@ -7,7 +7,7 @@ DEV := DJANGO_DEBUG=1
 # The port `make run` and `make serve` listen on: `make run PORT=8080` or `PORT=8080 make run`.
 PORT ?= 8000
 
-.PHONY: install run serve setup test test-browser test-libreoffice test-pdf test-multiserver lint messages clean
+.PHONY: install run serve setup test test-browser test-libreoffice test-pdf test-saml test-multiserver lint messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -78,6 +78,11 @@ test-libreoffice: $(STAMP)
 ## fonts (apt-get install poppler-utils fonts-noto-cjk).
 test-pdf: $(STAMP)
 	$(PY) -m pytest -m pdf
+
+## Signing in through a real SAML identity provider started on 127.0.0.1, its XML signatures
+## checked by Debian's xmlsec1 (apt-get install xmlsec1).
+test-saml: $(STAMP)
+	$(PY) -m pytest -m saml
 
 ## Two app servers sharing PostgreSQL, Redis and one file folder (docs/DEPLOY.md): needs
 ## DATABASE_URL naming PostgreSQL and REDIS_URL naming a Redis server, and fails without them.

@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    # Signing in with the university's own account (signin/): SAML 2 through djangosaml2, OpenID
+    # Connect through mozilla-django-oidc; each on only where its settings below configure it.
+    "djangosaml2",
+    "signin",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +85,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A SAML sign-in's own short session, in a cookie that the identity provider's cross-site
+    # POST of its answer carries (the main session's cookie is SameSite=Lax and would not).
+    "djangosaml2.middleware.SamlSessionMiddleware",
     # Outside LocaleMiddleware: sets the language cookie a sign-in chose (a preferred language).
     "common.middleware.RememberedLanguageMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -249,6 +256,113 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.
 EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", DATA_DIR / "mail"))
 # The address the product is reached at, for the links in its mails (no request to ask).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Signing in with the university's own account (signin/; README, "Signing in with a university
+# account"). An account signed in through a provider is found by the provider and its identifier
+# for the person, never by email; its first sign-in creates it with no role and no scope, and an
+# administrator grants one (the admin's "Accounts awaiting access"). Local accounts keep working.
+#
+# SAML 2 (GakuNin, Shibboleth), on where SAML_IDP_METADATA names the identity providers' metadata:
+# files, or https URLs (a federation's aggregate) whose signature SAML_IDP_METADATA_CERT checks.
+SAML_IDP_METADATA = env_list("SAML_IDP_METADATA")
+SAML_CONFIG = {}
+SAML_METADATA_REFRESH_SECONDS = int(os.environ.get("SAML_METADATA_REFRESH_SECONDS", 6 * 3600))
+SAML_SIGN_IN_LABEL = os.environ.get("SAML_SIGN_IN_LABEL", "")
+if SAML_IDP_METADATA:
+    import shutil
+
+    from signin.saml_settings import sp_config
+
+    SAML_SP_KEY_FILE = os.environ.get("SAML_SP_KEY_FILE", "")
+    SAML_SP_CERT_FILE = os.environ.get("SAML_SP_CERT_FILE", "")
+    if not (SAML_SP_KEY_FILE and SAML_SP_CERT_FILE):
+        raise ImproperlyConfigured(
+            "SAML_IDP_METADATA is set: set SAML_SP_KEY_FILE and SAML_SP_CERT_FILE to the service "
+            "provider's key and certificate (PEM), which sign its requests and its metadata."
+        )
+    SAML_IDP_METADATA_CERT = os.environ.get("SAML_IDP_METADATA_CERT", "")
+    if any(source.startswith("http") for source in SAML_IDP_METADATA) and not (
+        SAML_IDP_METADATA_CERT
+    ):
+        raise ImproperlyConfigured(
+            "SAML_IDP_METADATA names a URL: set SAML_IDP_METADATA_CERT to the certificate that "
+            "signs that metadata (the federation's), or the metadata could be anyone's."
+        )
+    SAML_CONFIG = sp_config(
+        site_url=SITE_URL,
+        entity_id=os.environ.get("SAML_SP_ENTITY_ID") or f"{SITE_URL}/saml2/metadata/",
+        metadata=SAML_IDP_METADATA,
+        metadata_cert=SAML_IDP_METADATA_CERT,
+        key_file=SAML_SP_KEY_FILE,
+        cert_file=SAML_SP_CERT_FILE,
+        xmlsec_binary=os.environ.get("SAML_XMLSEC_BINARY") or shutil.which("xmlsec1") or "",
+    )
+# djangosaml2's own settings: the loader that keeps the metadata read, the backend's attributes,
+# the Redirect binding for requests, GakuNin's discovery service where one is named.
+SAML_CONFIG_LOADER = "signin.saml.config"
+SAML_ATTRIBUTE_MAPPING = {}
+SAML_DEFAULT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
+SAML2_DISCO_URL = os.environ.get("SAML_DISCOVERY_URL") or None
+SAML_CSP_HANDLER = ""  # its pages carry no inline script: the product's policy stands
+SAML_SESSION_COOKIE_NAME = "saml_session"
+SAML_IGNORE_LOGOUT_ERRORS = True  # a provider's failed logout still ends the session here
+if SAML_IDP_METADATA:
+    AUTHENTICATION_BACKENDS.append("signin.saml.GakuNinBackend")
+
+# OpenID Connect (Microsoft Entra ID, Google Workspace, Keycloak), on where OIDC_RP_CLIENT_ID is
+# set: the provider's issuer and endpoints (its .well-known/openid-configuration lists them).
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_SIGN_IN_LABEL = os.environ.get("OIDC_SIGN_IN_LABEL", "")
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # for the provider's end-session address at sign-out
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+if OIDC_RP_CLIENT_ID:
+    missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_ISSUER",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set: set {', '.join(missing)} too.")
+    AUTHENTICATION_BACKENDS.append("signin.oidc.ProviderBackend")
+
+
+# An identity provider's accounts may be suggested an institution (its code), and affiliations
+# (eduPersonAffiliation) a role; an administrator grants them, unless SIGNIN_GRANT_SUGGESTED is on,
+# when the first sign-in does.
+def env_json_map(name: str) -> dict[str, str]:
+    try:
+        value = json.loads(os.environ.get(name) or "{}")
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"{name} is not JSON: {error}") from error
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ImproperlyConfigured(f'{name} must be a JSON object of names: {{"key": "value"}}.')
+    return value
+
+
+SIGNIN_IDP_INSTITUTIONS = env_json_map("SIGNIN_IDP_INSTITUTIONS")
+SIGNIN_AFFILIATION_ROLES = {
+    key.lower(): role for key, role in env_json_map("SIGNIN_AFFILIATION_ROLES").items()
+}
+SIGNIN_GRANT_SUGGESTED = env_flag("SIGNIN_GRANT_SUGGESTED")
+
 
 # Redis, for an installation of several server hosts (docs/DEPLOY.md): with REDIS_URL set the
 # caches below live there, shared by every host; unset, nothing needs a Redis server.

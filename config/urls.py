@@ -24,8 +24,12 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 
 from common.admin import guard_changelists
+from signin.oidc import oidc_on
+from signin.saml import saml_on
+from signin.views import SignOutView, awaiting_access, awaits_access
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +96,29 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs) -> dict:
-        return {**super().get_context_data(**kwargs), "password_reset": password_reset_on()}
+        return {
+            **super().get_context_data(**kwargs),
+            "password_reset": password_reset_on(),
+            # The ways in through a university account, where their settings configure them.
+            "saml_sign_in": saml_on() and (settings.SAML_SIGN_IN_LABEL or _("University account")),
+            "oidc_sign_in": oidc_on() and (settings.OIDC_SIGN_IN_LABEL or _("OpenID Connect")),
+        }
+
+
+def forbidden(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """An account that signed in through its provider and holds no role yet learns that an
+    administrator must grant one; any other refusal is Django's page (templates/403.html)."""
+    if awaits_access(request.user):
+        return awaiting_access(request)
+    return defaults.permission_denied(request, exception)
+
+
+handler403 = forbidden
 
 
 accounts = [
     path("login/", LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", SignOutView.as_view(), name="logout"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password_change/done/",
@@ -136,6 +157,8 @@ urlpatterns = [
     path("reporting/", include("reporting.boards.urls")),
     # The REST API for other systems, with its schema (api/).
     path("api/", include("api.urls")),
+    # Signing in with a university account: SAML 2 and OpenID Connect (signin/).
+    path("", include("signin.urls")),
     # What institutions disclose: public pages, benchmarks, the annual report (disclosure/).
     path("", include("disclosure.urls")),
     path("", include("portfolio.dashboards.urls")),

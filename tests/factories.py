@@ -14,6 +14,7 @@ from portfolio.models import (
     PartnerInstitution,
     ProgressUpdate,
 )
+from signin.models import ExternalIdentity
 from units.models import Appointment, Institution, Person, Region, Unit
 
 
@@ -230,3 +231,16 @@ def scoped_everywhere(user):
     scope.institutions.set(Institution.objects.all())
     user.__dict__.pop("_portfolio_access", None)
     return user
+
+
+class ExternalIdentityFactory(factory.django.DjangoModelFactory):
+    """An account that signed in through a SAML identity provider and awaits its access."""
+
+    class Meta:
+        model = ExternalIdentity
+
+    user = factory.SubFactory(UserFactory)
+    protocol = "saml"
+    issuer = "https://idp.example.ac.jp/idp/shibboleth"
+    subject = factory.Sequence(lambda n: f"person{n}@example.ac.jp")
+    affiliations = "staff, member"

@@ -34,6 +34,7 @@ from tests.factories import (
     AgreementFactory,
     AlignmentFactory,
     AppointmentFactory,
+    ExternalIdentityFactory,
     FrameworkFactory,
     GoalFactory,
     IndicatorFactory,
@@ -221,6 +222,17 @@ disclosure:benchmarks                       302  403    200|405 200|405   200|40
 disclosure:public_(index|institution|goal)  200|405 200|405 200|405 200|405   200|405   200|405   200|405   200|405   200|405
 # The annual report's PDF: the dashboards' readers, of their institution (another's is not found).
 disclosure:annual_report(_goal)?            302  403    200|405 200|405   200|405   200|405   200|405   200|405   404|405
+# Signing in with a university account: administrators read the identities that sign-ins made
+# (never added, changed or deleted by hand) and grant the accounts that await access, whose own
+# page is the account's.
+admin:signin_(externalidentity|awaitingaccess)_(changelist|history) 302  302    302    403       403       403       403       200       403
+admin:signin_externalidentity_change        302  302    302    403       403       403       403       200|403   403
+admin:signin_awaitingaccess_change          302  302    302    403       403       403       403       302*      403
+admin:signin_(externalidentity|awaitingaccess)_(add|delete) 302  302    302    403       403       403       403       403       403
+# SAML 2 and OpenID Connect are off where no identity provider is configured, as here
+# (tests/signin/ signs in through real ones).
+saml2_(login|acs|ls|ls_post|metadata)       404  404    404    404       404       404       404       404       404
+oidc_authentication_(init|callback)         404|405 404|405 404|405 404|405   404|405   404|405   404|405   404|405   404|405
 # Password reset is off where no email is configured, as here (tests/test_password_reset.py).
 password_reset(_confirm|_done|_complete)?   404  404    404    404       404       404       404       404       404
 """
@@ -352,7 +364,9 @@ def world(db, settings, tmp_path):
         ),
         "axes_accesslog": AccessLog.objects.create(**axes_row),
         "axes_accessfailurelog": AccessFailureLog.objects.create(**axes_row),
+        "signin_externalidentity": ExternalIdentityFactory(),
     }
+    records["signin_awaitingaccess"] = records["signin_externalidentity"].user
     cycle = cycle_open(
         cycle=ReportingCycle(
             institution=home,

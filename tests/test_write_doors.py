@@ -19,7 +19,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("common", "imports", "units", "policies", "portfolio", "reporting", "config", "api")
+APPS = (
+    "common",
+    "imports",
+    "units",
+    "policies",
+    "portfolio",
+    "reporting",
+    "config",
+    "api",
+    "signin",
+)
 WRITES = {"save", "delete", "bulk_create", "bulk_update"}
 # A manager's or a queryset's writes: ``Model.objects.create(...)``, ``.filter(...).update(...)``
 # (which writes no history row at all), and the like.

@@ -1,0 +1,145 @@
+"""Signing in through an OpenID Connect provider (Microsoft Entra ID, Google Workspace, Keycloak),
+with mozilla-django-oidc: the authorization code flow, with a nonce and PKCE.
+
+The ID token must be signed by a key of the provider's JWKS, issued by the configured issuer,
+for this client (its audience), and within its time; the identity kept is the pair of the issuer
+and the token's ``sub``, never the email it carries. A refusal says which check failed and counts
+as a failed sign-in for throttling.
+"""
+
+import logging
+from urllib.parse import urlencode
+
+import jwt
+import requests
+from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.utils.translation import gettext as _
+from mozilla_django_oidc import views as oidc_views
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from signin.models import Protocol
+from signin.saml import locked_out, refused, throttled
+from signin.services import Released, signed_in_user
+
+logger = logging.getLogger(__name__)
+
+THROTTLE_NAME = "(OpenID Connect sign-in)"
+# Seconds of slack between this server's clock and the provider's.
+LEEWAY = 60
+
+
+def oidc_on() -> bool:
+    return bool(settings.OIDC_RP_CLIENT_ID)
+
+
+class TokenRefused(SuspiciousOperation):
+    """An ID token (or its user info) that does not identify a person to this client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ProviderBackend(OIDCAuthenticationBackend):
+    """The account of the identity an ID token names (``signin.services``), never another's."""
+
+    def verify_token(self, token: str, **kwargs) -> dict:
+        key = self.OIDC_RP_IDP_SIGN_KEY or self.retrieve_matching_jwk(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[self.OIDC_RP_SIGN_ALGO],
+                audience=self.OIDC_RP_CLIENT_ID,
+                issuer=settings.OIDC_OP_ISSUER,
+                leeway=LEEWAY,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.InvalidSignatureError as error:
+            raise TokenRefused(_("Its signature does not match a key of the provider.")) from error
+        except jwt.ExpiredSignatureError as error:
+            raise TokenRefused(_("It is outside its time of validity (expired).")) from error
+        except jwt.InvalidAudienceError as error:
+            raise TokenRefused(_("It was meant for another service, not this one.")) from error
+        except jwt.InvalidIssuerError as error:
+            raise TokenRefused(_("It was issued by another provider than this one's.")) from error
+        except jwt.PyJWTError as error:
+            raise TokenRefused(_("It could not be verified.")) from error
+        if kwargs.get("nonce") != claims.get("nonce"):
+            raise TokenRefused(
+                _("It answers no sign-in started here (it may have been used already).")
+            )
+        return claims
+
+    def retrieve_matching_jwk(self, token: str):
+        try:
+            return super().retrieve_matching_jwk(token)
+        except SuspiciousOperation as error:
+            raise TokenRefused(_("Its signature does not match a key of the provider.")) from error
+
+    def get_or_create_user(self, access_token: str, id_token: str, payload: dict):
+        info = self.get_userinfo(access_token, id_token, payload)
+        if info.get("sub") not in (None, payload["sub"]):
+            raise TokenRefused(_("Its user information is about another person."))
+        claims = {**info, **payload}
+        user = signed_in_user(
+            Released(
+                protocol=Protocol.OIDC,
+                issuer=payload["iss"],
+                subject=str(payload["sub"])[:255],
+                email=str(claims.get("email") or "") if claims.get("email_verified", True) else "",
+                display_name=str(claims.get("name") or ""),
+                given_name=str(claims.get("given_name") or ""),
+                family_name=str(claims.get("family_name") or ""),
+                username=str(claims.get("preferred_username") or claims.get("email") or ""),
+            )
+        )
+        return user if self.user_can_authenticate(user) else None
+
+
+class Authenticate(oidc_views.OIDCAuthenticationRequestView):
+    def __init__(self, **kwargs):
+        if oidc_on():
+            super().__init__(**kwargs)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not oidc_on():
+            raise Http404
+        return super().get(request)
+
+
+class Callback(oidc_views.OIDCAuthenticationCallbackView):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not oidc_on():
+            raise Http404
+        if throttled(request, THROTTLE_NAME):
+            return locked_out(request, THROTTLE_NAME)
+        try:
+            return super().get(request)
+        except TokenRefused as refusal:
+            logger.info("An OpenID Connect sign-in was refused: %s", refusal.reason)
+            return refused(request, refusal.reason, THROTTLE_NAME)
+        except (requests.RequestException, SuspiciousOperation) as error:
+            logger.warning("An OpenID Connect sign-in failed: %s", error)
+            return refused(request, _("The provider's answer could not be read."), THROTTLE_NAME)
+
+    def login_failure(self) -> HttpResponse:
+        return refused(self.request, _("The provider did not sign you in."), THROTTLE_NAME)
+
+
+def sign_out_url(request: HttpRequest) -> str | None:
+    """The provider's end-session address for this session's ID token, where it has one."""
+    id_token = request.session.get("oidc_id_token")
+    if not (oidc_on() and settings.OIDC_OP_LOGOUT_ENDPOINT and id_token):
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": request.build_absolute_uri(resolve_url(settings.LOGIN_URL)),
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+        }
+    )
+    return f"{settings.OIDC_OP_LOGOUT_ENDPOINT}?{query}"

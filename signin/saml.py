@@ -1,0 +1,218 @@
+"""Signing in through a SAML 2 identity provider (GakuNin, Shibboleth): the product as a service
+provider, with djangosaml2 and pysaml2, whose XML signatures Debian's xmlsec1 checks.
+
+Assertions must be signed by a key the provider's metadata names; the audience must be this
+service provider; the time must lie within the assertion's validity (a minute's slack between
+clocks); and eduPersonPrincipalName, the identity kept, must lie in a scope the provider's
+metadata declares (``shibmd:Scope``), so that one university's provider cannot sign in another's
+staff. A refusal says which of these failed, and counts as a failed sign-in for throttling.
+"""
+
+import copy
+import logging
+import threading
+import time
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.signals import user_login_failed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from djangosaml2 import views as saml_views
+from djangosaml2.backends import Saml2Backend
+from djangosaml2.utils import get_location
+from saml2 import BINDING_HTTP_REDIRECT
+from saml2.client_base import LogoutError
+from saml2.config import SPConfig
+from saml2.response import StatusError, UnsolicitedResponse
+from saml2.sigver import MissingKey, SignatureError
+from saml2.validate import ResponseLifetimeExceed, ToEarly
+
+from signin.models import Protocol
+from signin.services import Released, signed_in_user
+
+logger = logging.getLogger(__name__)
+
+# What throttling counts a refused assertion against, with the client's address: every refusal
+# from one address adds up, whoever the assertion named.
+THROTTLE_NAME = "(SAML sign-in)"
+
+
+_loaded: dict = {}
+_loading = threading.Lock()
+
+
+def config(request: HttpRequest | None = None) -> SPConfig:
+    """The service provider's configuration, its metadata read once per process and again after
+    SAML_METADATA_REFRESH_SECONDS (a federation's aggregate is large, and changes daily)."""
+    wanted = settings.SAML_CONFIG
+    with _loading:
+        kept = _loaded.get("config")
+        fresh = time.monotonic() - _loaded.get("at", 0) < settings.SAML_METADATA_REFRESH_SECONDS
+        if kept is None or _loaded.get("of") is not wanted or not fresh:
+            kept = SPConfig()
+            kept.load(copy.deepcopy(wanted))
+            _loaded.update(config=kept, of=wanted, at=time.monotonic())
+        return kept
+
+
+def saml_on() -> bool:
+    return bool(settings.SAML_CONFIG)
+
+
+class ScopeRefused(Exception):
+    pass
+
+
+def scopes_of(metadata, issuer: str) -> list:
+    return list(metadata.shibmd_scopes(issuer, "idpsso_descriptor"))
+
+
+def check_scope(metadata, issuer: str, ava: dict) -> None:
+    """eduPersonPrincipalName (user@scope) must lie in one of the provider's declared scopes."""
+    values = ava.get("eduPersonPrincipalName") or []
+    if len(values) != 1 or values[0].count("@") != 1:
+        raise ScopeRefused(_("The identity provider released no single eduPersonPrincipalName."))
+    user, scope = values[0].rsplit("@", 1)
+    for declared in scopes_of(metadata, issuer):
+        text = declared["text"]
+        if user and (
+            text.fullmatch(scope) if declared["regexp"] else text.lower() == scope.lower()
+        ):
+            return
+    raise ScopeRefused(
+        _("The identifier %(eppn)s is outside the scopes its identity provider may assert.")
+        % {"eppn": values[0]}
+    )
+
+
+def first(ava: dict, name: str) -> str:
+    values = ava.get(name) or []
+    return str(values[0]).strip() if values else ""
+
+
+def released_by(issuer: str, ava: dict) -> Released:
+    return Released(
+        protocol=Protocol.SAML,
+        issuer=issuer,
+        subject=first(ava, "eduPersonPrincipalName"),
+        email=first(ava, "mail"),
+        display_name=first(ava, "displayName"),
+        display_name_ja=first(ava, "jaDisplayName"),
+        given_name=first(ava, "givenName"),
+        family_name=first(ava, "sn"),
+        affiliations=tuple(str(value).strip() for value in ava.get("eduPersonAffiliation") or []),
+        organization=first(ava, "o"),
+        organization_ja=first(ava, "jao"),
+        username=first(ava, "eduPersonPrincipalName"),
+    )
+
+
+class GakuNinBackend(Saml2Backend):
+    """The account of the identity an assertion names (``signin.services``), never another's."""
+
+    def authenticate(self, request, session_info=None, **kwargs):
+        if not session_info or "ava" not in session_info:
+            return None
+        user = signed_in_user(released_by(session_info["issuer"], session_info["ava"]))
+        return user if self.user_can_authenticate(user) else None
+
+
+def refusal(exception: Exception | None) -> str:
+    """Why an assertion was refused, in the reader's language."""
+    if isinstance(exception, ScopeRefused):
+        return str(exception)
+    if isinstance(exception, (SignatureError, MissingKey)) or "signature" in str(exception).lower():
+        return _("Its signature does not match a key of the identity provider.")
+    if isinstance(exception, (ResponseLifetimeExceed, ToEarly)):
+        return _("It is outside its time of validity (expired, or not yet valid).")
+    if "AudienceRestriction" in str(exception):
+        return _("It was meant for another service, not this one.")
+    if isinstance(exception, UnsolicitedResponse):
+        return _("It answers no sign-in started here (it may have been used already).")
+    if isinstance(exception, StatusError):
+        return _("The identity provider did not sign you in.")
+    return _("It could not be verified.")
+
+
+def refused(request: HttpRequest, reason: str, door: str, status: int = 403) -> HttpResponse:
+    """The page of a refused sign-in; the refusal counts against the client's address."""
+    user_login_failed.send(sender=__name__, credentials={"username": door}, request=request)
+    return render(request, "signin/refused.html", {"reason": reason}, status=status)
+
+
+def throttled(request: HttpRequest, door: str) -> bool:
+    return not AxesProxyHandler.is_allowed(request, {"username": door})
+
+
+def locked_out(request: HttpRequest, door: str) -> HttpResponse:
+    """django-axes's lockout page, as a locked-out password form answers."""
+    return get_lockout_response(request, None, {"username": door})
+
+
+class SamlOnly:
+    def dispatch(self, request, *args, **kwargs):
+        if not saml_on():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class LoginView(SamlOnly, saml_views.LoginView):
+    pass
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
+    scope_refused: ScopeRefused | None = None
+
+    def post(self, request, *args, **kwargs):
+        if throttled(request, THROTTLE_NAME):
+            return locked_out(request, THROTTLE_NAME)
+        return super().post(request, *args, **kwargs)
+
+    def custom_validation(self, response) -> None:
+        try:
+            check_scope(config().metadata, response.issuer(), response.ava)
+        except ScopeRefused as exception:
+            self.scope_refused = exception
+            raise
+
+    def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
+        exception = self.scope_refused or exception
+        logger.info("A SAML sign-in was refused: %s", exception)
+        return refused(request, refusal(exception), THROTTLE_NAME, status=403)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class LogoutService(SamlOnly, saml_views.LogoutView):
+    pass
+
+
+class Metadata(SamlOnly, saml_views.MetadataView):
+    pass
+
+
+def sign_out(request: HttpRequest) -> HttpResponse | None:
+    """Sign out here and, where the identity provider has single logout, there: the redirect to
+    it, or None where this session did not come from a SAML provider or it has none."""
+    if not saml_on() or not hasattr(request, "saml_session"):
+        return None
+    subject_id = saml_views._get_subject_id(request.saml_session)
+    if subject_id is None:
+        return None
+    state, client = saml_views.SPConfigMixin().get_state_client(request)
+    try:
+        result = client.global_logout(subject_id)
+    except LogoutError:
+        result = {}
+    auth.logout(request)
+    state.sync()
+    for outcome in result.values():
+        if isinstance(outcome, tuple) and outcome[0] == BINDING_HTTP_REDIRECT:
+            return HttpResponseRedirect(get_location(outcome[1]))
+    return None

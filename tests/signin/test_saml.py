@@ -1,0 +1,178 @@
+"""Signing in through a real SAML identity provider (pysaml2's, on 127.0.0.1): the account an
+assertion makes, an administrator's grant, and every assertion the product must refuse."""
+
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from common.middleware import LAST_ACTIVITY_KEY
+from common.roles import EDITOR
+from signin.models import ExternalIdentity
+from tests.factories import InstitutionFactory, UserFactory
+from tests.signin.conftest import SCOPE, saml_settings, saml_sign_in, use_saml
+
+pytestmark = [pytest.mark.saml, pytest.mark.django_db(transaction=False)]
+ALICE = f"alice@{SCOPE}"
+
+
+def accounts() -> int:
+    return get_user_model().objects.count()
+
+
+def test_a_first_sign_in_makes_an_account_without_access_until_an_administrator_grants_it(
+    saml_sp, settings, superuser, tmp_path
+):
+    kyoto = InstitutionFactory(code="KU", name="Kyoto University")
+    # The installation maps this provider to its institution and staff to editors: suggestions.
+    settings.SIGNIN_IDP_INSTITUTIONS = {saml_sp.entity_id: "KU"}
+    settings.SIGNIN_AFFILIATION_ROLES = {"staff": EDITOR}
+    # The provider's metadata read from its URL, its signature checked against its certificate.
+    use_saml(
+        settings,
+        saml_settings(
+            saml_sp, saml_sp.sp_keys, [saml_sp.metadata_url], cert=str(saml_sp.signing_cert)
+        ),
+    )
+    browser = Client()
+
+    answer = saml_sign_in(browser, saml_sp, ALICE)
+
+    assert answer.status_code == 302 and answer["Location"] == "/"
+    alice = get_user_model().objects.get(external_identities__subject=ALICE)
+    identity = alice.external_identities.get()
+    assert identity.issuer == saml_sp.entity_id
+    assert (identity.display_name_ja, identity.organization_ja) == ("山田 花子", "京都大学")
+    assert identity.affiliations == "staff, member"
+    assert (identity.suggested_institution, identity.suggested_role) == (kyoto, EDITOR)
+    assert not alice.groups.exists() and not alice.is_staff
+    assert not alice.scope.institutions.exists()
+    assert AccessLog.objects.filter(username=alice.username).exists()  # the audit of sign-ins
+    waiting = browser.get("/")
+    assert waiting.status_code == 403
+    assert "awaits access" in waiting.content.decode()
+
+    administrator = Client()
+    administrator.force_login(superuser)
+    listed = administrator.get("/admin/signin/awaitingaccess/")
+    assert ALICE in listed.content.decode() and "Kyoto University" in listed.content.decode()
+    granted = administrator.post(
+        "/admin/signin/awaitingaccess/",
+        {"action": "grant_suggested", "_selected_action": [alice.pk]},
+        follow=True,
+    )
+    assert "granted its suggested role" in granted.content.decode()
+    alice.refresh_from_db()
+    assert list(alice.groups.values_list("name", flat=True)) == [EDITOR] and alice.is_staff
+    assert list(alice.scope.institutions.all()) == [kyoto]
+    assert ALICE not in administrator.get("/admin/signin/awaitingaccess/").content.decode()
+
+    again = Client()
+    assert saml_sign_in(again, saml_sp, ALICE).status_code == 302
+    dashboards = again.get("/")
+    assert dashboards.status_code == 200
+    assert "Kyoto University" in dashboards.content.decode()
+    assert accounts() == 2  # the administrator and Alice: the second sign-in made none
+
+
+def refused_without_account(answer, reason: str) -> None:
+    assert answer.status_code == 403
+    page = answer.content.decode()
+    assert "Sign-in refused" in page and reason in page
+    assert not ExternalIdentity.objects.exists()
+    assert AccessAttempt.objects.filter(username="(SAML sign-in)").exists()
+
+
+def test_an_assertion_altered_after_it_was_signed_is_refused(saml_sp):
+    answer = saml_sign_in(Client(), saml_sp, ALICE, mode="wrong-signature")
+    refused_without_account(answer, "signature does not match")
+
+
+def test_an_assertion_signed_by_a_key_outside_the_providers_metadata_is_refused(saml_sp):
+    answer = saml_sign_in(Client(), saml_sp, ALICE, mode="impostor")
+    refused_without_account(answer, "signature does not match")
+
+
+def test_an_assertion_meant_for_another_service_is_refused(saml_sp):
+    answer = saml_sign_in(Client(), saml_sp, ALICE, mode="wrong-audience")
+    refused_without_account(answer, "meant for another service")
+
+
+def test_an_expired_assertion_is_refused(saml_sp):
+    answer = saml_sign_in(Client(), saml_sp, ALICE, mode="expired")
+    refused_without_account(answer, "outside its time of validity")
+
+
+def test_an_identifier_outside_the_providers_scope_is_refused(saml_sp):
+    answer = saml_sign_in(Client(), saml_sp, "mallory@other-university.ac.jp")
+    refused_without_account(answer, "mallory@other-university.ac.jp is outside the scopes")
+
+
+def test_a_refusal_is_in_the_readers_language(saml_sp):
+    browser = Client(headers={"accept-language": "ja"})
+    answer = saml_sign_in(browser, saml_sp, ALICE, mode="expired")
+    assert answer.status_code == 403
+    assert "サインイン" in answer.content.decode()
+
+
+def test_a_local_account_of_the_same_name_and_email_is_never_taken_over(saml_sp):
+    local = UserFactory(username=ALICE, email=ALICE, is_staff=True)
+
+    assert saml_sign_in(Client(), saml_sp, ALICE).status_code == 302
+
+    federated = get_user_model().objects.get(external_identities__subject=ALICE)
+    assert federated.pk != local.pk and federated.username != local.username
+    local.refresh_from_db()
+    assert local.check_password("pass-for-tests") and not local.external_identities.exists()
+
+
+def test_repeated_refusals_from_one_address_lock_its_saml_sign_in(saml_sp, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    assert saml_sign_in(Client(), saml_sp, ALICE, mode="expired").status_code == 403
+    # The second refusal reaches the limit: its own answer is the lockout page.
+    assert saml_sign_in(Client(), saml_sp, ALICE, mode="expired").status_code == 429
+
+    locked = saml_sign_in(Client(), saml_sp, ALICE)
+
+    assert locked.status_code == 429
+    assert not ExternalIdentity.objects.exists()
+    elsewhere = saml_sign_in(Client(REMOTE_ADDR="192.0.2.7"), saml_sp, ALICE)
+    assert elsewhere.status_code == 302
+
+
+def test_signing_out_ends_the_session_here_and_at_the_identity_provider(saml_sp):
+    browser = Client()
+    saml_sign_in(browser, saml_sp, ALICE)
+    before = len(saml_sp.logout_requests)
+
+    out = browser.post("/accounts/logout/")
+
+    assert out.status_code == 302 and out["Location"].startswith(saml_sp.base_url)
+    back = requests.get(out["Location"], allow_redirects=False, timeout=10)
+    assert back.status_code == 302
+    assert len(saml_sp.logout_requests) == before + 1
+    assert saml_sp.logout_requests[-1]["name_id"] == f"transient-{ALICE}"
+    returned = urlsplit(back.headers["Location"])
+    done = browser.get(f"{returned.path}?{returned.query}")
+    assert done.status_code == 302 and done["Location"] == "/accounts/login/"
+    assert browser.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_an_idle_staff_session_from_saml_is_signed_out(saml_sp, settings):
+    kyoto = InstitutionFactory(code="KU")
+    settings.SIGNIN_IDP_INSTITUTIONS = {saml_sp.entity_id: "KU"}
+    settings.SIGNIN_AFFILIATION_ROLES = {"staff": EDITOR}
+    settings.SIGNIN_GRANT_SUGGESTED = True
+    browser = Client()
+    saml_sign_in(browser, saml_sp, ALICE)
+    alice = get_user_model().objects.get(external_identities__subject=ALICE)
+    assert alice.is_staff and list(alice.scope.institutions.all()) == [kyoto]
+    assert browser.get("/admin/").status_code == 200
+    session = browser.session
+    session[LAST_ACTIVITY_KEY] -= settings.ADMIN_IDLE_MINUTES * 60 + 5
+    session.save()
+
+    assert browser.get("/admin/")["Location"].startswith("/accounts/login/")
