@@ -361,6 +361,21 @@ class TestIdP:
         start_response(status, headers)
         return [data]
 
+    def _parsed(self, parse, query: dict[str, str]):
+        """The service provider's request of the Redirect binding, or the answer refusing it."""
+        request = parse(
+            query["SAMLRequest"],
+            BINDING_HTTP_REDIRECT,
+            relay_state=query.get("RelayState") or None,
+            sigalg=query.get("SigAlg"),
+            signature=query.get("Signature"),
+        )
+        if request is None:
+            return "400 Bad Request", [], "the request could not be verified\n"
+        if not _redirect_signature_ok(request, query):
+            return "403 Forbidden", [], "the request's signature does not verify\n"
+        return request
+
     def _sso(self, query: dict[str, str]):
         if "SAMLRequest" not in query:
             return "400 Bad Request", [], "SAMLRequest missing\n"
@@ -369,17 +384,9 @@ class TestIdP:
         if self._user is None:
             return "403 Forbidden", [], "nobody is signed in at the IdP (call sign_in_as)\n"
         relay_state = query.get("RelayState", "")
-        request = self._server.parse_authn_request(
-            query["SAMLRequest"],
-            BINDING_HTTP_REDIRECT,
-            relay_state=relay_state or None,
-            sigalg=query.get("SigAlg"),
-            signature=query.get("Signature"),
-        )
-        if request is None:
-            return "400 Bad Request", [], "the request could not be verified\n"
-        if not _redirect_signature_ok(request, query):
-            return "403 Forbidden", [], "the request's signature does not verify\n"
+        request = self._parsed(self._server.parse_authn_request, query)
+        if isinstance(request, tuple):
+            return request
         message = request.message
         args = self._server.response_args(message, [BINDING_HTTP_POST])
         self.authn_requests.append(
@@ -446,17 +453,9 @@ class TestIdP:
         if self._impostor is None:
             return "403 Forbidden", [], "no service provider is trusted (call trust_sp)\n"
         relay_state = query.get("RelayState", "")
-        request = self._server.parse_logout_request(
-            query["SAMLRequest"],
-            BINDING_HTTP_REDIRECT,
-            relay_state=relay_state or None,
-            sigalg=query.get("SigAlg"),
-            signature=query.get("Signature"),
-        )
-        if request is None:
-            return "400 Bad Request", [], "the request could not be verified\n"
-        if not _redirect_signature_ok(request, query):
-            return "403 Forbidden", [], "the request's signature does not verify\n"
+        request = self._parsed(self._server.parse_logout_request, query)
+        if isinstance(request, tuple):
+            return request
         message = request.message
         self.logout_requests.append(
             {
