@@ -455,6 +455,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_M
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lockout page: the password form's (the template above), or one of its own for a way in
+# through an identity provider (signin/throttle.py).
+AXES_LOCKOUT_CALLABLE = "signin.throttle.lockout"
 AXES_CLIENT_IP_CALLABLE = "common.middleware.client_ip_address"
 
 # Audit history: reverting a record needs the "change" permission of its history model, which only

@@ -21,12 +21,11 @@ from mozilla_django_oidc import views as oidc_views
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from signin.models import Protocol
-from signin.saml import locked_out, refused, throttled
 from signin.services import Released, signed_in_user
+from signin.throttle import OIDC_DOOR, locked_out, refused, throttled
 
 logger = logging.getLogger(__name__)
 
-THROTTLE_NAME = "(OpenID Connect sign-in)"
 # Seconds of slack between this server's clock and the provider's.
 LEEWAY = 60
 
@@ -95,9 +94,18 @@ class ProviderBackend(OIDCAuthenticationBackend):
                 given_name=str(claims.get("given_name") or ""),
                 family_name=str(claims.get("family_name") or ""),
                 username=str(claims.get("preferred_username") or claims.get("email") or ""),
+                affiliations=affiliations_of(claims),
             )
         )
         return user if self.user_can_authenticate(user) else None
+
+
+def affiliations_of(claims: dict) -> tuple[str, ...]:
+    """eduPersonAffiliation as an academic federation's OpenID Connect releases it (the
+    ``eduperson_affiliation`` claim of the REFEDS/GÉANT mapping), for the suggested role."""
+    value = claims.get("eduperson_affiliation") or ()
+    values = [value] if isinstance(value, str) else value
+    return tuple(str(item).strip() for item in values if isinstance(item, str | int))[:20]
 
 
 class Authenticate(oidc_views.OIDCAuthenticationRequestView):
@@ -115,19 +123,24 @@ class Callback(oidc_views.OIDCAuthenticationCallbackView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not oidc_on():
             raise Http404
-        if throttled(request, THROTTLE_NAME):
-            return locked_out(request, THROTTLE_NAME)
+        if throttled(request, OIDC_DOOR):
+            return locked_out(request, OIDC_DOOR)
         try:
             return super().get(request)
         except TokenRefused as refusal:
             logger.info("An OpenID Connect sign-in was refused: %s", refusal.reason)
-            return refused(request, refusal.reason, THROTTLE_NAME)
+            return refused(request, refusal.reason, OIDC_DOOR)
         except (requests.RequestException, SuspiciousOperation) as error:
             logger.warning("An OpenID Connect sign-in failed: %s", error)
-            return refused(request, _("The provider's answer could not be read."), THROTTLE_NAME)
+            return refused(request, _("The provider's answer could not be read."), OIDC_DOOR)
 
     def login_failure(self) -> HttpResponse:
-        return refused(self.request, _("The provider did not sign you in."), THROTTLE_NAME)
+        # A person who cancels at the provider (``?error=access_denied``) tried nothing: not
+        # counted as a failed sign-in, as an answer that does not verify is.
+        cancelled = "error" in self.request.GET
+        return refused(
+            self.request, _("The provider did not sign you in."), OIDC_DOOR, count=not cancelled
+        )
 
 
 def sign_out_url(request: HttpRequest) -> str | None:

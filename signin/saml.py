@@ -13,13 +13,9 @@ import logging
 import threading
 import time
 
-from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth.signals import user_login_failed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -35,14 +31,13 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from signin.models import Protocol
 from signin.services import Released, signed_in_user
+from signin.throttle import SAML_DOOR, locked_out, refused, throttled
 
 logger = logging.getLogger(__name__)
 
-# What throttling counts a refused assertion against, with the client's address: every refusal
-# from one address adds up, whoever the assertion named.
-THROTTLE_NAME = "(SAML sign-in)"
 
-
+# After a failed reading of the metadata, the one read before is used this long.
+RETRY_SECONDS = 300
 _loaded: dict = {}
 _loading = threading.Lock()
 
@@ -52,11 +47,22 @@ def config(request: HttpRequest | None = None) -> SPConfig:
     SAML_METADATA_REFRESH_SECONDS (a federation's aggregate is large, and changes daily)."""
     wanted = settings.SAML_CONFIG
     with _loading:
-        kept = _loaded.get("config")
+        kept = _loaded.get("config") if _loaded.get("of") is wanted else None
         fresh = time.monotonic() - _loaded.get("at", 0) < settings.SAML_METADATA_REFRESH_SECONDS
-        if kept is None or _loaded.get("of") is not wanted or not fresh:
-            kept = SPConfig()
-            kept.load(copy.deepcopy(wanted))
+        if kept is None or not fresh:
+            try:
+                loaded = SPConfig()
+                loaded.load(copy.deepcopy(wanted))
+            except Exception:
+                if kept is None:
+                    raise
+                # A federation's server that does not answer now: sign in with what was read,
+                # and try again after RETRY_SECONDS.
+                logger.exception("The identity providers' metadata could not be read again.")
+                _loaded["at"] = time.monotonic() - settings.SAML_METADATA_REFRESH_SECONDS
+                _loaded["at"] += RETRY_SECONDS
+                return kept
+            kept = loaded
             _loaded.update(config=kept, of=wanted, at=time.monotonic())
         return kept
 
@@ -96,11 +102,18 @@ def first(ava: dict, name: str) -> str:
     return str(values[0]).strip() if values else ""
 
 
+def principal(ava: dict) -> str:
+    """eduPersonPrincipalName with its scope, a domain, in lower case: one person, however their
+    provider spells the domain."""
+    user, _, scope = first(ava, "eduPersonPrincipalName").rpartition("@")
+    return f"{user}@{scope.lower()}"
+
+
 def released_by(issuer: str, ava: dict) -> Released:
     return Released(
         protocol=Protocol.SAML,
         issuer=issuer,
-        subject=first(ava, "eduPersonPrincipalName"),
+        subject=principal(ava),
         email=first(ava, "mail"),
         display_name=first(ava, "displayName"),
         display_name_ja=first(ava, "jaDisplayName"),
@@ -109,7 +122,7 @@ def released_by(issuer: str, ava: dict) -> Released:
         affiliations=tuple(str(value).strip() for value in ava.get("eduPersonAffiliation") or []),
         organization=first(ava, "o"),
         organization_ja=first(ava, "jao"),
-        username=first(ava, "eduPersonPrincipalName"),
+        username=principal(ava),
     )
 
 
@@ -140,21 +153,6 @@ def refusal(exception: Exception | None) -> str:
     return _("It could not be verified.")
 
 
-def refused(request: HttpRequest, reason: str, door: str, status: int = 403) -> HttpResponse:
-    """The page of a refused sign-in; the refusal counts against the client's address."""
-    user_login_failed.send(sender=__name__, credentials={"username": door}, request=request)
-    return render(request, "signin/refused.html", {"reason": reason}, status=status)
-
-
-def throttled(request: HttpRequest, door: str) -> bool:
-    return not AxesProxyHandler.is_allowed(request, {"username": door})
-
-
-def locked_out(request: HttpRequest, door: str) -> HttpResponse:
-    """django-axes's lockout page, as a locked-out password form answers."""
-    return get_lockout_response(request, None, {"username": door})
-
-
 class SamlOnly:
     def dispatch(self, request, *args, **kwargs):
         if not saml_on():
@@ -171,8 +169,8 @@ class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
     scope_refused: ScopeRefused | None = None
 
     def post(self, request, *args, **kwargs):
-        if throttled(request, THROTTLE_NAME):
-            return locked_out(request, THROTTLE_NAME)
+        if throttled(request, SAML_DOOR):
+            return locked_out(request, SAML_DOOR)
         return super().post(request, *args, **kwargs)
 
     def custom_validation(self, response) -> None:
@@ -185,7 +183,7 @@ class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
         exception = self.scope_refused or exception
         logger.info("A SAML sign-in was refused: %s", exception)
-        return refused(request, refusal(exception), THROTTLE_NAME, status=403)
+        return refused(request, refusal(exception), SAML_DOOR, status=403)
 
 
 @method_decorator(csrf_exempt, name="dispatch")

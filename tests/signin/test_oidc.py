@@ -12,6 +12,7 @@ from django.test import Client
 
 from common.roles import LEADERSHIP
 from signin.models import ExternalIdentity
+from signin.oidc import affiliations_of
 from signin.services import grant_access
 from tests.factories import InstitutionFactory, UserFactory
 from tests.signin.conftest import oidc_sign_in
@@ -113,3 +114,39 @@ def test_a_tampered_callback_is_refused_and_counted(oidc_rp):
     assert answer.status_code == 403
     assert get_user_model().objects.count() == 0
     assert AccessAttempt.objects.filter(username="(OpenID Connect sign-in)").exists()
+
+
+def test_cancelling_at_the_provider_is_no_failed_sign_in(oidc_rp):
+    browser = Client()
+    browser.get("/oidc/authenticate/", {"next": "/"})
+
+    answer = browser.get("/oidc/callback/", {"error": "access_denied", "state": "s"})
+
+    assert answer.status_code == 403
+    assert "The provider did not sign you in." in answer.content.decode()
+    assert not AccessAttempt.objects.exists()
+
+
+def test_an_academic_federations_affiliations_are_read_for_a_suggested_role():
+    assert affiliations_of({"eduperson_affiliation": ["staff", "member"]}) == ("staff", "member")
+    assert affiliations_of({"eduperson_affiliation": "faculty"}) == ("faculty",)
+    assert affiliations_of({"eduperson_affiliation": [{"nested": 1}]}) == ()
+    assert affiliations_of({}) == ()
+
+
+def test_repeated_refusals_from_one_address_lock_its_openid_connect_sign_in(
+    oidc_rp, hanako, settings
+):
+    settings.AXES_FAILURE_LIMIT = 2
+    username, _sub = hanako
+    oidc_rp.set_mode("expired")
+    assert oidc_sign_in(Client(), oidc_rp, username, PASSWORD).status_code == 403
+    assert oidc_sign_in(Client(), oidc_rp, username, PASSWORD).status_code == 429
+    oidc_rp.set_mode("valid")
+
+    locked = oidc_sign_in(Client(), oidc_rp, username, PASSWORD)
+
+    assert locked.status_code == 429 and "refused sign-ins" in locked.content.decode()
+    assert not ExternalIdentity.objects.exists()
+    elsewhere = oidc_sign_in(Client(REMOTE_ADDR="192.0.2.8"), oidc_rp, username, PASSWORD)
+    assert elsewhere.status_code == 302

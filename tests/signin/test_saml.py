@@ -14,6 +14,7 @@ from common.roles import EDITOR
 from signin.models import ExternalIdentity
 from tests.factories import InstitutionFactory, UserFactory
 from tests.signin.conftest import SCOPE, saml_settings, saml_sign_in, use_saml
+from tests.signin.saml_idp import auto_post_form
 
 pytestmark = [pytest.mark.saml, pytest.mark.django_db(transaction=False)]
 ALICE = f"alice@{SCOPE}"
@@ -139,6 +140,7 @@ def test_repeated_refusals_from_one_address_lock_its_saml_sign_in(saml_sp, setti
     locked = saml_sign_in(Client(), saml_sp, ALICE)
 
     assert locked.status_code == 429
+    assert "After 2 refused sign-ins through an identity provider" in locked.content.decode()
     assert not ExternalIdentity.objects.exists()
     elsewhere = saml_sign_in(Client(REMOTE_ADDR="192.0.2.7"), saml_sp, ALICE)
     assert elsewhere.status_code == 302
@@ -177,3 +179,38 @@ def test_an_idle_staff_session_from_saml_is_signed_out(saml_sp, settings):
     session.save()
 
     assert browser.get("/admin/")["Location"].startswith("/accounts/login/")
+
+
+def test_an_answer_posted_again_is_refused(saml_sp):
+    browser = Client()
+    saml_sp.sign_in_as(f"transient-{ALICE}", {"eduPersonPrincipalName": ALICE})
+    start = browser.get("/saml2/login/", {"next": "/"})
+    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
+    assert browser.post(urlsplit(action).path, fields).status_code == 302
+
+    for replayer in (browser, Client()):
+        again = replayer.post(urlsplit(action).path, fields)
+        assert again.status_code == 403
+        assert "answers no sign-in started here" in again.content.decode()
+
+
+def test_a_sign_in_never_sends_the_browser_to_another_site(saml_sp):
+    browser = Client()
+    saml_sp.sign_in_as(f"transient-{ALICE}", {"eduPersonPrincipalName": ALICE})
+    start = browser.get("/saml2/login/", {"next": "/"})
+    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
+
+    answer = browser.post(urlsplit(action).path, {**fields, "RelayState": "https://evil.example/"})
+
+    assert answer.status_code == 302 and answer["Location"] == "/"
+
+
+def test_the_service_providers_metadata_tells_the_federation_what_it_needs(saml_sp):
+    metadata = Client().get("/saml2/metadata/").content.decode()
+    assert 'entityID="http://testserver/saml2/metadata/"' in metadata
+    assert 'Location="http://testserver/saml2/acs/"' in metadata
+    assert 'Location="http://testserver/saml2/ls/"' in metadata
+    assert 'WantAssertionsSigned="true"' in metadata and 'AuthnRequestsSigned="true"' in metadata
+    assert "urn:oid:1.3.6.1.4.1.5923.1.1.1.6" in metadata  # eduPersonPrincipalName, required
+    assert "urn:oid:1.3.6.1.4.1.32264.1.1.3" in metadata  # jaDisplayName
+    assert 'use="signing"' in metadata
