@@ -2,6 +2,7 @@
 signed in with, and the accounts that signed in and await a role."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -32,6 +33,30 @@ class ExternalIdentityAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["protocol", "issuer"]
     list_select_related = ["user"]
     search_fields = ["subject", "email", "display_name", "display_name_ja", "user__username"]
+
+
+class IdentityInline(ReadOnly, admin.TabularInline):
+    """On an account's page: the identities it signs in with, and what their providers say."""
+
+    model = ExternalIdentity
+    extra = 0
+    fields = readonly_fields = [
+        "issuer",
+        "subject",
+        "email",
+        "display_name",
+        "display_name_ja",
+        "affiliations",
+        "suggested_institution",
+        "suggested_role",
+        "first_signed_in",
+    ]
+    verbose_name_plural = gettext_lazy("identities at providers (an administrator grants access)")
+
+
+# The users' admin is the units app's (their roles and scope); its pages show the identities too.
+user_admin = admin.site._registry[get_user_model()]
+user_admin.inlines = [*user_admin.inlines, IdentityInline]
 
 
 @admin.register(AwaitingAccess)

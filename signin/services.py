@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
-from common.roles import LEADERSHIP
+from common.roles import LEADERSHIP, ROLES
 from common.services import record_save
 from signin.models import ExternalIdentity
 from units.models import Institution, UserScope
@@ -58,15 +58,9 @@ def suggestion(issuer: str, affiliations: tuple[str, ...]) -> tuple[Institution 
     code = settings.SIGNIN_IDP_INSTITUTIONS.get(issuer)
     institution = Institution.objects.filter(code=code).first() if code else None
     held = {affiliation.lower() for affiliation in affiliations}
-    role = next(
-        (
-            role
-            for affiliation, role in settings.SIGNIN_AFFILIATION_ROLES.items()
-            if affiliation in held
-        ),
-        "",
-    )
-    return institution, role
+    mapped = settings.SIGNIN_AFFILIATION_ROLES.items()
+    role = next((role for affiliation, role in mapped if affiliation in held), "")
+    return institution, role if role in ROLES else ""  # a mistyped role: the check says so
 
 
 def signed_in_user(released: Released) -> AbstractBaseUser:
