@@ -21,12 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from djangosaml2 import views as saml_views
 from djangosaml2.backends import Saml2Backend
+from djangosaml2.overrides import Saml2Client
 from djangosaml2.utils import get_location
-from saml2 import BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client_base import LogoutError
 from saml2.config import SPConfig
 from saml2.response import StatusError, UnsolicitedResponse
-from saml2.sigver import MissingKey, SignatureError
+from saml2.sigver import MissingKey, SignatureError, verify_redirect_signature
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from signin.models import Protocol
@@ -188,7 +189,46 @@ class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
 
 @method_decorator(csrf_exempt, name="dispatch")
 class LogoutService(SamlOnly, saml_views.LogoutView):
-    pass
+    """The identity provider's answer to a sign-out begun here, or its request to sign out (the
+    person signed out there, or at another service): a request is followed only when signed by
+    a key of its provider's metadata, so that no link can sign anyone out."""
+
+    def get(self, request, *args, **kwargs):
+        if "SAMLRequest" in request.GET and not self.signed(request.GET, BINDING_HTTP_REDIRECT):
+            return self.refuse(request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "SAMLRequest" in request.POST and not self.signed(request.POST, BINDING_HTTP_POST):
+            return self.refuse(request)
+        return super().post(request, *args, **kwargs)
+
+    def signed(self, data, binding: str) -> bool:
+        client = Saml2Client(config())
+        try:
+            parsed = client.parse_logout_request(data["SAMLRequest"], binding)
+        except Exception:  # pysaml2 raises what it meets: any is a request not to follow
+            logger.info("A SAML logout request could not be read.", exc_info=True)
+            return False
+        if parsed is None or parsed.message.issuer is None:
+            return False
+        if binding == BINDING_HTTP_POST:
+            return parsed.message.signature is not None  # verified as it was read
+        if "Signature" not in data or "SigAlg" not in data:
+            return False
+        message = {
+            key: data[key]
+            for key in ("SAMLRequest", "RelayState", "SigAlg", "Signature")
+            if key in data
+        }
+        certs = client.sec.metadata.certs(parsed.message.issuer.text, "any", "signing")
+        return any(
+            verify_redirect_signature(message, client.sec.sec_backend, cert) for _, cert in certs
+        )
+
+    def refuse(self, request) -> HttpResponse:
+        reason = _("Its signature does not match a key of the identity provider.")
+        return refused(request, reason, SAML_DOOR, count=False)
 
 
 class Metadata(SamlOnly, saml_views.MetadataView):

@@ -447,6 +447,27 @@ class TestIdP:
         )
         return str(server.sign(response, to_sign=[(class_name(assertion), assertion.id)]))
 
+    def logout_request_url(self, sp_entity_id: str) -> str:
+        """The service provider's single logout address with this IdP's signed LogoutRequest for
+        the person signed in (``sign_in_as``): where a browser is sent when that person signs out
+        at the IdP, or at another service of the federation."""
+        name_id_text, _identity, _mode, name_id_format = self._user
+        name_id = NameID(
+            format=name_id_format,
+            name_qualifier=self.entity_id,
+            sp_name_qualifier=sp_entity_id,
+            text=name_id_text,
+        )
+        server = self._server
+        destination = server.metadata.single_logout_service(
+            sp_entity_id, BINDING_HTTP_REDIRECT, "spsso"
+        )[0]["location"]
+        _request_id, request = server.create_logout_request(
+            destination, self.entity_id, name_id=name_id, sign=False
+        )
+        info = server.apply_binding(BINDING_HTTP_REDIRECT, str(request), destination, "", sign=True)
+        return dict(info["headers"])["Location"]
+
     def _slo(self, query: dict[str, str]):
         if "SAMLRequest" not in query:
             return "400 Bad Request", [], "SAMLRequest missing\n"

@@ -1,7 +1,7 @@
 """Signing in through a real SAML identity provider (pysaml2's, on 127.0.0.1): the account an
 assertion makes, an administrator's grant, and every assertion the product must refuse."""
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -162,6 +162,36 @@ def test_signing_out_ends_the_session_here_and_at_the_identity_provider(saml_sp)
     done = browser.get(f"{returned.path}?{returned.query}")
     assert done.status_code == 302 and done["Location"] == "/accounts/login/"
     assert browser.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_signing_out_at_the_identity_provider_ends_the_session_here(saml_sp):
+    browser = Client()
+    saml_sign_in(browser, saml_sp, ALICE)
+    assert browser.get("/").status_code == 403  # signed in, awaiting access
+
+    request = urlsplit(saml_sp.logout_request_url("http://testserver/saml2/metadata/"))
+    answer = browser.get(f"{request.path}?{request.query}")
+
+    assert answer.status_code == 302 and answer["Location"].startswith(saml_sp.base_url)
+    assert "SAMLResponse=" in answer["Location"]  # the product's answer, back to the IdP
+    assert browser.get("/")["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "signed by someone else"])
+def test_a_logout_request_not_signed_by_the_identity_provider_signs_nobody_out(saml_sp, forgery):
+    browser = Client()
+    saml_sign_in(browser, saml_sp, ALICE)
+    request = urlsplit(saml_sp.logout_request_url("http://testserver/saml2/metadata/"))
+    query = {name: values[0] for name, values in parse_qs(request.query).items()}
+    if forgery == "unsigned":
+        del query["Signature"], query["SigAlg"]
+    else:
+        query["Signature"] = query["Signature"][:-12] + "AAAAAAAAAAA="
+
+    answer = browser.get(request.path, query)
+
+    assert answer.status_code == 403 and "Its signature does not match" in answer.content.decode()
+    assert browser.get("/").status_code == 403  # still signed in, awaiting access
 
 
 def test_an_idle_staff_session_from_saml_is_signed_out(saml_sp, settings):
