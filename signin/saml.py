@@ -37,6 +37,9 @@ from signin.throttle import SAML_DOOR, locked_out, refused, throttled
 logger = logging.getLogger(__name__)
 
 
+# The largest SAML message read (base64): an identity provider's signed answer with every
+# attribute is a few kilobytes; anything near this is no answer, and is not parsed.
+MAX_MESSAGE_CHARS = 256 * 1024
 # After a failed reading of the metadata, the one read before is used this long.
 RETRY_SECONDS = 300
 _loaded: dict = {}
@@ -172,6 +175,9 @@ class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
     def post(self, request, *args, **kwargs):
         if throttled(request, SAML_DOOR):
             return locked_out(request, SAML_DOOR)
+        if len(request.POST.get("SAMLResponse", "")) > MAX_MESSAGE_CHARS:
+            reason = _("It is larger than any identity provider's answer.")
+            return refused(request, reason, SAML_DOOR)
         return super().post(request, *args, **kwargs)
 
     def custom_validation(self, response) -> None:
@@ -204,6 +210,8 @@ class LogoutService(SamlOnly, saml_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
     def signed(self, data, binding: str) -> bool:
+        if len(data["SAMLRequest"]) > MAX_MESSAGE_CHARS:
+            return False
         client = Saml2Client(config())
         try:
             parsed = client.parse_logout_request(data["SAMLRequest"], binding)

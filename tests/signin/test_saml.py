@@ -1,6 +1,7 @@
 """Signing in through a real SAML identity provider (pysaml2's, on 127.0.0.1): the account an
 assertion makes, an administrator's grant, and every assertion the product must refuse."""
 
+import base64
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -244,3 +245,28 @@ def test_the_service_providers_metadata_tells_the_federation_what_it_needs(saml_
     assert "urn:oid:1.3.6.1.4.1.5923.1.1.1.6" in metadata  # eduPersonPrincipalName, required
     assert "urn:oid:1.3.6.1.4.1.32264.1.1.3" in metadata  # jaDisplayName
     assert 'use="signing"' in metadata
+
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+    '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&c;</samlp:Response>'
+)
+
+
+@pytest.mark.parametrize(
+    ("posted", "reason"),
+    [
+        ("not base64 at all %%%", "could not be verified"),
+        (base64.b64encode(b"<unclosed").decode(), "could not be verified"),
+        (base64.b64encode(BILLION_LAUGHS.encode()).decode(), "could not be verified"),
+        ("A" * (300 * 1024), "larger than any identity provider"),
+    ],
+    ids=["garbage", "broken XML", "entity expansion", "oversized"],
+)
+def test_a_hostile_post_to_the_assertion_consumer_is_refused_unparsed(saml_sp, posted, reason):
+    answer = Client().post("/saml2/acs/", {"SAMLResponse": posted, "RelayState": "/"})
+
+    assert answer.status_code == 403
+    assert reason in answer.content.decode()
+    assert not ExternalIdentity.objects.exists()
