@@ -108,3 +108,24 @@ def oidc_sign_in(client: Client, provider: OIDCProvider, username: str, password
     assert start.status_code == 302, start.content
     callback = urlsplit(provider.authorize(start["Location"], username, password))
     return client.get(f"{callback.path}?{callback.query}")
+
+
+@pytest.fixture(scope="session")
+def second_provider(tmp_path_factory):
+    """Another university's identity provider of the same federation, with its own scope."""
+    idp = TestIdP(tmp_path_factory.mktemp("idp2"), scope="other-university.ac.jp").start()
+    yield idp
+    idp.stop()
+
+
+@pytest.fixture
+def federation(settings, identity_provider, second_provider, sp_keys, db):
+    """The product as a service provider of a federation of two identity providers (GakuNin's
+    aggregate holds hundreds), each trusting it."""
+    sources = [str(identity_provider.metadata_path), str(second_provider.metadata_path)]
+    use_saml(settings, saml_settings(identity_provider, sp_keys, sources))
+    metadata = Client().get("/saml2/metadata/").content
+    identity_provider.trust_sp(metadata)
+    second_provider.trust_sp(metadata)
+    yield identity_provider, second_provider
+    saml._loaded.clear()

@@ -2,7 +2,7 @@
 assertion makes, an administrator's grant, and every assertion the product must refuse."""
 
 import base64
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
@@ -270,3 +270,37 @@ def test_a_hostile_post_to_the_assertion_consumer_is_refused_unparsed(saml_sp, p
     assert answer.status_code == 403
     assert reason in answer.content.decode()
     assert not ExternalIdentity.objects.exists()
+
+
+def test_in_a_federation_the_user_chooses_their_provider(federation):
+    ours, theirs = federation
+    browser = Client()
+
+    choice = browser.get("/saml2/login/", {"next": "/"})
+
+    page = choice.content.decode()
+    assert choice.status_code == 200 and "Choose your identity provider" in page
+    assert f"idp={quote(ours.entity_id, safe='')}" in page
+    assert f"idp={quote(theirs.entity_id, safe='')}" in page
+    chosen = browser.get("/saml2/login/", {"idp": theirs.entity_id, "next": "/"})
+    assert chosen.status_code == 302 and chosen["Location"].startswith(theirs.base_url)
+
+
+def test_one_universitys_provider_cannot_sign_in_another_universitys_staff(federation):
+    _ours, theirs = federation
+    browser = Client()
+    theirs.sign_in_as("transient-x", {"eduPersonPrincipalName": ALICE})  # Alice is ours
+
+    start = browser.get("/saml2/login/", {"idp": theirs.entity_id, "next": "/"})
+    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
+    answer = browser.post(urlsplit(action).path, fields)
+
+    assert answer.status_code == 403
+    assert f"{ALICE} is outside the scopes" in answer.content.decode()
+    assert not ExternalIdentity.objects.exists()
+    # Their own staff, within their scope, are theirs: an identity of their provider.
+    theirs.sign_in_as("transient-y", {"eduPersonPrincipalName": "bob@other-university.ac.jp"})
+    start = browser.get("/saml2/login/", {"idp": theirs.entity_id, "next": "/"})
+    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
+    assert browser.post(urlsplit(action).path, fields).status_code == 302
+    assert ExternalIdentity.objects.get().issuer == theirs.entity_id
