@@ -75,12 +75,18 @@ def saml_sign_in(client: Client, idp: TestIdP, eppn: str, mode: str = "valid", *
         **attributes,
     }
     idp.sign_in_as(f"transient-{eppn}", released, mode=mode)
-    start = client.get("/saml2/login/", {"next": "/"})
+    return client.post(*idp_answer(client, {"next": "/"}))
+
+
+def idp_answer(client: Client, query: dict) -> tuple[str, dict]:
+    """Start a sign-in at the product and follow it to the identity provider: the product's
+    address its answer is posted to, and the answer's fields."""
+    start = client.get("/saml2/login/", query)
     assert start.status_code == 302, start.content
     at_idp = requests.get(start["Location"], timeout=10)
     assert at_idp.status_code == 200, at_idp.text
     action, fields = auto_post_form(at_idp.text)
-    return client.post(urlsplit(action).path, fields)
+    return urlsplit(action).path, fields
 
 
 @pytest.fixture(scope="session")

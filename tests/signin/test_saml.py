@@ -14,8 +14,7 @@ from common.middleware import LAST_ACTIVITY_KEY
 from common.roles import EDITOR
 from signin.models import ExternalIdentity
 from tests.factories import InstitutionFactory, UserFactory
-from tests.signin.conftest import SCOPE, saml_settings, saml_sign_in, use_saml
-from tests.signin.saml_idp import auto_post_form
+from tests.signin.conftest import SCOPE, idp_answer, saml_settings, saml_sign_in, use_saml
 
 pytestmark = [pytest.mark.saml, pytest.mark.django_db(transaction=False)]
 ALICE = f"alice@{SCOPE}"
@@ -215,12 +214,11 @@ def test_an_idle_staff_session_from_saml_is_signed_out(saml_sp, settings):
 def test_an_answer_posted_again_is_refused(saml_sp):
     browser = Client()
     saml_sp.sign_in_as(f"transient-{ALICE}", {"eduPersonPrincipalName": ALICE})
-    start = browser.get("/saml2/login/", {"next": "/"})
-    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
-    assert browser.post(urlsplit(action).path, fields).status_code == 302
+    action, fields = idp_answer(browser, {"next": "/"})
+    assert browser.post(action, fields).status_code == 302
 
     for replayer in (browser, Client()):
-        again = replayer.post(urlsplit(action).path, fields)
+        again = replayer.post(action, fields)
         assert again.status_code == 403
         assert "answers no sign-in started here" in again.content.decode()
 
@@ -228,10 +226,9 @@ def test_an_answer_posted_again_is_refused(saml_sp):
 def test_a_sign_in_never_sends_the_browser_to_another_site(saml_sp):
     browser = Client()
     saml_sp.sign_in_as(f"transient-{ALICE}", {"eduPersonPrincipalName": ALICE})
-    start = browser.get("/saml2/login/", {"next": "/"})
-    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
+    action, fields = idp_answer(browser, {"next": "/"})
 
-    answer = browser.post(urlsplit(action).path, {**fields, "RelayState": "https://evil.example/"})
+    answer = browser.post(action, {**fields, "RelayState": "https://evil.example/"})
 
     assert answer.status_code == 302 and answer["Location"] == "/"
 
@@ -291,16 +288,14 @@ def test_one_universitys_provider_cannot_sign_in_another_universitys_staff(feder
     browser = Client()
     theirs.sign_in_as("transient-x", {"eduPersonPrincipalName": ALICE})  # Alice is ours
 
-    start = browser.get("/saml2/login/", {"idp": theirs.entity_id, "next": "/"})
-    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
-    answer = browser.post(urlsplit(action).path, fields)
+    action, fields = idp_answer(browser, {"idp": theirs.entity_id, "next": "/"})
+    answer = browser.post(action, fields)
 
     assert answer.status_code == 403
     assert f"{ALICE} is outside the scopes" in answer.content.decode()
     assert not ExternalIdentity.objects.exists()
     # Their own staff, within their scope, are theirs: an identity of their provider.
     theirs.sign_in_as("transient-y", {"eduPersonPrincipalName": "bob@other-university.ac.jp"})
-    start = browser.get("/saml2/login/", {"idp": theirs.entity_id, "next": "/"})
-    action, fields = auto_post_form(requests.get(start["Location"], timeout=10).text)
-    assert browser.post(urlsplit(action).path, fields).status_code == 302
+    action, fields = idp_answer(browser, {"idp": theirs.entity_id, "next": "/"})
+    assert browser.post(action, fields).status_code == 302
     assert ExternalIdentity.objects.get().issuer == theirs.entity_id
