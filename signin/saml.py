@@ -86,7 +86,8 @@ def scopes_of(metadata, issuer: str) -> list:
 def check_scope(metadata, issuer: str, ava: dict) -> None:
     """eduPersonPrincipalName (user@scope) must lie in one of the provider's declared scopes."""
     values = ava.get("eduPersonPrincipalName") or []
-    if len(values) != 1 or values[0].count("@") != 1:
+    usable = len(values) == 1 and isinstance(values[0], str) and values[0].isprintable()
+    if not usable or values[0].count("@") != 1 or len(values[0]) > 255:
         raise ScopeRefused(_("The identity provider released no single eduPersonPrincipalName."))
     user, scope = values[0].rsplit("@", 1)
     for declared in scopes_of(metadata, issuer):
@@ -109,7 +110,7 @@ def first(ava: dict, name: str) -> str:
 def principal(ava: dict) -> str:
     """eduPersonPrincipalName with its scope, a domain, in lower case: one person, however their
     provider spells the domain."""
-    user, _, scope = first(ava, "eduPersonPrincipalName").rpartition("@")
+    user, _at, scope = first(ava, "eduPersonPrincipalName").rpartition("@")
     return f"{user}@{scope.lower()}"
 
 

@@ -25,6 +25,11 @@ from units.services import user_scope_create
 USERNAME_CHARACTERS = re.compile(r"[^\w.@+-]")
 
 
+def plain(text: object, limit: int) -> str:
+    """``text`` without control characters, stripped, at most ``limit`` characters."""
+    return "".join(character for character in str(text) if character.isprintable()).strip()[:limit]
+
+
 @dataclass(frozen=True)
 class Released:
     """What an identity provider released about the person at one sign-in."""
@@ -41,6 +46,16 @@ class Released:
     organization: str = ""
     organization_ja: str = ""
     username: str = ""  # the name the provider suggests for the account
+
+    def __post_init__(self) -> None:
+        # What a provider released is kept as plain text: no control character (PostgreSQL
+        # refuses a NUL), within the fields' lengths.
+        for name, value in vars(self).items():
+            if isinstance(value, tuple):
+                cleaned = tuple(plain(item, 64) for item in value if plain(item, 64))[:20]
+            else:
+                cleaned = plain(value, 1024 if name == "issuer" else 255)
+            object.__setattr__(self, name, cleaned)
 
     def identity_fields(self) -> dict:
         return {

@@ -168,3 +168,22 @@ def test_a_mistyped_role_in_the_mapping_fails_the_system_check_and_suggests_noth
 
     assert len(errors) == 1 and "'Editr', which is no role" in errors[0].msg
     assert suggestion(IDP, ("staff",)) == (None, "")
+
+
+@pytest.mark.django_db
+def test_control_characters_a_provider_releases_are_never_written():
+    account = signed_in_user(
+        released(
+            "e@example.ac.jp\x00",
+            email="e@example.ac.jp",
+            display_name="E\x00 Tanaka\x1b[31m",
+            affiliations=("staff\x00", "\x07"),
+            username="e\x00@example.ac.jp",
+        )
+    )
+
+    identity = account.external_identities.get()
+    assert identity.subject == "e@example.ac.jp"
+    assert identity.display_name == "E Tanaka[31m" and identity.affiliations == "staff"
+    assert "\x00" not in account.username
+    assert signed_in_user(released("e@example.ac.jp")).pk == account.pk
