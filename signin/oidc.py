@@ -22,7 +22,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from signin.models import Protocol
 from signin.services import Released, signed_in_user
-from signin.throttle import OIDC_DOOR, locked_out, refused, throttled
+from signin.throttle import OIDC_DOOR, inactive_account, locked_out, refused, throttled
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,10 @@ class ProviderBackend(OIDCAuthenticationBackend):
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict):
         info = self.get_userinfo(access_token, id_token, payload)
         if info.get("sub") not in (None, payload["sub"]):
-            raise TokenRefused(_("Its user information is about another person."))
+            # mozilla-django-oidc turns a refusal here into no user: the reason goes on the
+            # request, for the page of the refusal.
+            self.request.signin_refusal = _("Its user information is about another person.")
+            return None
         claims = {**info, **payload}
         user = signed_in_user(
             Released(
@@ -97,7 +100,10 @@ class ProviderBackend(OIDCAuthenticationBackend):
                 affiliations=affiliations_of(claims),
             )
         )
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            self.request.signin_refusal = inactive_account()
+            return None
+        return user
 
 
 def affiliations_of(claims: dict) -> tuple[str, ...]:
@@ -138,8 +144,12 @@ class Callback(oidc_views.OIDCAuthenticationCallbackView):
         # A person who cancels at the provider (``?error=access_denied``) tried nothing: not
         # counted as a failed sign-in, as an answer that does not verify is.
         cancelled = "error" in self.request.GET
+        reason = getattr(self.request, "signin_refusal", None)
         return refused(
-            self.request, _("The provider did not sign you in."), OIDC_DOOR, count=not cancelled
+            self.request,
+            reason or _("The provider did not sign you in."),
+            OIDC_DOOR,
+            count=not cancelled,
         )
 
 

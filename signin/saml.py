@@ -32,7 +32,7 @@ from saml2.validate import ResponseLifetimeExceed, ToEarly
 
 from signin.models import Protocol
 from signin.services import Released, signed_in_user
-from signin.throttle import SAML_DOOR, locked_out, refused, throttled
+from signin.throttle import SAML_DOOR, inactive_account, locked_out, refused, throttled
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,10 @@ class GakuNinBackend(Saml2Backend):
         if not session_info or "ava" not in session_info:
             return None
         user = signed_in_user(released_by(session_info["issuer"], session_info["ava"]))
-        return user if self.user_can_authenticate(user) else None
+        if not self.user_can_authenticate(user):
+            request.signin_refusal = inactive_account()  # for the page: djangosaml2 says no more
+            return None
+        return user
 
 
 def refusal(exception: Exception | None) -> str:
@@ -191,7 +194,8 @@ class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
         exception = self.scope_refused or exception
         logger.info("A SAML sign-in was refused: %s", exception)
-        return refused(request, refusal(exception), SAML_DOOR, status=403)
+        reason = getattr(request, "signin_refusal", None) or refusal(exception)
+        return refused(request, reason, SAML_DOOR, status=403)
 
 
 @method_decorator(csrf_exempt, name="dispatch")

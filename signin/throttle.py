@@ -12,10 +12,16 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 SAML_DOOR = "(SAML sign-in)"
 OIDC_DOOR = "(OpenID Connect sign-in)"
 DOORS = {SAML_DOOR, OIDC_DOOR}
+
+
+def inactive_account() -> str:
+    """Why a deactivated account does not sign in, in the reader's language."""
+    return _("Your account here is deactivated: ask an administrator of the portfolio.")
 
 
 def refused(

@@ -150,3 +150,15 @@ def test_repeated_refusals_from_one_address_lock_its_openid_connect_sign_in(
     assert not ExternalIdentity.objects.exists()
     elsewhere = oidc_sign_in(Client(REMOTE_ADDR="192.0.2.8"), oidc_rp, username, PASSWORD)
     assert elsewhere.status_code == 302
+
+
+def test_a_deactivated_account_is_told_so_and_not_signed_in(oidc_rp, hanako):
+    username, sub = hanako
+    oidc_sign_in(Client(), oidc_rp, username, PASSWORD)
+    get_user_model().objects.filter(external_identities__subject=sub).update(is_active=False)
+    browser = Client()
+
+    answer = oidc_sign_in(browser, oidc_rp, username, PASSWORD)
+
+    assert answer.status_code == 403 and "deactivated" in answer.content.decode()
+    assert browser.get("/")["Location"].startswith("/accounts/login/")

@@ -299,3 +299,14 @@ def test_one_universitys_provider_cannot_sign_in_another_universitys_staff(feder
     action, fields = idp_answer(browser, {"idp": theirs.entity_id, "next": "/"})
     assert browser.post(action, fields).status_code == 302
     assert ExternalIdentity.objects.get().issuer == theirs.entity_id
+
+
+def test_a_deactivated_account_is_told_so_and_not_signed_in(saml_sp):
+    saml_sign_in(Client(), saml_sp, ALICE)
+    get_user_model().objects.filter(external_identities__subject=ALICE).update(is_active=False)
+    browser = Client()
+
+    answer = saml_sign_in(browser, saml_sp, ALICE)
+
+    assert answer.status_code == 403 and "deactivated" in answer.content.decode()
+    assert browser.get("/")["Location"].startswith("/accounts/login/")
