@@ -8,6 +8,7 @@ addresses move between people), so a local account is never taken over by one th
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,7 +18,9 @@ from django.db import IntegrityError, transaction
 
 from common.roles import LEADERSHIP, ROLES
 from common.services import record_save
+from reporting.reminders.mail import mail_is_configured
 from signin.models import ExternalIdentity
+from signin.tasks import tell_administrators
 from units.models import Institution, UserScope
 from units.services import user_scope_create
 
@@ -134,6 +137,9 @@ def _first_sign_in(released: Released) -> ExternalIdentity:
             by=None,
             reason="Granted at the first sign-in, as SIGNIN_GRANT_SUGGESTED allows",
         )
+    elif mail_is_configured():
+        # Once the account is there for them to see: the administrators learn that it waits.
+        transaction.on_commit(partial(tell_administrators.enqueue, account.pk))
     return identity
 
 

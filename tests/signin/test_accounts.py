@@ -6,11 +6,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.checks import run_checks
 
-from common.roles import EDITOR, LEADERSHIP
+from common.roles import ADMINISTRATOR, EDITOR, LEADERSHIP
 from signin import saml
 from signin.models import Protocol
-from signin.services import Released, signed_in_user, suggestion
-from tests.factories import ExternalIdentityFactory, InstitutionFactory
+from signin.services import Released, grant_access, signed_in_user, suggestion
+from signin.tasks import tell_administrators
+from tests.factories import (
+    ExternalIdentityFactory,
+    InstitutionFactory,
+    UserFactory,
+    user_with_role,
+)
 
 IDP = "https://idp.example.ac.jp/idp/shibboleth"
 
@@ -187,3 +193,50 @@ def test_control_characters_a_provider_releases_are_never_written():
     assert identity.display_name == "E Tanaka[31m" and identity.affiliations == "staff"
     assert "\x00" not in account.username
     assert signed_in_user(released("e@example.ac.jp")).pk == account.pk
+
+
+def mails_queued(callbacks: list) -> list:
+    return [
+        call for call in callbacks if getattr(call, "func", None) == tell_administrators.enqueue
+    ]
+
+
+@pytest.mark.django_db
+def test_administrators_are_mailed_in_their_language_that_an_account_awaits_access(
+    settings, django_capture_on_commit_callbacks, mailoutbox
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://portfolio.example.ac.jp"
+    english = UserFactory(username="root", is_superuser=True, email="root@example.ac.jp")
+    japanese = user_with_role(ADMINISTRATOR, username="kanri", email="kanri@example.ac.jp")
+    japanese.scope.language = "ja"
+    japanese.scope.save()
+    UserFactory(username="editor-only", email="editor@example.ac.jp")  # not an administrator
+
+    with django_capture_on_commit_callbacks() as queued:
+        waiting = signed_in_user(released("f@example.ac.jp", display_name_ja="藤田 文"))
+    assert len(mails_queued(queued)) == 1  # the mail waits for the account to be committed
+    assert tell_administrators.call(waiting.pk) == 2
+
+    by_address = {message.to[0]: message for message in mailoutbox}
+    assert set(by_address) == {english.email, japanese.email}
+    assert by_address[english.email].subject == f"An account awaits access: {waiting.username}"
+    assert "藤田 文" in by_address[english.email].body and IDP in by_address[english.email].body
+    assert "https://portfolio.example.ac.jp/admin/signin/awaitingaccess/" in (
+        by_address[english.email].body
+    )
+    assert "アクセス権" in by_address[japanese.email].subject
+    # Granted before the worker ran: nobody is told of a wait that is over.
+    grant_access(waiting, role=LEADERSHIP, institution=None, by=english, reason="Dean")
+    assert tell_administrators.call(waiting.pk) == 0
+
+
+@pytest.mark.django_db
+def test_no_mail_is_queued_where_mail_is_not_configured(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_HOST = ""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    with django_capture_on_commit_callbacks() as queued:
+        signed_in_user(released("g@example.ac.jp"))
+    assert mails_queued(queued) == []
