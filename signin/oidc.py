@@ -46,7 +46,12 @@ class ProviderBackend(OIDCAuthenticationBackend):
     """The account of the identity an ID token names (``signin.services``), never another's."""
 
     def verify_token(self, token: str, **kwargs) -> dict:
-        key = self.OIDC_RP_IDP_SIGN_KEY or self.retrieve_matching_jwk(token)
+        if not isinstance(token, str):  # a token answer without an ID token
+            raise TokenRefused(_("It could not be verified."))
+        try:
+            key = self.OIDC_RP_IDP_SIGN_KEY or self.retrieve_matching_jwk(token)
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError) as error:  # not a JWT at all
+            raise TokenRefused(_("It could not be verified.")) from error
         try:
             claims = jwt.decode(
                 token,
@@ -110,7 +115,7 @@ def affiliations_of(claims: dict) -> tuple[str, ...]:
     """eduPersonAffiliation as an academic federation's OpenID Connect releases it (the
     ``eduperson_affiliation`` claim of the REFEDS/GÉANT mapping), for the suggested role."""
     value = claims.get("eduperson_affiliation") or ()
-    values = [value] if isinstance(value, str) else value
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
     return tuple(str(item).strip() for item in values if isinstance(item, str | int))[:20]
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from common.roles import LEADERSHIP
 from signin.models import ExternalIdentity
-from signin.oidc import affiliations_of
+from signin.oidc import ProviderBackend, TokenRefused, affiliations_of
 from signin.services import grant_access
 from tests.factories import InstitutionFactory, UserFactory
 from tests.signin.conftest import oidc_sign_in
@@ -132,6 +132,8 @@ def test_an_academic_federations_affiliations_are_read_for_a_suggested_role():
     assert affiliations_of({"eduperson_affiliation": "faculty"}) == ("faculty",)
     assert affiliations_of({"eduperson_affiliation": [{"nested": 1}]}) == ()
     assert affiliations_of({}) == ()
+    assert affiliations_of({"eduperson_affiliation": 7}) == ()
+    assert affiliations_of({"eduperson_affiliation": {"staff": True}}) == ()
 
 
 def test_repeated_refusals_from_one_address_lock_its_openid_connect_sign_in(
@@ -162,3 +164,9 @@ def test_a_deactivated_account_is_told_so_and_not_signed_in(oidc_rp, hanako):
 
     assert answer.status_code == 403 and "deactivated" in answer.content.decode()
     assert browser.get("/")["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("token", [None, "", "not-a-jwt", "a.b.c", "e30.e30.e30"])
+def test_a_token_answer_that_holds_no_id_token_is_refused(oidc_rp, token):
+    with pytest.raises(TokenRefused):
+        ProviderBackend().verify_token(token, nonce="n")
