@@ -146,8 +146,6 @@ class GakuNinBackend(Saml2Backend):
 
 def refusal(exception: Exception | None) -> str:
     """Why an assertion was refused, in the reader's language."""
-    if isinstance(exception, ScopeRefused):
-        return str(exception)
     if isinstance(exception, (SignatureError, MissingKey)) or "signature" in str(exception).lower():
         return _("Its signature does not match a key of the identity provider.")
     if isinstance(exception, (ResponseLifetimeExceed, ToEarly)):
@@ -174,7 +172,8 @@ class LoginView(SamlOnly, saml_views.LoginView):
 
 @method_decorator(csrf_exempt, name="dispatch")
 class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
-    scope_refused: ScopeRefused | None = None
+    """djangosaml2's consumer, which turns every refusal after the signature's into one generic
+    one: the reason is kept on the request (``signin_refusal``) for the refusal's page."""
 
     def post(self, request, *args, **kwargs):
         if throttled(request, SAML_DOOR):
@@ -188,11 +187,10 @@ class AssertionConsumer(SamlOnly, saml_views.AssertionConsumerServiceView):
         try:
             check_scope(config().metadata, response.issuer(), response.ava)
         except ScopeRefused as exception:
-            self.scope_refused = exception
+            self.request.signin_refusal = str(exception)
             raise
 
     def handle_acs_failure(self, request, exception=None, status=403, **kwargs):
-        exception = self.scope_refused or exception
         logger.info("A SAML sign-in was refused: %s", exception)
         reason = getattr(request, "signin_refusal", None) or refusal(exception)
         return refused(request, reason, SAML_DOOR, status=403)

@@ -26,6 +26,8 @@ from units.services import user_scope_create
 
 # Django's usernames: letters, digits and @ . + - _ ; at most 150 characters.
 USERNAME_CHARACTERS = re.compile(r"[^\w.@+-]")
+# The longest of what a provider releases, as the fields keep them; any other is 255 at most.
+LENGTHS = {"issuer": 1024, "email": 254, "given_name": 150, "family_name": 150}
 
 
 def plain(text: object, limit: int) -> str:
@@ -57,17 +59,17 @@ class Released:
             if isinstance(value, tuple):
                 cleaned = tuple(plain(item, 64) for item in value if plain(item, 64))[:20]
             else:
-                cleaned = plain(value, 1024 if name == "issuer" else 255)
+                cleaned = plain(value, LENGTHS.get(name, 255))
             object.__setattr__(self, name, cleaned)
 
     def identity_fields(self) -> dict:
         return {
-            "email": self.email[:254],
-            "display_name": self.display_name[:255],
-            "display_name_ja": self.display_name_ja[:255],
+            "email": self.email,
+            "display_name": self.display_name,
+            "display_name_ja": self.display_name_ja,
             "affiliations": ", ".join(self.affiliations)[:255],
-            "organization": self.organization[:255],
-            "organization_ja": self.organization_ja[:255],
+            "organization": self.organization,
+            "organization_ja": self.organization_ja,
         }
 
 
@@ -109,9 +111,9 @@ def _identity(released: Released) -> ExternalIdentity | None:
 def _first_sign_in(released: Released) -> ExternalIdentity:
     account = get_user_model()(
         username=free_username(released.username or released.subject),
-        email=released.email[:254],
+        email=released.email,
         first_name=(released.given_name or released.display_name)[:150],
-        last_name=released.family_name[:150],
+        last_name=released.family_name,
     )
     account.set_unusable_password()  # signs in through the provider only
     account.save()
@@ -151,20 +153,18 @@ def _keep_released(identity: ExternalIdentity, released: Released) -> None:
             setattr(identity, name, value)
         record_save(identity, user=identity.user, reason="Attributes released at a sign-in")
     account = identity.user
-    if released.email and account.email != released.email[:254]:
-        account.email = released.email[:254]
+    if released.email and account.email != released.email:
+        account.email = released.email
         account.save(update_fields=["email"])
 
 
 def free_username(wanted: str) -> str:
     """``wanted`` as a username no other account holds (another one's never becomes this one's)."""
     base = USERNAME_CHARACTERS.sub("", wanted)[:140] or "user"
-    taken = get_user_model().objects.filter(username__iexact=base).exists
     candidate, number = base, 1
-    while taken():
+    while get_user_model().objects.filter(username__iexact=candidate).exists():
         number += 1
         candidate = f"{base}-{number}"
-        taken = get_user_model().objects.filter(username__iexact=candidate).exists
     return candidate
 
 

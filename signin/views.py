@@ -20,7 +20,7 @@ def awaits_access(user) -> bool:
     )
 
 
-def awaiting_access(request: HttpRequest, exception=None) -> HttpResponse:
+def awaiting_access(request: HttpRequest) -> HttpResponse:
     """What a signed-in account without a role sees on any page it may not open."""
     identity = request.user.external_identities.order_by("first_signed_in").first()
     return render(request, "signin/awaiting_access.html", {"identity": identity}, status=403)
